@@ -1,0 +1,39 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv when missing
+# and installs the package with its dev extras under constraints.txt (torch pinned to the CPU build).
+VENV ?= .venv
+PYTHON := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+# The machine keeps its CPU torch wheel in /opt/wheels; use it when it is there.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+export HF_HUB_OFFLINE ?= 1
+export TOKENIZERS_PARALLELISM ?= false
+
+.PHONY: install demo demo-quick test test-slow lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PYTHON) || python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(FIND_LINKS) -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/vertical demo
+
+demo-quick: $(STAMP)
+	$(VENV)/bin/vertical demo --quick
+
+test: $(STAMP)
+	$(PYTHON) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PYTHON) -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+
+bench: $(STAMP)
+	$(PYTHON) bench/pretrain_step.py
+
+clean:
+	rm -rf runs .pytest_cache .ruff_cache

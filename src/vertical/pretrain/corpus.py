@@ -1,0 +1,30 @@
+"""The curated corpus as a tokenized `datasets.Dataset` for masked-LM training.
+
+Each document becomes ``input_ids`` (truncated to `max_length`), ``word_ids`` (the word each token
+belongs to, -1 for special tokens) for whole-word masking, and ``length`` for length-grouped
+batches. Tokenized data is cached by `datasets` under the stage's work folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets import Dataset, load_dataset
+from datasets.utils import logging as datasets_logging
+
+
+def tokenized_corpus(shards: list[Path], tokenizer, max_length: int, cache_dir: Path) -> Dataset:
+    """Load parquet shards and tokenize their ``text`` column (see the module docstring)."""
+    datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
+    try:
+        raw = load_dataset("parquet", data_files=[str(p) for p in shards], split="train", cache_dir=str(cache_dir))
+    finally:
+        datasets_logging.enable_progress_bar()
+
+    def tokenize(batch: dict[str, list]) -> dict[str, list]:
+        encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
+        word_ids = [[-1 if w is None else w for w in encoded.word_ids(i)] for i in range(len(batch["text"]))]
+        return {"input_ids": encoded["input_ids"], "word_ids": word_ids,
+                "length": [len(ids) for ids in encoded["input_ids"]]}
+
+    return raw.map(tokenize, batched=True, remove_columns=raw.column_names, desc="tokenize corpus")

@@ -1,0 +1,137 @@
+"""The pretrain stage: continued masked-LM training of the base model on the curated corpus.
+
+Uses the Hugging Face `Trainer`, so `accelerate launch` / `torchrun` run it on several processes
+unchanged. Checkpoints go to the stage's work folder every `save_steps`; a killed run resumes
+from the last one (optimizer, scheduler, random state and data position included).
+
+Writes into its output folder::
+
+    model/        the domain-adapted model (``AutoModelForMaskedLM.from_pretrained`` loads it)
+
+Metrics: the masked-LM loss on held-out domain text before and after, steps, tokens seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import torch
+from transformers import Trainer, TrainingArguments
+from transformers.trainer_utils import get_last_checkpoint
+
+from vertical.data import corpus_shards
+from vertical.errors import DataError
+from vertical.models import BaseModel, load_masked_lm, load_tokenizer, quiet_transformers
+from vertical.precision import trainer_precision_arguments, use_bf16
+from vertical.pretrain.corpus import tokenized_corpus
+from vertical.pretrain.masking import WholeWordMaskingCollator
+from vertical.pretrain.model import PretrainingModel
+from vertical.recipe import PretrainConfig
+from vertical.run import StageOutput
+
+log = logging.getLogger(__name__)
+
+
+@torch.no_grad()
+def masked_lm_loss(model: PretrainingModel, dataset, collator: WholeWordMaskingCollator, batch_size: int,
+                   bf16: bool) -> float | None:
+    """Mean masked-LM loss over `dataset` with the collator's (seeded) masks; None for no data."""
+    if dataset is None or len(dataset) == 0:
+        return None
+    model.eval()
+    device = next(model.parameters()).device
+    total, batches = 0.0, 0
+    for start in range(0, len(dataset), batch_size):
+        rows = dataset[start:start + batch_size]
+        examples = [{"input_ids": ids, "word_ids": words} for ids, words in zip(rows["input_ids"], rows["word_ids"],
+                                                                               strict=True)]
+        batch = {key: value.to(device) for key, value in collator(examples).items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            total += float(model(**batch)["loss"])
+        batches += 1
+    model.train()
+    return round(total / batches, 4)
+
+
+def continue_pretraining(cfg: PretrainConfig, base: BaseModel, data_dir: Path, output_dir: Path, work_dir: Path,
+                         seed: int) -> StageOutput:
+    """Train `base` on the corpus of the data stage folder `data_dir`; see the module docstring."""
+    train_shards = corpus_shards(data_dir, "train")
+    if not train_shards:
+        raise DataError(f"{data_dir}: the data stage left no training shards; run the data stage again")
+    tokenizer = load_tokenizer(base.path)
+    if tokenizer.mask_token is None:
+        raise DataError(f"{base.path}: the tokenizer has no mask token, so masked-LM training is impossible")
+    cache_dir = work_dir / "datasets-cache"
+    train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir)
+    validation_shards = corpus_shards(data_dir, "validation")
+    validation_set = tokenized_corpus(validation_shards, tokenizer, cfg.max_length, cache_dir) \
+        if validation_shards else None
+
+    torch.manual_seed(seed)
+    model = PretrainingModel(load_masked_lm(base.path))
+    bf16 = use_bf16(cfg.precision)
+
+    def collator(seed_value: int | None) -> WholeWordMaskingCollator:
+        return WholeWordMaskingCollator(mask_token_id=tokenizer.mask_token_id, pad_token_id=tokenizer.pad_token_id,
+                                        vocab_size=len(tokenizer), mlm_probability=cfg.mlm_probability,
+                                        seed=seed_value)
+
+    loss_before = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
+    checkpoints = work_dir / "checkpoints"
+    arguments = TrainingArguments(
+        output_dir=str(checkpoints),
+        max_steps=cfg.steps,
+        per_device_train_batch_size=cfg.batch_size,
+        learning_rate=cfg.learning_rate,
+        warmup_steps=cfg.warmup_ratio,
+        weight_decay=0.01,
+        max_grad_norm=1.0,
+        lr_scheduler_type="linear",
+        **trainer_precision_arguments(cfg.precision),
+        seed=seed,
+        data_seed=seed,
+        logging_steps=max(1, min(50, cfg.steps // 10)),
+        save_strategy="steps",
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        report_to="none",
+        remove_unused_columns=False,
+        train_sampling_strategy="group_by_length",
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    trainer = Trainer(model=model, args=arguments, train_dataset=train_set, data_collator=collator(None))
+    resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    if resume_from:
+        log.info("pretrain: resuming from %s", resume_from)
+    with quiet_transformers():
+        result = trainer.train(resume_from_checkpoint=resume_from)
+    loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
+
+    model.masked_lm.save_pretrained(output_dir / "model")
+    tokenizer.save_pretrained(output_dir / "model")
+    tokens_seen = cfg.steps * cfg.batch_size * _mean_length(train_set)
+    return StageOutput(metrics={
+        "steps": cfg.steps,
+        "train_loss": round(result.training_loss, 4),
+        "domain_mlm_loss_before": loss_before,
+        "domain_mlm_loss_after": loss_after,
+        "domain_perplexity_before": _perplexity(loss_before),
+        "domain_perplexity_after": _perplexity(loss_after),
+        "train_documents": len(train_set),
+        "tokens_seen_approx": int(tokens_seen),
+        "bf16": bf16,
+        "resumed_from": Path(resume_from).name if resume_from else None,
+    })
+
+
+def _mean_length(dataset) -> float:
+    lengths = dataset["length"]
+    return sum(lengths) / max(1, len(lengths))
+
+
+def _perplexity(loss: float | None) -> float | None:
+    return None if loss is None else round(math.exp(min(loss, 50.0)), 2)

@@ -1,0 +1,59 @@
+"""Shared fixtures: a tiny BERT the tests build (with the real MiniLM tokenizer) and a tiny recipe."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide BERT masked-LM saved with save_pretrained, randomly initialised (seeded)."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForMaskedLM
+
+    from vertical.models import resolve_base_model
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_base_model("builtin:minilm").path))
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    BertForMaskedLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def write_tiny_project(folder: Path, model_dir: Path, steps: int = 4) -> Path:
+    """A recipe with a small corpus and one classification task; returns the recipe's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    topics = {"bank": "The lender {n} raised deposits and cut mortgage rates for savers in branch {n}.",
+              "chip": "The chipmaker {n} shipped new processors from its wafer fab number {n} this week."}
+    with open(folder / "corpus.jsonl", "w", encoding="utf-8") as handle:
+        for n in range(40):
+            for template in topics.values():
+                handle.write(json.dumps({"text": template.format(n=n)}) + "\n")
+        handle.write(json.dumps({"text": topics["bank"].format(n=0)}) + "\n")  # an exact duplicate
+    with open(folder / "task.csv", "w", encoding="utf-8") as handle:
+        handle.write("text,label\n")
+        for n in range(30):
+            handle.write(f"deposits and mortgage news {n},bank\nprocessor and wafer news {n},chip\n")
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(f"""name: tiny
+base_model: {model_dir}
+data:
+  sources: [corpus.jsonl]
+pretrain:
+  steps: {steps}
+  batch_size: 8
+  max_length: 32
+  save_steps: 2
+tasks:
+  - name: topic
+    data: task.csv
+    epochs: 1
+    batch_size: 8
+""", encoding="utf-8")
+    return recipe

@@ -1,0 +1,65 @@
+from vertical.demo import QUICK, write_finance_demo
+from vertical.demo.corpus import build_corpus
+from vertical.demo.tasks import sector_task, sentiment_task
+from vertical.demo.world import SECTORS, build_world
+from vertical.recipe import load_recipe
+
+
+def test_world_is_deterministic_and_names_are_unique():
+    first, second = build_world(0), build_world(0)
+    assert [c.name for c in first.companies] == [c.name for c in second.companies]
+    assert [c.name for c in build_world(1).companies] != [c.name for c in first.companies]
+    names = [c.name for c in first.companies]
+    assert len(names) == len(set(names)) == 8 * 12
+    assert len({c.ticker for c in first.companies}) == len(names)
+
+
+def test_company_names_are_invented_not_general_vocabulary():
+    from transformers import AutoTokenizer
+
+    from vertical.models import resolve_base_model
+
+    tokenizer = AutoTokenizer.from_pretrained(str(resolve_base_model("builtin:minilm").path))
+    stems = [c.name.split()[0].lower() for c in build_world(0).companies]
+    known = [stem for stem in stems if stem in tokenizer.vocab]
+    assert len(known) <= 2, known  # a general model has never seen these names
+
+
+def test_triples_state_sector_ceo_and_headquarters():
+    world = build_world(0)
+    triples = world.triples()
+    company = world.companies[0]
+    assert (company.name, "sector", company.sector.name) in {(t.subject, t.predicate, t.object) for t in triples}
+    assert {t.predicate for t in triples} >= {"ticker", "sector", "headquarters", "ceo", "product", "subsidiary"}
+
+
+def test_corpus_says_what_each_company_does():
+    world = build_world(0)
+    documents = build_corpus(world, 200)
+    company = world.companies[5]
+    about = [d.text for d in documents if company.name in d.text]
+    assert about and all(company.sector.maker in text for text in about)
+
+
+def test_sector_task_hides_the_sector_and_splits_by_company():
+    world = build_world(0)
+    train, test = sector_task(world)
+    sector_words = {s.maker for s in SECTORS} | {s.name for s in SECTORS}
+    assert not any(word in example.text.lower() for example in train + test for word in sector_words)
+    names = [c.name for c in world.companies]
+    train_companies = {n for n in names for e in train if n in e.text}
+    test_companies = {n for n in names for e in test if n in e.text}
+    assert test_companies and not train_companies & test_companies
+    assert {e.label for e in test} == {s.name for s in SECTORS}
+
+
+def test_sentiment_task_is_balanced():
+    train, test = sentiment_task(build_world(0))
+    labels = [e.label for e in train + test]
+    assert {labels.count(label) for label in ("positive", "negative", "neutral")} == {400}
+
+
+def test_written_demo_recipe_is_valid(tmp_path):
+    recipe = load_recipe(write_finance_demo(tmp_path, QUICK))
+    assert recipe.name == "finance-demo-quick" and [t.name for t in recipe.tasks] == ["sector", "sentiment"]
+    assert (tmp_path / "kg" / "triples.csv").read_text().startswith("subject,predicate,object\n")

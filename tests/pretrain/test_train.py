@@ -1,0 +1,37 @@
+import json
+
+from transformers import AutoModelForMaskedLM
+
+from vertical.data import prepare_corpus
+from vertical.models import resolve_base_model
+from vertical.pretrain import continue_pretraining
+from vertical.recipe import DataConfig, PretrainConfig
+
+
+def make_corpus(tmp_path):
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps({"text": f"The lender number {i} raised deposits at its branches."}) + "\n"
+                              for i in range(64)))
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    prepare_corpus(DataConfig(sources=[{"path": str(corpus)}], validation_fraction=0.1), data_dir)
+    return data_dir
+
+
+def test_pretraining_lowers_domain_loss_saves_a_plain_model_and_resumes(tiny_model_dir, tmp_path):
+    data_dir = make_corpus(tmp_path)
+    base = resolve_base_model(str(tiny_model_dir))
+    work = tmp_path / "work"
+    first = tmp_path / "first"
+    cfg = PretrainConfig(steps=2, batch_size=8, max_length=24, save_steps=2, learning_rate=1e-3, precision="fp32")
+    continue_pretraining(cfg, base, data_dir, first, work, seed=0)
+    assert (work / "checkpoints" / "checkpoint-2").is_dir()
+
+    # as if the run had been killed after step 2: the longer run resumes from that checkpoint
+    longer = cfg.model_copy(update={"steps": 30})
+    output = tmp_path / "out"
+    result = continue_pretraining(longer, base, data_dir, output, work, seed=0)
+    assert result.metrics["resumed_from"] == "checkpoint-2"
+    assert result.metrics["domain_mlm_loss_after"] < result.metrics["domain_mlm_loss_before"]
+    reloaded = AutoModelForMaskedLM.from_pretrained(output / "model")
+    assert reloaded.config.hidden_size == 32

@@ -1,0 +1,100 @@
+"""End to end: the `vertical` command on a tiny recipe with a tiny model the tests build."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import write_tiny_project
+from vertical.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tiny_model_dir, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("project")
+    recipe = write_tiny_project(folder, tiny_model_dir)
+    result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
+    assert result.exit_code == 0, result.output
+    return folder, recipe, result
+
+
+def test_run_writes_metrics_report_and_every_stage(tiny_run):
+    folder, _, result = tiny_run
+    run_dir = folder / "runs" / "tiny"
+    metrics = json.loads((run_dir / "evaluate" / "metrics.json").read_text())
+    for variant in ("general", "vertical"):
+        scores = metrics["tasks"]["topic"][variant]
+        assert 0.0 <= scores["accuracy"] <= 1.0 and 0.0 <= scores["macro_f1"] <= 1.0
+    assert (run_dir / "report.html").read_text().startswith("<!doctype html>")
+    assert "data:image/png;base64," in (run_dir / "report.html").read_text()
+    for stage in ("data", "pretrain", "finetune", "evaluate"):
+        assert (run_dir / stage / "manifest.json").is_file()
+    assert "vertical vs general" in result.output
+
+
+def test_second_run_skips_every_stage_in_seconds(tiny_run):
+    folder, recipe, _ = tiny_run
+    started = time.perf_counter()
+    result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
+    assert result.exit_code == 0, result.output
+    assert time.perf_counter() - started < 20
+    assert "skipped: data, pretrain, finetune, evaluate" in result.output
+
+
+def test_from_stage_reruns_that_stage_and_later_ones(tiny_run):
+    folder, recipe, _ = tiny_run
+    before = json.loads((folder / "runs" / "tiny" / "evaluate" / "manifest.json").read_text())["started_at"]
+    result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs"), "--from", "evaluate"])
+    assert result.exit_code == 0, result.output
+    assert "skipped: data, pretrain, finetune" in result.output
+    manifest = json.loads((folder / "runs" / "tiny" / "evaluate" / "manifest.json").read_text())
+    assert manifest["started_at"] >= before
+
+
+def test_finetuned_model_loads_in_plain_transformers_without_vertical(tiny_run):
+    folder, _, _ = tiny_run
+    model_dir = folder / "runs" / "tiny" / "finetune" / "topic" / "vertical" / "model"
+    code = ("import sys; from transformers import AutoModelForSequenceClassification as M, AutoTokenizer as T; "
+            f"m = M.from_pretrained({str(model_dir)!r}); t = T.from_pretrained({str(model_dir)!r}); "
+            "out = m(**t(['mortgage news'], return_tensors='pt')); "
+            "assert 'vertical' not in sys.modules; print(sorted(m.config.id2label.values()), tuple(out.logits.shape))")
+    env = {**os.environ, "PYTHONPATH": ""}
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=folder)
+    assert completed.returncode == 0, completed.stderr
+    assert "['bank', 'chip'] (1, 2)" in completed.stdout
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda text: text.replace("steps: 4", "steps: 4\n  stepz: 3"), ":7: pretrain.stepz: unknown key"),
+    (lambda text: text.replace("steps: 4", "steps: four"), ":6: pretrain.steps: Input should be a valid integer"),
+    (lambda text: text.replace("task.csv", "absent.csv"), ":12: tasks[0].data: file not found: absent.csv"),
+])
+def test_bad_recipe_exits_2_with_one_line(tiny_model_dir, tmp_path, edit, expected):
+    recipe = write_tiny_project(tmp_path, tiny_model_dir)
+    recipe.write_text(edit(recipe.read_text()))
+    completed = subprocess.run([sys.executable, "-m", "vertical.cli", "run", str(recipe), "--runs-dir",
+                                str(tmp_path / "runs")], capture_output=True, text=True)
+    assert completed.returncode == 2
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0] and str(recipe) in lines[0], completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_bad_corpus_line_exits_2_naming_file_and_line(tiny_model_dir, tmp_path):
+    recipe = write_tiny_project(tmp_path, tiny_model_dir)
+    with open(tmp_path / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write("{not json\n")
+    result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "corpus.jsonl:82: invalid JSON" in result.output
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("vertical ")

@@ -1,0 +1,80 @@
+from pathlib import Path
+
+import pytest
+
+from vertical.errors import RecipeError
+from vertical.recipe import load_recipe
+
+MINIMAL = """name: bank
+data:
+  sources: [corpus.jsonl]
+tasks:
+  - {name: intent, data: train.csv}
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "corpus.jsonl").write_text('{"text": "hello"}\n')
+    (tmp_path / "train.csv").write_text("text,label\na,b\n")
+    return tmp_path
+
+
+def write(folder: Path, text: str) -> Path:
+    path = folder / "recipe.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_minimal_recipe_gets_defaults_and_absolute_paths(project):
+    recipe = load_recipe(write(project, MINIMAL))
+    assert recipe.base_model == "builtin:minilm"
+    assert recipe.pretrain.steps == 500 and recipe.pretrain.mlm_probability == 0.15
+    assert Path(recipe.data.sources[0].path) == (project / "corpus.jsonl").resolve()
+    assert Path(recipe.tasks[0].data).is_absolute()
+
+
+def test_unknown_key_names_file_line_and_key(project):
+    path = write(project, MINIMAL + "pretrain:\n  steps: 10\n  learning_rat: 0.1\n")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(path)
+    assert str(error.value).startswith(f"{path}:8: pretrain.learning_rat: unknown key")
+
+
+def test_wrong_type_names_line(project):
+    path = write(project, MINIMAL + "pretrain:\n  steps: many\n")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(path)
+    message = str(error.value)
+    assert message.startswith(f"{path}:7: pretrain.steps:") and "integer" in message
+    assert "\n" not in message
+
+
+def test_missing_data_file_names_line_and_key(project):
+    path = write(project, MINIMAL.replace("train.csv", "nowhere.csv"))
+    with pytest.raises(RecipeError) as error:
+        load_recipe(path)
+    assert str(error.value).startswith(f"{path}:5: tasks[0].data: file not found: nowhere.csv")
+
+
+def test_missing_required_section(project):
+    path = write(project, "name: x\n")
+    with pytest.raises(RecipeError, match=r"recipe.yaml:1: data: required key is missing"):
+        load_recipe(path)
+
+
+def test_invalid_yaml_names_line(project):
+    path = write(project, "name: x\ndata: [\n")
+    with pytest.raises(RecipeError, match=r"recipe.yaml:3: invalid YAML"):
+        load_recipe(path)
+
+
+def test_duplicate_task_names_are_refused(project):
+    path = write(project, MINIMAL + "  - {name: intent, data: train.csv}\n")
+    with pytest.raises(RecipeError, match="repeated: intent"):
+        load_recipe(path)
+
+
+def test_missing_recipe_file(tmp_path):
+    with pytest.raises(RecipeError, match="recipe file not found"):
+        load_recipe(tmp_path / "absent.yaml")
