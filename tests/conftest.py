@@ -19,8 +19,14 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-bert")
     tokenizer = AutoTokenizer.from_pretrained(str(resolve_base_model("builtin:minilm").path))
     torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+    )
     BertForMaskedLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
@@ -29,8 +35,10 @@ def tiny_model_dir(tmp_path_factory) -> Path:
 def write_tiny_project(folder: Path, model_dir: Path, steps: int = 4) -> Path:
     """A recipe with a small corpus and one classification task; returns the recipe's path."""
     folder.mkdir(parents=True, exist_ok=True)
-    topics = {"bank": "The lender {n} raised deposits and cut mortgage rates for savers in branch {n}.",
-              "chip": "The chipmaker {n} shipped new processors from its wafer fab number {n} this week."}
+    topics = {
+        "bank": "The lender {n} raised deposits and cut mortgage rates for savers in branch {n}.",
+        "chip": "The chipmaker {n} shipped new processors from its wafer fab number {n} this week.",
+    }
     with open(folder / "corpus.jsonl", "w", encoding="utf-8") as handle:
         for n in range(40):
             for template in topics.values():
@@ -41,10 +49,12 @@ def write_tiny_project(folder: Path, model_dir: Path, steps: int = 4) -> Path:
         for n in range(30):
             handle.write(f"deposits and mortgage news {n},bank\nprocessor and wafer news {n},chip\n")
     recipe = folder / "recipe.yaml"
-    recipe.write_text(f"""name: tiny
+    recipe.write_text(
+        f"""name: tiny
 base_model: {model_dir}
 data:
   sources: [corpus.jsonl]
+tokenizer: {{extend: true, min_frequency: 5}}
 pretrain:
   steps: {steps}
   batch_size: 8
@@ -55,5 +65,7 @@ tasks:
     data: task.csv
     epochs: 1
     batch_size: 8
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return recipe

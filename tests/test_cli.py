@@ -33,7 +33,7 @@ def test_run_writes_metrics_report_and_every_stage(tiny_run):
         assert 0.0 <= scores["accuracy"] <= 1.0 and 0.0 <= scores["macro_f1"] <= 1.0
     assert (run_dir / "report.html").read_text().startswith("<!doctype html>")
     assert "data:image/png;base64," in (run_dir / "report.html").read_text()
-    for stage in ("data", "pretrain", "finetune", "evaluate"):
+    for stage in ("data", "tokenizer", "pretrain", "finetune", "evaluate"):
         assert (run_dir / stage / "manifest.json").is_file()
     assert "vertical vs general" in result.output
 
@@ -44,15 +44,17 @@ def test_second_run_skips_every_stage_in_seconds(tiny_run):
     result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
     assert result.exit_code == 0, result.output
     assert time.perf_counter() - started < 20
-    assert "skipped: data, pretrain, finetune, evaluate" in result.output
+    assert "skipped: data, tokenizer, pretrain, finetune, evaluate" in result.output
 
 
 def test_from_stage_reruns_that_stage_and_later_ones(tiny_run):
     folder, recipe, _ = tiny_run
     before = json.loads((folder / "runs" / "tiny" / "evaluate" / "manifest.json").read_text())["started_at"]
-    result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs"), "--from", "evaluate"])
+    result = runner.invoke(
+        app, ["run", str(recipe), "--runs-dir", str(folder / "runs"), "--from", "evaluate"]
+    )
     assert result.exit_code == 0, result.output
-    assert "skipped: data, pretrain, finetune" in result.output
+    assert "skipped: data, tokenizer, pretrain, finetune" in result.output
     manifest = json.loads((folder / "runs" / "tiny" / "evaluate" / "manifest.json").read_text())
     assert manifest["started_at"] >= before
 
@@ -60,26 +62,43 @@ def test_from_stage_reruns_that_stage_and_later_ones(tiny_run):
 def test_finetuned_model_loads_in_plain_transformers_without_vertical(tiny_run):
     folder, _, _ = tiny_run
     model_dir = folder / "runs" / "tiny" / "finetune" / "topic" / "vertical" / "model"
-    code = ("import sys; from transformers import AutoModelForSequenceClassification as M, AutoTokenizer as T; "
-            f"m = M.from_pretrained({str(model_dir)!r}); t = T.from_pretrained({str(model_dir)!r}); "
-            "out = m(**t(['mortgage news'], return_tensors='pt')); "
-            "assert 'vertical' not in sys.modules; print(sorted(m.config.id2label.values()), tuple(out.logits.shape))")
+    code = (
+        "import sys; from transformers import AutoModelForSequenceClassification as M, AutoTokenizer as T; "
+        f"m = M.from_pretrained({str(model_dir)!r}); t = T.from_pretrained({str(model_dir)!r}); "
+        "out = m(**t(['mortgage news'], return_tensors='pt')); "
+        "assert 'vertical' not in sys.modules; "
+        "print(sorted(m.config.id2label.values()), tuple(out.logits.shape))"
+    )
     env = {**os.environ, "PYTHONPATH": ""}
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=folder)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=folder
+    )
     assert completed.returncode == 0, completed.stderr
     assert "['bank', 'chip'] (1, 2)" in completed.stdout
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda text: text.replace("steps: 4", "steps: 4\n  stepz: 3"), ":7: pretrain.stepz: unknown key"),
-    (lambda text: text.replace("steps: 4", "steps: four"), ":6: pretrain.steps: Input should be a valid integer"),
-    (lambda text: text.replace("task.csv", "absent.csv"), ":12: tasks[0].data: file not found: absent.csv"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda text: text.replace("steps: 4", "steps: 4\n  stepz: 3"), ":8: pretrain.stepz: unknown key"),
+        (
+            lambda text: text.replace("steps: 4", "steps: four"),
+            ":7: pretrain.steps: Input should be a valid integer",
+        ),
+        (
+            lambda text: text.replace("task.csv", "absent.csv"),
+            ":13: tasks[0].data: file not found: absent.csv",
+        ),
+    ],
+)
 def test_bad_recipe_exits_2_with_one_line(tiny_model_dir, tmp_path, edit, expected):
     recipe = write_tiny_project(tmp_path, tiny_model_dir)
     recipe.write_text(edit(recipe.read_text()))
-    completed = subprocess.run([sys.executable, "-m", "vertical.cli", "run", str(recipe), "--runs-dir",
-                                str(tmp_path / "runs")], capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "vertical.cli", "run", str(recipe), "--runs-dir", str(tmp_path / "runs")],
+        capture_output=True,
+        text=True,
+    )
     assert completed.returncode == 2
     lines = completed.stderr.strip().splitlines()
     assert len(lines) == 1 and expected in lines[0] and str(recipe) in lines[0], completed.stderr

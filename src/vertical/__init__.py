@@ -1,3 +1,3 @@
-"""vertical: turn a general pretrained language model into an industry-vertical one, and prove it is better."""
+"""vertical: turn a general pretrained language model into an industry-vertical one, and prove it."""
 
 __version__ = "0.1.0"

@@ -19,16 +19,25 @@ from rich.table import Table
 from vertical import __version__
 from vertical.errors import VerticalError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Turn a general pretrained language model into an industry-vertical one, and prove it.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Turn a general pretrained language model into an industry-vertical one, and prove it.",
+)
 console = Console(stderr=True)
 out = Console()
 
 
 def _setup(verbose: bool) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)], force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
     for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -46,8 +55,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
 ) -> None:
     _setup(verbose)
@@ -89,8 +99,10 @@ def _run(recipe_path: Path, runs_dir: Path, from_stage: str | None) -> Path:
 @app.command()
 def run(
     recipe: Annotated[Path, typer.Argument(help="The recipe YAML file.")],
-    from_stage: Annotated[str | None, typer.Option("--from", help="Re-run from this stage on "
-                                                   "(data, pretrain, finetune, evaluate).")] = None,
+    from_stage: Annotated[
+        str | None,
+        typer.Option("--from", help="Re-run from this stage on (data, pretrain, finetune, evaluate)."),
+    ] = None,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where run folders go.")] = Path("runs"),
 ) -> None:
     """Build the vertical model a recipe describes, stage by stage; stages that are up to date are skipped."""
@@ -102,8 +114,12 @@ def run(
 
 @app.command()
 def demo(
-    quick: Annotated[bool, typer.Option("--quick", help="A smaller demo that runs in a few minutes.")] = False,
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the demo's data and its runs/ folder.")] = Path("."),
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A smaller demo that runs in a few minutes.")
+    ] = False,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo's data and its runs/ folder.")
+    ] = Path("."),
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
     from vertical.demo import FULL, QUICK, write_finance_demo

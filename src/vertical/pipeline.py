@@ -37,35 +37,79 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
     from vertical.evaluate import compare_variants
     from vertical.finetune import finetune_tasks
     from vertical.pretrain import continue_pretraining
+    from vertical.tokenizer import build_tokenizer
 
     base = resolve_base_model(recipe.base_model)
     data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
     finetune_dir = run.stage_dir("finetune")
     stages = [
-        Stage("data", recipe.data.model_dump(),
-              {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
-              lambda out, work: prepare_corpus(recipe.data, out)),
-        Stage("pretrain", {"pretrain": recipe.pretrain.model_dump(), "base_model": recipe.base_model,
-                           "seed": recipe.seed},
-              {"data": data_dir, "base_model": base.path},
-              lambda out, work: continue_pretraining(recipe.pretrain, base, data_dir, out, work, recipe.seed)),
+        Stage(
+            "data",
+            recipe.data.model_dump(),
+            {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
+            lambda out, work: prepare_corpus(recipe.data, out),
+        ),
     ]
+    pretrain_inputs = {"data": data_dir, "base_model": base.path}
+    tokenizer_dir = None
+    if recipe.tokenizer.extend:
+        tokenizer_dir = run.stage_dir("tokenizer")
+        pretrain_inputs["tokenizer"] = tokenizer_dir
+        stages.append(
+            Stage(
+                "tokenizer",
+                {"tokenizer": recipe.tokenizer.model_dump(), "base_model": recipe.base_model},
+                {"data": data_dir, "base_model": base.path},
+                lambda out, work: build_tokenizer(recipe.tokenizer, base, data_dir, out),
+            )
+        )
+    stages.append(
+        Stage(
+            "pretrain",
+            {"pretrain": recipe.pretrain.model_dump(), "base_model": recipe.base_model, "seed": recipe.seed},
+            pretrain_inputs,
+            lambda out, work: continue_pretraining(
+                recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir
+            ),
+        )
+    )
     if not recipe.tasks:
         return stages
-    task_files = {f"{t.name}.{kind}": Path(path) for t in recipe.tasks
-                  for kind, path in (("data", t.data), ("test", t.test)) if path}
-    stages.append(Stage(
-        "finetune", {"tasks": [t.model_dump() for t in recipe.tasks], "seed": recipe.seed,
-                     "precision": recipe.pretrain.precision},
-        {"pretrain": pretrain_dir, "base_model": base.path, **task_files},
-        lambda out, work: finetune_tasks(recipe.tasks, base.path, pretrain_dir / "model", out, work, recipe.seed,
-                                         recipe.pretrain.precision)))
+    task_files = {
+        f"{t.name}.{kind}": Path(path)
+        for t in recipe.tasks
+        for kind, path in (("data", t.data), ("test", t.test))
+        if path
+    }
+    stages.append(
+        Stage(
+            "finetune",
+            {
+                "tasks": [t.model_dump() for t in recipe.tasks],
+                "seed": recipe.seed,
+                "precision": recipe.pretrain.precision,
+            },
+            {"pretrain": pretrain_dir, "base_model": base.path, **task_files},
+            lambda out, work: finetune_tasks(
+                recipe.tasks,
+                base.path,
+                pretrain_dir / "model",
+                out,
+                work,
+                recipe.seed,
+                recipe.pretrain.precision,
+            ),
+        )
+    )
 
     def evaluate(out: Path, work: Path):
-        earlier = {name: (read_manifest(run.stage_dir(name)) or {}).get("metrics", {})
-                   for name in ("data", "pretrain")}
-        return compare_variants([t.name for t in recipe.tasks], finetune_dir, out,
-                                f"{recipe.name}: vertical vs general", earlier)
+        earlier = {
+            name: (read_manifest(run.stage_dir(name)) or {}).get("metrics", {})
+            for name in ("data", "tokenizer", "pretrain")
+        }
+        return compare_variants(
+            [t.name for t in recipe.tasks], finetune_dir, out, f"{recipe.name}: vertical vs general", earlier
+        )
 
     stages.append(Stage("evaluate", recipe.evaluate.model_dump(), {"finetune": finetune_dir}, evaluate))
     return stages
@@ -79,14 +123,20 @@ def run_recipe(recipe: Recipe, runs_dir: Path, from_stage: str | None = None) ->
     stages = plan_stages(recipe, run)
     names = [stage.name for stage in stages]
     if from_stage is not None and from_stage not in names:
-        raise RecipeError(f"--from {from_stage}: this recipe has no {from_stage} stage (it has {', '.join(names)})")
+        raise RecipeError(
+            f"--from {from_stage}: this recipe has no {from_stage} stage (it has {', '.join(names)})"
+        )
     force = False
     reports = []
     for stage in stages:
         force = force or stage.name == from_stage
         log.info("stage %s", stage.name)
         report = run.run_stage(stage, force=force)
-        log.info("stage %s %s", stage.name, "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s")
+        log.info(
+            "stage %s %s",
+            stage.name,
+            "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s",
+        )
         reports.append(report)
         force = force or not report.skipped  # a stage that ran changes what the next ones read
     evaluate_report = run.stage_dir("evaluate") / "report.html"

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from vertical.errors import RecipeError, located
 
-STAGES: tuple[str, ...] = ("data", "pretrain", "finetune", "evaluate")
+STAGES: tuple[str, ...] = ("data", "tokenizer", "pretrain", "finetune", "evaluate")
 
 
 class _Section(BaseModel):
@@ -38,8 +38,11 @@ class DataSource(_Section):
 
     path: str = Field(description="a file, or a folder whose files of known formats are all read")
     format: Literal["auto", "txt", "jsonl", "csv", "parquet"] = Field(
-        "auto", description="file format; auto decides by extension (.txt, .jsonl, .jsonl.gz, .csv, .parquet)")
-    text_field: str = Field("text", description="the JSON field, CSV column or parquet column holding the text")
+        "auto", description="file format; auto decides by extension (.txt, .jsonl, .jsonl.gz, .csv, .parquet)"
+    )
+    text_field: str = Field(
+        "text", description="the JSON field, CSV column or parquet column holding the text"
+    )
     txt_unit: Literal["line", "file"] = Field("line", description="for .txt: a document per line or per file")
 
     _check_path = field_validator("path")(_existing_path)
@@ -50,7 +53,9 @@ class DataConfig(_Section):
 
     sources: list[DataSource] = Field(min_length=1, description="the corpus files")
     min_chars: int = Field(20, ge=0, description="documents shorter than this (after cleaning) are dropped")
-    dedup: Literal["exact", "none"] = Field("exact", description="drop documents whose normalised text repeats")
+    dedup: Literal["exact", "none"] = Field(
+        "exact", description="drop documents whose normalised text repeats"
+    )
     validation_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of documents held out")
 
     @field_validator("sources", mode="before")
@@ -60,6 +65,15 @@ class DataConfig(_Section):
         if isinstance(value, list):
             return [{"path": item} if isinstance(item, str) else item for item in value]
         return value
+
+
+class TokenizerConfig(_Section):
+    """The tokenizer stage: frequent domain words the base tokenizer splits become tokens of their own."""
+
+    extend: bool = Field(False, description="mine domain terms and add them to the base tokenizer")
+    max_new_tokens: int = Field(2000, ge=1, description="at most this many new tokens")
+    min_frequency: int = Field(20, ge=1, description="a term must occur this often in the corpus")
+    min_pieces: int = Field(2, ge=2, description="a term must be split into at least this many pieces")
 
 
 class PretrainConfig(_Section):
@@ -73,8 +87,11 @@ class PretrainConfig(_Section):
     warmup_ratio: float = Field(0.06, ge=0.0, lt=1.0)
     max_length: int = Field(128, ge=8, description="tokens per training sequence")
     precision: Literal["auto", "fp32", "bf16"] = Field(
-        "auto", description="auto uses bf16 autocast where the hardware runs it fast, else fp32")
-    save_steps: int = Field(100, ge=1, description="checkpoint every N steps; a killed run resumes from the last")
+        "auto", description="auto uses bf16 autocast where the hardware runs it fast, else fp32"
+    )
+    save_steps: int = Field(
+        100, ge=1, description="checkpoint every N steps; a killed run resumes from the last"
+    )
 
 
 class TaskConfig(_Section):
@@ -83,7 +100,9 @@ class TaskConfig(_Section):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="a name usable as a folder name")
     type: Literal["classification"] = "classification"
     data: str = Field(description="training examples: .csv or .jsonl with a text and a label column")
-    test: str | None = Field(None, description="test examples; when absent, test_fraction of data is held out")
+    test: str | None = Field(
+        None, description="test examples; when absent, test_fraction of data is held out"
+    )
     text_column: str = "text"
     label_column: str = "label"
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
@@ -92,15 +111,17 @@ class TaskConfig(_Section):
     learning_rate: float = Field(5e-5, gt=0.0)
     max_length: int = Field(128, ge=8)
 
-    _check_paths = field_validator("data", "test")(lambda value, info: value if value is None
-                                                     else _existing_path(value, info))
+    _check_paths = field_validator("data", "test")(
+        lambda value, info: value if value is None else _existing_path(value, info)
+    )
 
 
 class EvaluateConfig(_Section):
     """The evaluate stage: every task scored for the general and the vertical model side by side."""
 
     compare_with: Literal["base_model"] = Field(
-        "base_model", description="the general model each task is also fine-tuned from")
+        "base_model", description="the general model each task is also fine-tuned from"
+    )
 
 
 class Recipe(_Section):
@@ -111,6 +132,7 @@ class Recipe(_Section):
     base_model: str = Field("builtin:minilm", description="builtin:minilm, a local folder, or a hub id")
     seed: int = 0
     data: DataConfig
+    tokenizer: TokenizerConfig = TokenizerConfig()
     pretrain: PretrainConfig = PretrainConfig()
     tasks: list[TaskConfig] = Field(default_factory=list)
     evaluate: EvaluateConfig = EvaluateConfig()
@@ -182,7 +204,9 @@ def load_recipe(path: str | Path) -> Recipe:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         problem = getattr(error, "problem", None) or str(error)
-        raise RecipeError(located(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}")) from None
+        raise RecipeError(
+            located(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}")
+        ) from None
     if not isinstance(data, dict):
         raise RecipeError(located(path, 1, "a recipe is a YAML mapping of keys (name, data, tasks, ...)"))
     marks = _line_marks(root) if root is not None else {}

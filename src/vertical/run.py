@@ -30,7 +30,16 @@ from vertical.hashing import hash_config, hash_path
 from vertical.io import atomic_directory, atomic_write_json
 
 MANIFEST = "manifest.json"
-_LIBRARIES = ("vertical", "torch", "transformers", "datasets", "accelerate", "peft", "scikit-learn", "tokenizers")
+_LIBRARIES = (
+    "vertical",
+    "torch",
+    "transformers",
+    "datasets",
+    "accelerate",
+    "peft",
+    "scikit-learn",
+    "tokenizers",
+)
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +114,11 @@ class RunDirectory:
     def is_up_to_date(self, stage: Stage, input_hashes: dict[str, str]) -> bool:
         """True when the stage completed before with the same config and the same inputs."""
         manifest = read_manifest(self.stage_dir(stage.name))
-        return (manifest is not None and manifest.get("config_hash") == hash_config(stage.config)
-                and manifest.get("inputs") == input_hashes)
+        return (
+            manifest is not None
+            and manifest.get("config_hash") == hash_config(stage.config)
+            and manifest.get("inputs") == input_hashes
+        )
 
     def run_stage(self, stage: Stage, force: bool = False) -> StageReport:
         """Run `stage` unless it is up to date (or `force`), writing its folder atomically."""
@@ -121,15 +133,18 @@ class RunDirectory:
         with atomic_directory(self.stage_dir(stage.name)) as output_dir:
             output = stage.execute(output_dir, work_dir)
             wall_time = round(time.perf_counter() - started, 2)
-            atomic_write_json(output_dir / MANIFEST, {
-                "stage": stage.name,
-                "config": stage.config,
-                "config_hash": hash_config(stage.config),
-                "inputs": input_hashes,
-                "libraries": library_versions(),
-                "metrics": output.metrics,
-                "wall_time_s": wall_time,
-                "started_at": started_at,
-            })
+            atomic_write_json(
+                output_dir / MANIFEST,
+                {
+                    "stage": stage.name,
+                    "config": stage.config,
+                    "config_hash": hash_config(stage.config),
+                    "inputs": input_hashes,
+                    "libraries": library_versions(),
+                    "metrics": output.metrics,
+                    "wall_time_s": wall_time,
+                    "started_at": started_at,
+                },
+            )
         shutil.rmtree(work_dir, ignore_errors=True)
         return StageReport(stage.name, False, wall_time, output.metrics)

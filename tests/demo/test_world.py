@@ -29,16 +29,27 @@ def test_triples_state_sector_ceo_and_headquarters():
     world = build_world(0)
     triples = world.triples()
     company = world.companies[0]
-    assert (company.name, "sector", company.sector.name) in {(t.subject, t.predicate, t.object) for t in triples}
-    assert {t.predicate for t in triples} >= {"ticker", "sector", "headquarters", "ceo", "product", "subsidiary"}
+    assert (company.name, "sector", company.sector.name) in {
+        (t.subject, t.predicate, t.object) for t in triples
+    }
+    assert {t.predicate for t in triples} >= {
+        "ticker",
+        "sector",
+        "headquarters",
+        "ceo",
+        "product",
+        "subsidiary",
+    }
 
 
 def test_corpus_says_what_each_company_does():
     world = build_world(0)
     documents = build_corpus(world, 200)
     company = world.companies[5]
+    sector = company.sector
+    cues = (sector.maker, *sector.activity, *company.products, *world.jargon[sector.name])
     about = [d.text for d in documents if company.name in d.text]
-    assert about and all(company.sector.maker in text for text in about)
+    assert about and all(any(cue in text for cue in cues) for text in about)
 
 
 def test_sector_task_hides_the_sector_and_splits_by_company():
@@ -50,6 +61,10 @@ def test_sector_task_hides_the_sector_and_splits_by_company():
     train_companies = {n for n in names for e in train if n in e.text}
     test_companies = {n for n in names for e in test if n in e.text}
     assert test_companies and not train_companies & test_companies
+    terms = {term for terms in world.jargon.values() for term in terms}
+    train_terms = {t for t in terms for e in train if f" {t} " in f" {e.text} "}
+    test_terms = {t for t in terms for e in test if f" {t} " in f" {e.text} "}
+    assert len(test_terms) == len(terms) // 2 and not train_terms & test_terms
     assert {e.label for e in test} == {s.name for s in SECTORS}
 
 

@@ -13,10 +13,13 @@ def test_all_pieces_of_a_word_share_their_fate():
 
 
 def test_collator_pads_masks_and_labels():
-    collator = WholeWordMaskingCollator(mask_token_id=103, pad_token_id=0, vocab_size=1000, mlm_probability=0.5,
-                                        seed=1)
-    examples = [{"input_ids": [101, 11, 12, 13, 102], "word_ids": [-1, 0, 0, 1, -1]},
-                {"input_ids": [101, 21, 102], "word_ids": [-1, 0, -1]}] * 50
+    collator = WholeWordMaskingCollator(
+        mask_token_id=103, pad_token_id=0, vocab_size=1000, mlm_probability=0.5, seed=1
+    )
+    examples = [
+        {"input_ids": [101, 11, 12, 13, 102], "word_ids": [-1, 0, 0, 1, -1]},
+        {"input_ids": [101, 21, 102], "word_ids": [-1, 0, -1]},
+    ] * 50
     batch = collator(examples)
     assert batch["input_ids"].shape == (100, 5)
     assert batch["attention_mask"][1].tolist() == [1, 1, 1, 0, 0]

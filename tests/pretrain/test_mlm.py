@@ -20,7 +20,9 @@ def test_sparse_loss_and_gradients_equal_the_dense_hugging_face_loss(tiny_model_
     sparse = SparseMaskedLM(model)(input_ids, attention_mask, labels)
     sparse.backward()
     torch.testing.assert_close(sparse, dense, rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(model.bert.embeddings.word_embeddings.weight.grad, dense_grad, rtol=1e-4, atol=1e-7)
+    torch.testing.assert_close(
+        model.bert.embeddings.word_embeddings.weight.grad, dense_grad, rtol=1e-4, atol=1e-7
+    )
 
 
 def test_checkpoint_state_dict_holds_each_tensor_once_and_loads_back(tiny_model_dir):
@@ -34,6 +36,11 @@ def test_checkpoint_state_dict_holds_each_tensor_once_and_loads_back(tiny_model_
         for parameter in fresh.parameters():
             parameter.zero_()
     fresh.load_state_dict(state, strict=False)
-    assert torch.equal(fresh.masked_lm.bert.embeddings.word_embeddings.weight,
-                       model.masked_lm.bert.embeddings.word_embeddings.weight)
-    assert fresh.masked_lm.cls.predictions.decoder.weight is fresh.masked_lm.bert.embeddings.word_embeddings.weight
+    assert torch.equal(
+        fresh.masked_lm.bert.embeddings.word_embeddings.weight,
+        model.masked_lm.bert.embeddings.word_embeddings.weight,
+    )
+    assert (
+        fresh.masked_lm.cls.predictions.decoder.weight
+        is fresh.masked_lm.bert.embeddings.word_embeddings.weight
+    )

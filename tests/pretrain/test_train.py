@@ -10,8 +10,12 @@ from vertical.recipe import DataConfig, PretrainConfig
 
 def make_corpus(tmp_path):
     corpus = tmp_path / "c.jsonl"
-    corpus.write_text("".join(json.dumps({"text": f"The lender number {i} raised deposits at its branches."}) + "\n"
-                              for i in range(64)))
+    corpus.write_text(
+        "".join(
+            json.dumps({"text": f"The lender number {i} raised deposits at its branches."}) + "\n"
+            for i in range(64)
+        )
+    )
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     prepare_corpus(DataConfig(sources=[{"path": str(corpus)}], validation_fraction=0.1), data_dir)
@@ -23,7 +27,9 @@ def test_pretraining_lowers_domain_loss_saves_a_plain_model_and_resumes(tiny_mod
     base = resolve_base_model(str(tiny_model_dir))
     work = tmp_path / "work"
     first = tmp_path / "first"
-    cfg = PretrainConfig(steps=2, batch_size=8, max_length=24, save_steps=2, learning_rate=1e-3, precision="fp32")
+    cfg = PretrainConfig(
+        steps=2, batch_size=8, max_length=24, save_steps=2, learning_rate=1e-3, precision="fp32"
+    )
     continue_pretraining(cfg, base, data_dir, first, work, seed=0)
     assert (work / "checkpoints" / "checkpoint-2").is_dir()
 

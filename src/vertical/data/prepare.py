@@ -42,12 +42,20 @@ def prepare_corpus(cfg: DataConfig, output_dir: Path) -> StageOutput:
     deduplicator = ExactDeduplicator()
     drops: Counter[str] = Counter()
     read = characters_in = characters_out = 0
-    with open(output_dir / "drops.jsonl", "w", encoding="utf-8") as drop_log, Progress(
-            SpinnerColumn(), TextColumn("data: {task.completed:,} documents read"), TimeElapsedColumn(),
-            transient=True) as progress:
+    with (
+        open(output_dir / "drops.jsonl", "w", encoding="utf-8") as drop_log,
+        Progress(
+            SpinnerColumn(),
+            TextColumn("data: {task.completed:,} documents read"),
+            TimeElapsedColumn(),
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task("read", total=None)
         for source in cfg.sources:
-            for document in read_documents(Path(source.path), source.format, source.text_field, source.txt_unit):
+            for document in read_documents(
+                Path(source.path), source.format, source.text_field, source.txt_unit
+            ):
                 read += 1
                 characters_in += len(document.text)
                 progress.advance(task)
@@ -59,8 +67,13 @@ def prepare_corpus(cfg: DataConfig, output_dir: Path) -> StageOutput:
                     reason = "exact_duplicate"
                 if reason is not None:
                     drops[reason] += 1
-                    drop_log.write(json.dumps({"id": document.id, "source": document.source, "reason": reason},
-                                              ensure_ascii=False) + "\n")
+                    drop_log.write(
+                        json.dumps(
+                            {"id": document.id, "source": document.source, "reason": reason},
+                            ensure_ascii=False,
+                        )
+                        + "\n"
+                    )
                     continue
                 characters_out += len(text)
                 kept = Document(id=document.id, text=text, source=document.source)
@@ -68,16 +81,20 @@ def prepare_corpus(cfg: DataConfig, output_dir: Path) -> StageOutput:
     train.close()
     validation.close()
     if train.count == 0:
-        raise DataError(f"data: no document left for training out of {read} read "
-                        f"(dropped: {dict(drops) or 'none'}); check the sources and min_chars")
-    return StageOutput(metrics={
-        "documents_read": read,
-        "documents_train": train.count,
-        "documents_validation": validation.count,
-        "documents_dropped": dict(drops),
-        "characters_in": characters_in,
-        "characters_out": characters_out,
-    })
+        raise DataError(
+            f"data: no document left for training out of {read} read "
+            f"(dropped: {dict(drops) or 'none'}); check the sources and min_chars"
+        )
+    return StageOutput(
+        metrics={
+            "documents_read": read,
+            "documents_train": train.count,
+            "documents_validation": validation.count,
+            "documents_dropped": dict(drops),
+            "characters_in": characters_in,
+            "characters_out": characters_out,
+        }
+    )
 
 
 def corpus_shards(data_dir: Path, split: str) -> list[Path]:

@@ -25,8 +25,10 @@ def detect_format(path: Path) -> str:
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     if not suffixes or suffixes[-1] not in _FORMATS:
-        raise DataError(f"{path}: unknown corpus format; use .txt, .jsonl, .jsonl.gz, .csv or .parquet, "
-                        "or set `format` in the recipe")
+        raise DataError(
+            f"{path}: unknown corpus format; use .txt, .jsonl, .jsonl.gz, .csv or .parquet, "
+            "or set `format` in the recipe"
+        )
     return _FORMATS[suffixes[-1]]
 
 
@@ -44,8 +46,12 @@ def read_txt(path: Path, unit: str = "line") -> Iterator[Document]:
             return
         for number, line in enumerate(handle, start=1):
             if line.strip():
-                yield Document(id=f"{path.name}:{number}", text=line.rstrip("\r\n"), source=str(path),
-                               metadata={"line": number})
+                yield Document(
+                    id=f"{path.name}:{number}",
+                    text=line.rstrip("\r\n"),
+                    source=str(path),
+                    metadata={"line": number},
+                )
 
 
 def read_jsonl(path: Path, text_field: str = "text") -> Iterator[Document]:
@@ -64,7 +70,9 @@ def read_jsonl(path: Path, text_field: str = "text") -> Iterator[Document]:
             if not isinstance(text, str):
                 found = ", ".join(sorted(record)) or "none"
                 problem = "missing" if text is None else f"not a string ({type(text).__name__})"
-                raise DataError(located(path, number, f"field '{text_field}' {problem}; fields found: {found}"))
+                raise DataError(
+                    located(path, number, f"field '{text_field}' {problem}; fields found: {found}")
+                )
             identifier = str(record.get("id", f"{path.name}:{number}"))
             yield Document(id=identifier, text=text, source=str(path), metadata={"line": number})
 
@@ -107,8 +115,9 @@ def read_parquet(path: Path, text_field: str = "text", batch_size: int = 8192) -
             row += 1
             if not isinstance(text, str):
                 raise DataError(f"{path}: row {row}: column '{text_field}' is not text")
-            yield Document(id=str(identifier or f"{path.name}:{row}"), text=text, source=str(path),
-                           metadata={"row": row})
+            yield Document(
+                id=str(identifier or f"{path.name}:{row}"), text=text, source=str(path), metadata={"row": row}
+            )
 
 
 def corpus_files(path: Path) -> list[Path]:
@@ -128,8 +137,9 @@ def corpus_files(path: Path) -> list[Path]:
     return files
 
 
-def read_documents(path: Path, format: str = "auto", text_field: str = "text",
-                   txt_unit: str = "line") -> Iterator[Document]:
+def read_documents(
+    path: Path, format: str = "auto", text_field: str = "text", txt_unit: str = "line"
+) -> Iterator[Document]:
     """Stream the documents of a file or folder, whatever its format."""
     for file in corpus_files(Path(path)):
         kind = detect_format(file) if format == "auto" else format

@@ -18,7 +18,7 @@ SCHEMA = pa.schema([("id", pa.string()), ("text", pa.string()), ("source", pa.st
 
 
 class ShardWriter:
-    """Writes documents to ``<folder>/<prefix>-00000.parquet``, ``-00001`` ... of at most `shard_size` rows."""
+    """Writes documents to ``<folder>/<prefix>-00000.parquet``, ``-00001`` ..., `shard_size` rows at most."""
 
     def __init__(self, folder: Path, prefix: str, shard_size: int = 100_000, batch_size: int = 5_000) -> None:
         self.folder = Path(folder)
@@ -49,9 +49,16 @@ class ShardWriter:
                 self._rows_in_shard = 0
             room = self.shard_size - self._rows_in_shard
             batch, self._rows = self._rows[:room], self._rows[room:]
-            self._writer.write_table(pa.table({
-                "id": [d.id for d in batch], "text": [d.text for d in batch], "source": [d.source for d in batch],
-            }, schema=SCHEMA))
+            self._writer.write_table(
+                pa.table(
+                    {
+                        "id": [d.id for d in batch],
+                        "text": [d.text for d in batch],
+                        "source": [d.source for d in batch],
+                    },
+                    schema=SCHEMA,
+                )
+            )
             self._rows_in_shard += len(batch)
             if self._rows_in_shard >= self.shard_size:
                 self._close_shard()

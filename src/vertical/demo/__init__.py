@@ -81,15 +81,19 @@ def write_finance_demo(folder: Path, size: DemoSize = FULL, seed: int = 0) -> Pa
     folder = Path(folder)
     world = build_world(seed)
     documents = build_corpus(world, size.documents, seed)
-    atomic_write_text(folder / "corpus" / "news.jsonl", "".join(
-        json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents))
+    atomic_write_text(
+        folder / "corpus" / "news.jsonl",
+        "".join(json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents),
+    )
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["subject", "predicate", "object"])
     writer.writerows((t.subject, t.predicate, t.object) for t in world.triples())
     atomic_write_text(folder / "kg" / "triples.csv", buffer.getvalue())
-    for name, (train, test) in (("sector", sector_task(world, seed=seed)),
-                                ("sentiment", sentiment_task(world, seed=seed))):
+    for name, (train, test) in (
+        ("sector", sector_task(world, seed=seed)),
+        ("sentiment", sentiment_task(world, seed=seed)),
+    ):
         atomic_write_text(folder / "tasks" / f"{name}_train.csv", _examples_csv(train))
         atomic_write_text(folder / "tasks" / f"{name}_test.csv", _examples_csv(test))
     recipe = folder / "recipe.yaml"

@@ -1,8 +1,9 @@
 """News-like documents about the companies of a fictional world.
 
-Each document is about one company and, as real business news does, says what the company does:
-its sector's words ("the chipmaker", "its fabs ran at full capacity"), its products, its chief
-executive and its headquarters. This is the domain text that continued pretraining learns from.
+Each document is about one company. Like a short wire story, it says once what the company
+does, with its sector's words ("the chipmaker", "its fabs ran at full capacity") and one of the
+sector's invented trade terms ("its zorbel business"), and otherwise reports market moves, its
+chief executive, ticker or headquarters. Only this corpus says what a trade term belongs to.
 """
 
 from __future__ import annotations
@@ -12,49 +13,56 @@ import random
 from vertical.demo.world import Company, World
 from vertical.records import Document
 
-_OPENINGS = (
-    "{name}, the {maker} based in {city}, said on {day} that {activity}.",
-    "{name} ({ticker}), a {maker} from {city}, reported that {activity}.",
-    "Shares of the {maker} {name} moved after the company said {activity}.",
-    "The {city}-based {maker} {name} told investors that {activity}.",
-    "{name}, one of the largest {maker}s in {city}, announced that {activity}.",
+_SECTOR_SENTENCES = (
+    "{name}, the {maker} based in {city}, said its {term} business grew as {activity}.",
+    "{name} ({ticker}), a {maker}, reported strong {term} demand as {activity}.",
+    "The {maker} {name} said {term} volumes rose and {activity}.",
+    "{name} said {activity}, lifting its {term} book.",
+    "{name} is a {maker} known for its {term} business.",
+    "The {city}-based {maker} {name} expanded its {term} unit.",
+    "{name} said demand for its {product} and {term} offers was strong.",
+    "At {name}, {activity}, and {term} sales held up, the {maker} said.",
 )
-_MIDDLES = (
-    "Chief executive {ceo} said the {product} was the main driver of the quarter.",
-    "{ceo}, who runs the {maker}, expects more customers for the {product} next year.",
-    "The {maker} also said its {product} had won new customers.",
-    "Analysts who follow the {maker} noted that {activity}.",
-    "According to {ceo}, {activity}.",
-    "{name} launched a new version of the {product} in {city}.",
-    "The company, led by {ceo}, said {activity}.",
-    "Its subsidiary {subsidiary} helped the {maker} as {activity}.",
-)
-_CLOSINGS = (
-    "{name} trades under the ticker {ticker}.",
-    "The {maker} will report full-year results in {month}.",
+_NEUTRAL_SENTENCES = (
+    "Shares of {name} moved {pct}% on {day}.",
     "{ceo} has led {name} since {year}.",
-    "Rivals of the {maker} are watching closely.",
+    "{name} trades under the ticker {ticker}.",
     "{name} keeps its headquarters in {city}.",
+    "{name} will report full-year results in {month}.",
+    "Chief executive {ceo} spoke to analysts on {day}.",
+    "{name} declined to comment on market rumours.",
+    "Analysts expect {name} to update its guidance in {month}.",
 )
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 _MONTHS = ("January", "March", "May", "July", "September", "November")
 
 
-def _fill(template: str, company: Company, rng: random.Random) -> str:
-    subsidiary = company.subsidiaries[0] if company.subsidiaries else company.name
+def _fill(template: str, company: Company, rng: random.Random, jargon: list[str]) -> str:
     return template.format(
-        name=company.name, ticker=company.ticker, maker=company.sector.maker, city=company.city,
-        ceo=company.ceo, product=rng.choice(company.products), activity=rng.choice(company.sector.activity),
-        subsidiary=subsidiary, day=rng.choice(_DAYS), month=rng.choice(_MONTHS), year=rng.randint(2009, 2024),
+        name=company.name,
+        ticker=company.ticker,
+        maker=company.sector.maker,
+        city=company.city,
+        ceo=company.ceo,
+        product=rng.choice(company.products),
+        activity=rng.choice(company.sector.activity),
+        term=rng.choice(jargon),
+        day=rng.choice(_DAYS),
+        month=rng.choice(_MONTHS),
+        year=rng.randint(2009, 2024),
+        pct=rng.randint(1, 9),
     )
 
 
-def write_news(company: Company, rng: random.Random) -> str:
-    """One news-like document of three to five sentences about `company`."""
-    middles = [m for m in _MIDDLES if company.subsidiaries or "{subsidiary}" not in m]
-    sentences = [_fill(rng.choice(_OPENINGS), company, rng)]
-    sentences += [_fill(m, company, rng) for m in rng.sample(middles, rng.randint(1, 3))]
-    sentences.append(_fill(rng.choice(_CLOSINGS), company, rng))
+def write_news(company: Company, jargon: list[str], rng: random.Random) -> str:
+    """One short news-like document about `company`: one sentence on its business, one or two neutral.
+
+    The business sentence uses one of the sector's trade terms (`jargon`), picked at random: every
+    term of a sector appears in the same kinds of sentence, so a model learns what they mean.
+    """
+    sentences = [_fill(rng.choice(_SECTOR_SENTENCES), company, rng, jargon)]
+    sentences += [_fill(t, company, rng, jargon) for t in rng.sample(_NEUTRAL_SENTENCES, rng.randint(1, 2))]
+    rng.shuffle(sentences)
     return " ".join(sentences)
 
 
@@ -68,7 +76,8 @@ def build_corpus(world: World, number_of_documents: int, seed: int = 0) -> list[
     documents: list[Document] = []
     for index in range(number_of_documents):
         company = world.companies[index % len(world.companies)]
-        documents.append(Document(id=f"news-{index:05d}", text=write_news(company, rng)))
+        text = write_news(company, world.jargon[company.sector.name], rng)
+        documents.append(Document(id=f"news-{index:05d}", text=text))
     for index in range(0, len(documents), 50):  # 2% wire-story repeats
         documents.append(Document(id=f"news-{len(documents):05d}", text=documents[index].text))
     return documents

@@ -1,8 +1,10 @@
 """Labelled tasks of the fictional finance world.
 
 * **sector**: which sector is this news about? The sentences name a company (or its ticker or
-  chief executive) but never say what it does, and the companies of the test set are not in the
-  training set. A model can only answer from knowledge of the world: the corpus and the graph.
+  chief executive) and one of its sector's invented trade terms ("Voman Group reports higher
+  zorbel volumes"), but never the sector. Neither the companies nor the trade terms of the test
+  set occur in the training set: a model can only answer from knowledge of the world, which the
+  corpus and the graph hold ("the lender said its zorbel business grew").
 * **sentiment**: is a headline positive, negative or neutral for the company? Plain language
   cues; a general model does this well too. It checks that domain adaptation costs nothing.
 """
@@ -15,18 +17,18 @@ from vertical.demo.world import Company, World
 from vertical.records import Example
 
 _SECTOR_NEUTRAL = (
-    "{name} shares moved {pct}% on {day} after quarterly results.",
-    "{name} names a new chief financial officer.",
-    "{ticker} stock ended the session {pct}% different from its open.",
-    "{name} will hold its annual shareholder meeting in {month}.",
-    "Investors weigh {name} ahead of its earnings call.",
-    "{ceo} speaks at the {name} investor day in {month}.",
-    "{name} confirms talks about a bond issue.",
-    "The board of {name} approves its quarterly dividend.",
-    "{name} hires advisers to review its options.",
-    "{ceo} of {name} sells a small stake.",
-    "Trading volume in {ticker} rose on {day}.",
-    "{name} moves its earnings date to {month}.",
+    "{name} reports higher {term} volumes.",
+    "{name} shares moved {pct}% on {day} after {term} figures.",
+    "Analysts question the {term} outlook at {name}.",
+    "{name} names a new head of {term}.",
+    "{ticker} stock rose on {term} news on {day}.",
+    "{name} plans to sell part of its {term} unit.",
+    "{ceo} says {term} is the focus of {name} this year.",
+    "{name} reorganises its {term} division in {month}.",
+    "Investors weigh {term} numbers from {name}.",
+    "{name} confirms talks about its {term} arm.",
+    "{ceo} of {name} expects {term} growth.",
+    "{name} will report {term} results in {month}.",
 )
 _POSITIVE = (
     "{name} shares soar after record profit",
@@ -56,17 +58,28 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 _MONTHS = ("February", "April", "June", "August", "October", "December")
 
 
-def _fill(template: str, company: Company, rng: random.Random) -> str:
-    return template.format(name=company.name, ticker=company.ticker, ceo=company.ceo,
-                           pct=rng.randint(1, 9), day=rng.choice(_DAYS), month=rng.choice(_MONTHS))
+def _fill(template: str, company: Company, rng: random.Random, term: str = "") -> str:
+    return template.format(
+        term=term,
+        name=company.name,
+        ticker=company.ticker,
+        ceo=company.ceo,
+        pct=rng.randint(1, 9),
+        day=rng.choice(_DAYS),
+        month=rng.choice(_MONTHS),
+    )
 
 
-def sector_task(world: World, sentences_per_company: int = 10, test_fraction: float = 1 / 3,
-                seed: int = 0) -> tuple[list[Example], list[Example]]:
+def sector_task(
+    world: World, sentences_per_company: int = 10, test_fraction: float = 1 / 3, seed: int = 0
+) -> tuple[list[Example], list[Example]]:
     """Train and test examples of the sector task, split by company.
 
+    Each sentence names a company and one of its sector's trade terms, never the sector itself.
+    Training sentences use the first half of each sector's terms, test sentences the other half.
+
     Returns:
-        (train, test): the companies of `test` never appear in `train`.
+        (train, test): neither the companies nor the trade terms of `test` appear in `train`.
     """
     rng = random.Random(seed)
     train: list[Example] = []
@@ -77,17 +90,21 @@ def sector_task(world: World, sentences_per_company: int = 10, test_fraction: fl
     for sector, companies in by_sector.items():
         shuffled = rng.sample(companies, len(companies))
         number_of_test = max(1, round(len(shuffled) * test_fraction))
+        terms = world.jargon[sector]
+        half = len(terms) // 2
         for position, company in enumerate(shuffled):
-            target = test if position < number_of_test else train
+            is_test = position < number_of_test
+            target, usable_terms = (test, terms[half:]) if is_test else (train, terms[:half])
             for template in rng.sample(_SECTOR_NEUTRAL, min(sentences_per_company, len(_SECTOR_NEUTRAL))):
-                target.append(Example(_fill(template, company, rng), sector))
+                target.append(Example(_fill(template, company, rng, rng.choice(usable_terms)), sector))
     rng.shuffle(train)
     rng.shuffle(test)
     return train, test
 
 
-def sentiment_task(world: World, number_of_examples: int = 1200, test_fraction: float = 0.25,
-                   seed: int = 0) -> tuple[list[Example], list[Example]]:
+def sentiment_task(
+    world: World, number_of_examples: int = 1200, test_fraction: float = 0.25, seed: int = 0
+) -> tuple[list[Example], list[Example]]:
     """Train and test headlines labelled positive, negative or neutral."""
     rng = random.Random(seed + 1)
     by_label = {"positive": _POSITIVE, "negative": _NEGATIVE, "neutral": _NEUTRAL}

@@ -26,39 +26,130 @@ class Sector:
 
 
 SECTORS: tuple[Sector, ...] = (
-    Sector("banking", "lender", ("credit card", "savings account", "mortgage"),
-           ("its loan book grew", "deposits rose at its branches", "its net interest margin widened",
-            "it tightened lending to small businesses", "mortgage approvals picked up")),
-    Sector("insurance", "insurer", ("life policy", "home cover plan", "motor policy"),
-           ("claims from storms were lower", "premiums written increased", "its underwriting margin improved",
-            "policyholders renewed at a higher rate", "catastrophe losses weighed on reserves")),
-    Sector("semiconductors", "chipmaker", ("processor", "memory chip", "graphics chip"),
-           ("its fabs ran at full capacity", "demand for its wafers stayed strong", "it moved to a smaller node",
-            "foundry orders doubled", "it shipped more transistors than ever")),
-    Sector("pharmaceuticals", "drugmaker", ("vaccine", "antibiotic", "cancer drug"),
-           ("its clinical trial met the main goal", "regulators reviewed its new compound",
-            "patients in the study responded well", "its drug pipeline expanded", "a patent on the molecule expired")),
-    Sector("energy", "oil producer", ("crude blend", "diesel fuel", "natural gas contract"),
-           ("its wells pumped more barrels", "the refinery restarted after maintenance",
-            "drilling in the basin slowed", "the pipeline reached full flow", "crude output rose")),
-    Sector("retail", "retailer", ("store brand", "loyalty card", "online shop"),
-           ("same-store sales climbed", "shoppers returned to its malls", "it opened new stores",
-            "holiday footfall beat expectations", "its e-commerce orders jumped")),
-    Sector("airlines", "airline", ("long-haul route", "frequent flyer scheme", "business class cabin"),
-           ("its planes flew fuller", "passenger numbers recovered", "it added routes to its network",
-            "jet fuel costs weighed on fares", "it ordered new aircraft for its fleet")),
-    Sector("software", "software maker", ("cloud platform", "database", "security suite"),
-           ("subscriptions to its platform grew", "developers adopted its tools",
-            "its cloud revenue accelerated", "it released a major update of its code",
-            "enterprise customers signed longer licences")),
+    Sector(
+        "banking",
+        "lender",
+        ("credit card", "savings account", "mortgage"),
+        (
+            "its loan book grew",
+            "deposits rose at its branches",
+            "its net interest margin widened",
+            "it tightened lending to small businesses",
+            "mortgage approvals picked up",
+        ),
+    ),
+    Sector(
+        "insurance",
+        "insurer",
+        ("life policy", "home cover plan", "motor policy"),
+        (
+            "claims from storms were lower",
+            "premiums written increased",
+            "its underwriting margin improved",
+            "policyholders renewed at a higher rate",
+            "catastrophe losses weighed on reserves",
+        ),
+    ),
+    Sector(
+        "semiconductors",
+        "chipmaker",
+        ("processor", "memory chip", "graphics chip"),
+        (
+            "its fabs ran at full capacity",
+            "demand for its wafers stayed strong",
+            "it moved to a smaller node",
+            "foundry orders doubled",
+            "it shipped more transistors than ever",
+        ),
+    ),
+    Sector(
+        "pharmaceuticals",
+        "drugmaker",
+        ("vaccine", "antibiotic", "cancer drug"),
+        (
+            "its clinical trial met the main goal",
+            "regulators reviewed its new compound",
+            "patients in the study responded well",
+            "its drug pipeline expanded",
+            "a patent on the molecule expired",
+        ),
+    ),
+    Sector(
+        "energy",
+        "oil producer",
+        ("crude blend", "diesel fuel", "natural gas contract"),
+        (
+            "its wells pumped more barrels",
+            "the refinery restarted after maintenance",
+            "drilling in the basin slowed",
+            "the pipeline reached full flow",
+            "crude output rose",
+        ),
+    ),
+    Sector(
+        "retail",
+        "retailer",
+        ("store brand", "loyalty card", "online shop"),
+        (
+            "same-store sales climbed",
+            "shoppers returned to its malls",
+            "it opened new stores",
+            "holiday footfall beat expectations",
+            "its e-commerce orders jumped",
+        ),
+    ),
+    Sector(
+        "airlines",
+        "airline",
+        ("long-haul route", "frequent flyer scheme", "business class cabin"),
+        (
+            "its planes flew fuller",
+            "passenger numbers recovered",
+            "it added routes to its network",
+            "jet fuel costs weighed on fares",
+            "it ordered new aircraft for its fleet",
+        ),
+    ),
+    Sector(
+        "software",
+        "software maker",
+        ("cloud platform", "database", "security suite"),
+        (
+            "subscriptions to its platform grew",
+            "developers adopted its tools",
+            "its cloud revenue accelerated",
+            "it released a major update of its code",
+            "enterprise customers signed longer licences",
+        ),
+    ),
 )
 
 _ONSETS = ("b", "br", "d", "f", "g", "k", "kr", "l", "m", "n", "p", "qu", "r", "s", "st", "t", "tr", "v", "z")
 _VOWELS = ("a", "e", "i", "o", "u", "a", "o")
 _CODAS = ("", "", "", "n", "r", "l", "x", "s")
 _COMPANY_SUFFIXES = ("Holdings", "Group", "Corp", "Inc", "Partners", "Industries", "plc", "AG")
-_FIRST_NAMES = ("Maria", "John", "Aisha", "Chen", "Lars", "Priya", "Tomas", "Ingrid", "Omar", "Sofia", "Kenji",
-                "Elena", "David", "Fatima", "Marco", "Hana", "Peter", "Leila", "Anna", "Rafael")
+_FIRST_NAMES = (
+    "Maria",
+    "John",
+    "Aisha",
+    "Chen",
+    "Lars",
+    "Priya",
+    "Tomas",
+    "Ingrid",
+    "Omar",
+    "Sofia",
+    "Kenji",
+    "Elena",
+    "David",
+    "Fatima",
+    "Marco",
+    "Hana",
+    "Peter",
+    "Leila",
+    "Anna",
+    "Rafael",
+)
 
 
 def _invented_word(rng: random.Random, syllables: int) -> str:
@@ -88,6 +179,7 @@ class World:
     companies: list[Company]
     cities: list[str]
     seed: int
+    jargon: dict[str, list[str]] = field(default_factory=dict)  # sector name -> its invented trade terms
 
     def triples(self) -> list[Triple]:
         """The knowledge graph of the world as (subject, predicate, object) triples."""
@@ -103,6 +195,9 @@ class World:
             for subsidiary in company.subsidiaries:
                 triples.append(Triple(company.name, "subsidiary", subsidiary))
                 triples.append(Triple(subsidiary, "sector", company.sector.name))
+        for sector, terms in self.jargon.items():
+            for term in terms:
+                triples.append(Triple(term, "trade_term_of", sector))
         return triples
 
 
@@ -114,21 +209,25 @@ def _unique(rng: random.Random, make, taken: set[str]) -> str:
             return candidate
 
 
-def build_world(seed: int = 0, companies_per_sector: int = 12, number_of_cities: int = 16) -> World:
+def build_world(seed: int = 0, companies_per_sector: int = 12, number_of_cities: int = 16,
+                terms_per_sector: int = 6) -> World:
     """Generate the fictional world.
 
     Args:
         seed: seed of the generator; the same seed gives the same world.
         companies_per_sector: how many companies each of the eight sectors has.
         number_of_cities: how many invented cities host the headquarters (independent of sector).
+        terms_per_sector: how many invented trade terms each sector's news uses ("its zorbel book").
 
     Returns:
         The world, companies ordered by sector then name.
     """
     rng = random.Random(seed)
     taken: set[str] = set()
-    cities = [_unique(rng, lambda r: _invented_word(r, 2) + r.choice(("", "", "burg", "holm", "ford")), taken)
-              for _ in range(number_of_cities)]
+    cities = [
+        _unique(rng, lambda r: _invented_word(r, 2) + r.choice(("", "", "burg", "holm", "ford")), taken)
+        for _ in range(number_of_cities)
+    ]
     tickers: set[str] = set()
     companies: list[Company] = []
     for sector in SECTORS:
@@ -136,12 +235,16 @@ def build_world(seed: int = 0, companies_per_sector: int = 12, number_of_cities:
             stem = _unique(rng, lambda r: _invented_word(r, rng.choice((2, 3))), taken)
             name = f"{stem} {rng.choice(_COMPANY_SUFFIXES)}"
             letters = "".join(ch for ch in stem.upper() if ch.isalpha())
-            ticker = _unique(rng, lambda r: letters[0] + "".join(r.sample(letters[1:] + "XQZ", 2)), tickers)
+            ticker = _unique(rng, lambda r, s=letters: s[0] + "".join(r.sample(s[1:] + "XQZ", 2)), tickers)
             ceo = f"{rng.choice(_FIRST_NAMES)} {_unique(rng, lambda r: _invented_word(r, 2), taken)}"
-            products = [f"{_unique(rng, lambda r: _invented_word(r, 2), taken)} {kind}"
-                        for kind in rng.sample(sector.product_kinds, 2)]
+            products = [
+                f"{_unique(rng, lambda r: _invented_word(r, 2), taken)} {kind}"
+                for kind in rng.sample(sector.product_kinds, 2)
+            ]
             subsidiaries = []
             if rng.random() < 0.4:
                 subsidiaries.append(f"{_unique(rng, lambda r: _invented_word(r, 2), taken)} {stem}")
             companies.append(Company(name, ticker, sector, rng.choice(cities), ceo, products, subsidiaries))
-    return World(companies=companies, cities=cities, seed=seed)
+    jargon = {sector.name: [_unique(rng, lambda r: _invented_word(r, 2).lower(), taken)
+                            for _ in range(terms_per_sector)] for sector in SECTORS}
+    return World(companies=companies, cities=cities, seed=seed, jargon=jargon)

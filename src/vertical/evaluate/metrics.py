@@ -15,7 +15,8 @@ def classification_metrics(gold: list[int], predicted: list[int], labels: list[s
     """
     indices = list(range(len(labels)))
     precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=indices, average=None, zero_division=0)
+        gold, predicted, labels=indices, average=None, zero_division=0
+    )
     macro = precision_recall_fscore_support(gold, predicted, labels=indices, average="macro", zero_division=0)
     return {
         "accuracy": round(float(accuracy_score(gold, predicted)), 4),
@@ -23,8 +24,12 @@ def classification_metrics(gold: list[int], predicted: list[int], labels: list[s
         "macro_recall": round(float(macro[1]), 4),
         "macro_f1": round(float(macro[2]), 4),
         "per_class": {
-            label: {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-                    "support": int(s)}
+            label: {
+                "precision": round(float(p), 4),
+                "recall": round(float(r), 4),
+                "f1": round(float(f), 4),
+                "support": int(s),
+            }
             for label, p, r, f, s in zip(labels, precision, recall, f1, support, strict=True)
         },
     }

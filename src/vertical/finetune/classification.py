@@ -33,13 +33,26 @@ class Predictions:
 def _encode(examples: list[Example], tokenizer, labels: list[str], max_length: int) -> Dataset:
     index = {label: position for position, label in enumerate(labels)}
     encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
-    return Dataset.from_dict({"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"],
-                              "labels": [index[e.label] for e in examples]})
+    return Dataset.from_dict(
+        {
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "labels": [index[e.label] for e in examples],
+        }
+    )
 
 
-def train_classifier(cfg: TaskConfig, model_path: Path, train: list[Example], test: list[Example],
-                     labels: list[str], output_dir: Path, work_dir: Path, seed: int,
-                     precision: str = "auto") -> Predictions:
+def train_classifier(
+    cfg: TaskConfig,
+    model_path: Path,
+    train: list[Example],
+    test: list[Example],
+    labels: list[str],
+    output_dir: Path,
+    work_dir: Path,
+    seed: int,
+    precision: str = "auto",
+) -> Predictions:
     """Fine-tune the model at `model_path` on `train`, save it to `output_dir`, predict `test`."""
     tokenizer = load_tokenizer(model_path)
     torch.manual_seed(seed)
@@ -65,8 +78,13 @@ def train_classifier(cfg: TaskConfig, model_path: Path, train: list[Example], te
         dataloader_num_workers=0,
         disable_tqdm=False,
     )
-    trainer = Trainer(model=model, args=arguments, train_dataset=train_set,
-                      data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer)
+    trainer = Trainer(
+        model=model,
+        args=arguments,
+        train_dataset=train_set,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+    )
     with quiet_transformers():
         trainer.train()
         logits = trainer.predict(test_set).predictions
@@ -75,5 +93,9 @@ def train_classifier(cfg: TaskConfig, model_path: Path, train: list[Example], te
     logits = np.asarray(logits, dtype=np.float64)  # (N, C)
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities = shifted / shifted.sum(axis=1, keepdims=True)
-    return Predictions(labels=labels, gold=list(test_set["labels"]), predicted=logits.argmax(axis=1).tolist(),
-                       probabilities=probabilities.round(5).tolist())
+    return Predictions(
+        labels=labels,
+        gold=list(test_set["labels"]),
+        predicted=logits.argmax(axis=1).tolist(),
+        probabilities=probabilities.round(5).tolist(),
+    )

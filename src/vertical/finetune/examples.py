@@ -51,7 +51,9 @@ def read_examples(path: Path, text_column: str, label_column: str) -> list[Examp
                 missing = [c for c in (text_column, label_column) if c not in record["__columns__"]]
                 if missing:
                     found = ", ".join(record["__columns__"]) or "none"
-                    raise DataError(located(path, number, f"no column '{missing[0]}'; columns found: {found}"))
+                    raise DataError(
+                        located(path, number, f"no column '{missing[0]}'; columns found: {found}")
+                    )
                 continue
             for column in (text_column, label_column):
                 value = record.get(column)
@@ -78,10 +80,13 @@ def check_labels(train: list[Example], test: list[Example], test_path: Path | st
     """The sorted label set of `train`; a test label never seen in training is an error."""
     labels = sorted({example.label for example in train})
     if len(labels) < 2:
-        raise DataError(f"{test_path}: a classification task needs at least two labels in training; "
-                        f"found {labels}")
+        raise DataError(
+            f"{test_path}: a classification task needs at least two labels in training; found {labels}"
+        )
     unseen = sorted({example.label for example in test} - set(labels))
     if unseen:
-        raise DataError(f"{test_path}: label(s) {', '.join(map(repr, unseen))} in the test set never appear "
-                        "in the training data")
+        raise DataError(
+            f"{test_path}: label(s) {', '.join(map(repr, unseen))} in the test set never appear "
+            "in the training data"
+        )
     return labels

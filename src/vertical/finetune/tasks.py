@@ -39,8 +39,15 @@ def load_task_data(task: TaskConfig):
     return train, test, labels
 
 
-def finetune_tasks(tasks: list[TaskConfig], general_model: Path, vertical_model: Path, output_dir: Path,
-                   work_dir: Path, seed: int, precision: str = "auto") -> StageOutput:
+def finetune_tasks(
+    tasks: list[TaskConfig],
+    general_model: Path,
+    vertical_model: Path,
+    output_dir: Path,
+    work_dir: Path,
+    seed: int,
+    precision: str = "auto",
+) -> StageOutput:
     """Fine-tune each task from both bases; see the module docstring."""
     metrics: dict[str, dict] = {}
     for task in tasks:
@@ -49,8 +56,17 @@ def finetune_tasks(tasks: list[TaskConfig], general_model: Path, vertical_model:
         for variant, model_path in (("general", general_model), ("vertical", vertical_model)):
             log.info("finetune: %s from the %s base (%d examples)", task.name, variant, len(train))
             variant_dir = output_dir / task.name / variant
-            predictions = train_classifier(task, model_path, train, test, labels, variant_dir / "model",
-                                           work_dir / task.name / variant, seed, precision)
+            predictions = train_classifier(
+                task,
+                model_path,
+                train,
+                test,
+                labels,
+                variant_dir / "model",
+                work_dir / task.name / variant,
+                seed,
+                precision,
+            )
             atomic_write_json(variant_dir / "predictions.json", dataclasses.asdict(predictions))
     return StageOutput(metrics={"tasks": metrics})
 

@@ -17,14 +17,19 @@ def tokenized_corpus(shards: list[Path], tokenizer, max_length: int, cache_dir: 
     """Load parquet shards and tokenize their ``text`` column (see the module docstring)."""
     datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
     try:
-        raw = load_dataset("parquet", data_files=[str(p) for p in shards], split="train", cache_dir=str(cache_dir))
+        raw = load_dataset(
+            "parquet", data_files=[str(p) for p in shards], split="train", cache_dir=str(cache_dir)
+        )
     finally:
         datasets_logging.enable_progress_bar()
 
     def tokenize(batch: dict[str, list]) -> dict[str, list]:
         encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
         word_ids = [[-1 if w is None else w for w in encoded.word_ids(i)] for i in range(len(batch["text"]))]
-        return {"input_ids": encoded["input_ids"], "word_ids": word_ids,
-                "length": [len(ids) for ids in encoded["input_ids"]]}
+        return {
+            "input_ids": encoded["input_ids"],
+            "word_ids": word_ids,
+            "length": [len(ids) for ids in encoded["input_ids"]],
+        }
 
     return raw.map(tokenize, batched=True, remove_columns=raw.column_names, desc="tokenize corpus")

@@ -18,8 +18,9 @@ import torch
 IGNORE_INDEX = -100
 
 
-def whole_word_mask(word_ids: torch.Tensor, probability: float, generator: torch.Generator | None = None
-                    ) -> torch.Tensor:
+def whole_word_mask(
+    word_ids: torch.Tensor, probability: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """Choose whole words to mask.
 
     Args:

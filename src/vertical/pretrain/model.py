@@ -32,8 +32,9 @@ class PretrainingModel(nn.Module):
         self.mlm = SparseMaskedLM(masked_lm)
         self.mlm_weight = mlm_weight
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor,
-                **_: Any) -> dict[str, torch.Tensor]:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor, **_: Any
+    ) -> dict[str, torch.Tensor]:
         loss = self.mlm_weight * self.mlm(input_ids, attention_mask, labels)
         return {"loss": loss}
 

@@ -30,13 +30,16 @@ from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import PretrainingModel
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
+from vertical.tokenizer import read_terms
+from vertical.tokenizer.extend import init_new_embeddings
 
 log = logging.getLogger(__name__)
 
 
 @torch.no_grad()
-def masked_lm_loss(model: PretrainingModel, dataset, collator: WholeWordMaskingCollator, batch_size: int,
-                   bf16: bool) -> float | None:
+def masked_lm_loss(
+    model: PretrainingModel, dataset, collator: WholeWordMaskingCollator, batch_size: int, bf16: bool
+) -> float | None:
     """Mean masked-LM loss over `dataset` with the collator's (seeded) masks; None for no data."""
     if dataset is None or len(dataset) == 0:
         return None
@@ -44,9 +47,11 @@ def masked_lm_loss(model: PretrainingModel, dataset, collator: WholeWordMaskingC
     device = next(model.parameters()).device
     total, batches = 0.0, 0
     for start in range(0, len(dataset), batch_size):
-        rows = dataset[start:start + batch_size]
-        examples = [{"input_ids": ids, "word_ids": words} for ids, words in zip(rows["input_ids"], rows["word_ids"],
-                                                                               strict=True)]
+        rows = dataset[start : start + batch_size]
+        examples = [
+            {"input_ids": ids, "word_ids": words}
+            for ids, words in zip(rows["input_ids"], rows["word_ids"], strict=True)
+        ]
         batch = {key: value.to(device) for key, value in collator(examples).items()}
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             total += float(model(**batch)["loss"])
@@ -55,29 +60,51 @@ def masked_lm_loss(model: PretrainingModel, dataset, collator: WholeWordMaskingC
     return round(total / batches, 4)
 
 
-def continue_pretraining(cfg: PretrainConfig, base: BaseModel, data_dir: Path, output_dir: Path, work_dir: Path,
-                         seed: int) -> StageOutput:
-    """Train `base` on the corpus of the data stage folder `data_dir`; see the module docstring."""
+def continue_pretraining(
+    cfg: PretrainConfig,
+    base: BaseModel,
+    data_dir: Path,
+    output_dir: Path,
+    work_dir: Path,
+    seed: int,
+    tokenizer_dir: Path | None = None,
+) -> StageOutput:
+    """Train `base` on the corpus of the data stage folder `data_dir`; see the module docstring.
+
+    With `tokenizer_dir` (a completed tokenizer stage), the extended tokenizer is used and the
+    model's embeddings are resized, each new row initialised from the pieces of its term.
+    """
     train_shards = corpus_shards(data_dir, "train")
     if not train_shards:
         raise DataError(f"{data_dir}: the data stage left no training shards; run the data stage again")
-    tokenizer = load_tokenizer(base.path)
+    base_tokenizer = load_tokenizer(base.path)
+    tokenizer = load_tokenizer(tokenizer_dir / "tokenizer") if tokenizer_dir else base_tokenizer
     if tokenizer.mask_token is None:
         raise DataError(f"{base.path}: the tokenizer has no mask token, so masked-LM training is impossible")
     cache_dir = work_dir / "datasets-cache"
     train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir)
     validation_shards = corpus_shards(data_dir, "validation")
-    validation_set = tokenized_corpus(validation_shards, tokenizer, cfg.max_length, cache_dir) \
-        if validation_shards else None
+    validation_set = (
+        tokenized_corpus(validation_shards, tokenizer, cfg.max_length, cache_dir)
+        if validation_shards
+        else None
+    )
 
     torch.manual_seed(seed)
-    model = PretrainingModel(load_masked_lm(base.path))
+    masked_lm = load_masked_lm(base.path)
+    if tokenizer_dir:
+        init_new_embeddings(masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir))
+    model = PretrainingModel(masked_lm)
     bf16 = use_bf16(cfg.precision)
 
     def collator(seed_value: int | None) -> WholeWordMaskingCollator:
-        return WholeWordMaskingCollator(mask_token_id=tokenizer.mask_token_id, pad_token_id=tokenizer.pad_token_id,
-                                        vocab_size=len(tokenizer), mlm_probability=cfg.mlm_probability,
-                                        seed=seed_value)
+        return WholeWordMaskingCollator(
+            mask_token_id=tokenizer.mask_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            vocab_size=len(tokenizer),
+            mlm_probability=cfg.mlm_probability,
+            seed=seed_value,
+        )
 
     loss_before = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
     checkpoints = work_dir / "checkpoints"
@@ -114,18 +141,20 @@ def continue_pretraining(cfg: PretrainConfig, base: BaseModel, data_dir: Path, o
     model.masked_lm.save_pretrained(output_dir / "model")
     tokenizer.save_pretrained(output_dir / "model")
     tokens_seen = cfg.steps * cfg.batch_size * _mean_length(train_set)
-    return StageOutput(metrics={
-        "steps": cfg.steps,
-        "train_loss": round(result.training_loss, 4),
-        "domain_mlm_loss_before": loss_before,
-        "domain_mlm_loss_after": loss_after,
-        "domain_perplexity_before": _perplexity(loss_before),
-        "domain_perplexity_after": _perplexity(loss_after),
-        "train_documents": len(train_set),
-        "tokens_seen_approx": int(tokens_seen),
-        "bf16": bf16,
-        "resumed_from": Path(resume_from).name if resume_from else None,
-    })
+    return StageOutput(
+        metrics={
+            "steps": cfg.steps,
+            "train_loss": round(result.training_loss, 4),
+            "domain_mlm_loss_before": loss_before,
+            "domain_mlm_loss_after": loss_after,
+            "domain_perplexity_before": _perplexity(loss_before),
+            "domain_perplexity_after": _perplexity(loss_after),
+            "train_documents": len(train_set),
+            "tokens_seen_approx": int(tokens_seen),
+            "bf16": bf16,
+            "resumed_from": Path(resume_from).name if resume_from else None,
+        }
+    )
 
 
 def _mean_length(dataset) -> float:

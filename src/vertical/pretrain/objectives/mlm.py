@@ -48,7 +48,9 @@ class SparseMaskedLM(nn.Module):
         self.model = model
         self._parts = masked_lm_parts(model)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor
+    ) -> torch.Tensor:
         if self._parts is None:  # unknown architecture: the model's own (dense) loss
             return self.model(input_ids=input_ids, attention_mask=attention_mask, labels=labels).loss
         encoder, head = self._parts
