@@ -126,32 +126,25 @@ def load_masked_lm(path: Path):
     return _load(AutoModelForMaskedLM, path, "masked-LM")
 
 
+def _load_with_labels(auto_class, path: Path, what: str, labels: list[str]):
+    index = {label: position for position, label in enumerate(labels)}
+    return _load(
+        auto_class, path, what, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id=index
+    )
+
+
 def load_sequence_classifier(path: Path, labels: list[str]):
     """The model at `path` with a fresh classification head over `labels`."""
     from transformers import AutoModelForSequenceClassification
 
-    return _load(
-        AutoModelForSequenceClassification,
-        path,
-        "sequence-classification",
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: index for index, label in enumerate(labels)},
-    )
+    return _load_with_labels(AutoModelForSequenceClassification, path, "sequence-classification", labels)
 
 
 def load_token_classifier(path: Path, labels: list[str]):
     """The model at `path` with a fresh token-classification head over `labels`."""
     from transformers import AutoModelForTokenClassification
 
-    return _load(
-        AutoModelForTokenClassification,
-        path,
-        "token-classification",
-        num_labels=len(labels),
-        id2label=dict(enumerate(labels)),
-        label2id={label: index for index, label in enumerate(labels)},
-    )
+    return _load_with_labels(AutoModelForTokenClassification, path, "token-classification", labels)
 
 
 def load_tokenizer(path: Path):

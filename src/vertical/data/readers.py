@@ -54,8 +54,8 @@ def read_txt(path: Path, unit: str = "line") -> Iterator[Document]:
                 )
 
 
-def read_jsonl(path: Path, text_field: str = "text") -> Iterator[Document]:
-    """Documents of a JSON Lines file, the text in `text_field`; an `id` field is kept when present."""
+def jsonl_records(path: Path) -> Iterator[tuple[int, dict]]:
+    """(line number, object) of each non-empty line of a JSON Lines file (.gz too)."""
     with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             if not line.strip():
@@ -66,15 +66,19 @@ def read_jsonl(path: Path, text_field: str = "text") -> Iterator[Document]:
                 raise DataError(located(path, number, f"invalid JSON: {error.msg}")) from None
             if not isinstance(record, dict):
                 raise DataError(located(path, number, "each line must be a JSON object"))
-            text = record.get(text_field)
-            if not isinstance(text, str):
-                found = ", ".join(sorted(record)) or "none"
-                problem = "missing" if text is None else f"not a string ({type(text).__name__})"
-                raise DataError(
-                    located(path, number, f"field '{text_field}' {problem}; fields found: {found}")
-                )
-            identifier = str(record.get("id", f"{path.name}:{number}"))
-            yield Document(id=identifier, text=text, source=str(path), metadata={"line": number})
+            yield number, record
+
+
+def read_jsonl(path: Path, text_field: str = "text") -> Iterator[Document]:
+    """Documents of a JSON Lines file, the text in `text_field`; an `id` field is kept when present."""
+    for number, record in jsonl_records(path):
+        text = record.get(text_field)
+        if not isinstance(text, str):
+            found = ", ".join(sorted(record)) or "none"
+            problem = "missing" if text is None else f"not a string ({type(text).__name__})"
+            raise DataError(located(path, number, f"field '{text_field}' {problem}; fields found: {found}"))
+        identifier = str(record.get("id", f"{path.name}:{number}"))
+        yield Document(id=identifier, text=text, source=str(path), metadata={"line": number})
 
 
 def read_csv(path: Path, text_field: str = "text") -> Iterator[Document]:

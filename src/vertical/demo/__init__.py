@@ -37,8 +37,8 @@ class DemoSize:
     finetune_epochs: float
 
 
-FULL = DemoSize("finance-demo", documents=3000, pretrain_steps=300, finetune_epochs=4)
-QUICK = DemoSize("finance-demo-quick", documents=1200, pretrain_steps=60, finetune_epochs=3)
+FULL = DemoSize("finance-demo", documents=3000, pretrain_steps=400, finetune_epochs=4)
+QUICK = DemoSize("finance-demo-quick", documents=1200, pretrain_steps=80, finetune_epochs=3)
 
 
 def _examples_csv(examples: list[Example]) -> str:
@@ -61,11 +61,15 @@ data:
     - {{path: corpus/news.jsonl, text_field: text}}
   min_chars: 40
   dedup: exact
+tokenizer:
+  extend: true                    # invented names and trade terms become tokens of their own
+  min_frequency: 10
 pretrain:
   steps: {size.pretrain_steps}
   batch_size: 32
-  learning_rate: 3.0e-4
-  max_length: 96
+  learning_rate: 5.0e-4
+  mlm_probability: 0.3
+  max_length: 64
 tasks:
   - {{name: sector, type: classification, data: tasks/sector_train.csv, test: tasks/sector_test.csv,
      epochs: {size.finetune_epochs}}}

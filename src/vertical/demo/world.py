@@ -209,8 +209,9 @@ def _unique(rng: random.Random, make, taken: set[str]) -> str:
             return candidate
 
 
-def build_world(seed: int = 0, companies_per_sector: int = 12, number_of_cities: int = 16,
-                terms_per_sector: int = 6) -> World:
+def build_world(
+    seed: int = 0, companies_per_sector: int = 12, number_of_cities: int = 16, terms_per_sector: int = 6
+) -> World:
     """Generate the fictional world.
 
     Args:
@@ -245,6 +246,10 @@ def build_world(seed: int = 0, companies_per_sector: int = 12, number_of_cities:
             if rng.random() < 0.4:
                 subsidiaries.append(f"{_unique(rng, lambda r: _invented_word(r, 2), taken)} {stem}")
             companies.append(Company(name, ticker, sector, rng.choice(cities), ceo, products, subsidiaries))
-    jargon = {sector.name: [_unique(rng, lambda r: _invented_word(r, 2).lower(), taken)
-                            for _ in range(terms_per_sector)] for sector in SECTORS}
+    jargon = {
+        sector.name: [
+            _unique(rng, lambda r: _invented_word(r, 2).lower(), taken) for _ in range(terms_per_sector)
+        ]
+        for sector in SECTORS
+    }
     return World(companies=companies, cities=cities, seed=seed, jargon=jargon)

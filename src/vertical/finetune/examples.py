@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from pathlib import Path
 
+from vertical.data.readers import jsonl_records
 from vertical.errors import DataError, located
 from vertical.records import Example
 
@@ -26,17 +26,7 @@ def _rows(path: Path):
             for row in reader:
                 yield reader.line_num, row
     elif suffix in (".jsonl", ".json"):
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise DataError(located(path, number, f"invalid JSON: {error.msg}")) from None
-                if not isinstance(record, dict):
-                    raise DataError(located(path, number, "each line must be a JSON object"))
-                yield number, record
+        yield from jsonl_records(path)
     else:
         raise DataError(f"{path}: task data must be .csv or .jsonl")
 

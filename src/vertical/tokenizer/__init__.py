@@ -1,4 +1,4 @@
-"""Tokenizer stage: domain terms added to the base vocabulary, with embeddings initialised from their pieces."""
+"""Tokenizer stage: domain terms added to the base vocabulary, embeddings initialised from their pieces."""
 
 from vertical.tokenizer.build import build_tokenizer, read_terms
 

@@ -41,7 +41,10 @@ def tokenization_stats(tokenizer, texts: Iterator[str]) -> dict[str, float]:
         words += len(WORD_PATTERN.findall(text))
         tokens += len(tokenizer.tokenize(text))
         documents += 1
-    return {"fertility": round(tokens / max(words, 1), 4), "mean_tokens_per_document": round(tokens / max(documents, 1), 2)}
+    return {
+        "fertility": round(tokens / max(words, 1), 4),
+        "mean_tokens_per_document": round(tokens / max(documents, 1), 2),
+    }
 
 
 def build_tokenizer(cfg: TokenizerConfig, base: BaseModel, data_dir: Path, output_dir: Path) -> StageOutput:
@@ -55,14 +58,16 @@ def build_tokenizer(cfg: TokenizerConfig, base: BaseModel, data_dir: Path, outpu
     after = tokenization_stats(tokenizer, _texts(held_out))
     tokenizer.save_pretrained(output_dir / "tokenizer")
     atomic_write_json(output_dir / "terms.json", [dataclasses.asdict(term) for term in terms])
-    return StageOutput(metrics={
-        "terms_added": added,
-        "fertility_before": before["fertility"],
-        "fertility_after": after["fertility"],
-        "mean_tokens_per_document_before": before["mean_tokens_per_document"],
-        "mean_tokens_per_document_after": after["mean_tokens_per_document"],
-        "top_terms": [term.text for term in terms[:20]],
-    })
+    return StageOutput(
+        metrics={
+            "terms_added": added,
+            "fertility_before": before["fertility"],
+            "fertility_after": after["fertility"],
+            "mean_tokens_per_document_before": before["mean_tokens_per_document"],
+            "mean_tokens_per_document_after": after["mean_tokens_per_document"],
+            "top_terms": [term.text for term in terms[:20]],
+        }
+    )
 
 
 def read_terms(tokenizer_dir: Path) -> list[Term]:

@@ -37,8 +37,9 @@ def normalized_word(tokenizer, word: str) -> str:
     return normalizer.normalize_str(word) if normalizer is not None else word
 
 
-def mine_terms(texts: Iterable[str], tokenizer, max_new_tokens: int, min_frequency: int = 20,
-               min_pieces: int = 2) -> list[Term]:
+def mine_terms(
+    texts: Iterable[str], tokenizer, max_new_tokens: int, min_frequency: int = 20, min_pieces: int = 2
+) -> list[Term]:
     """The best `max_new_tokens` terms of `texts` (see the module docstring), best first.
 
     Args:
