@@ -1,5 +1,7 @@
+from pathlib import Path
+
 from vertical.demo import QUICK, write_finance_demo
-from vertical.demo.corpus import build_corpus
+from vertical.demo.corpus import build_corpus, build_glossary
 from vertical.demo.tasks import sector_task, sentiment_task
 from vertical.demo.world import SECTORS, build_world
 from vertical.recipe import load_recipe
@@ -78,3 +80,16 @@ def test_written_demo_recipe_is_valid(tmp_path):
     recipe = load_recipe(write_finance_demo(tmp_path, QUICK))
     assert recipe.name == "finance-demo-quick" and [t.name for t in recipe.tasks] == ["sector", "sentiment"]
     assert (tmp_path / "kg" / "triples.csv").read_text().startswith("subject,predicate,object\n")
+    assert [Path(s.path).name for s in recipe.data.sources] == ["news.jsonl", "glossary.jsonl"]
+    assert recipe.tokenizer.extend
+
+
+def test_glossary_states_graph_facts_as_sentences():
+    world = build_world(0)
+    glossary = build_glossary(world, 50)
+    assert len(glossary) == 50 and len({d.id for d in glossary}) == 50
+    company = world.companies[0]
+    facts = {f"{company.name} is a company in the {company.sector.name} sector."}
+    facts |= {f"{t} is a {s} business." for s, terms in world.jargon.items() for t in terms}
+    sentences = [sentence for d in glossary for sentence in d.text.replace(". ", ".|").split("|")]
+    assert any(sentence in facts for sentence in sentences)

@@ -3,6 +3,7 @@
 ``write_finance_demo(folder)`` writes::
 
     corpus/news.jsonl      news-like documents about the companies (the domain corpus)
+    corpus/glossary.jsonl  fact sheets: the graph's sector facts as sentences
     kg/triples.csv         the knowledge graph: subject,predicate,object
     tasks/sector_train.csv, tasks/sector_test.csv        which sector is this news about?
     tasks/sentiment_train.csv, tasks/sentiment_test.csv  headline sentiment, 3 classes
@@ -20,7 +21,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from vertical.demo.corpus import build_corpus
+from vertical.demo.corpus import build_corpus, build_glossary
 from vertical.demo.tasks import sector_task, sentiment_task
 from vertical.demo.world import build_world
 from vertical.io import atomic_write_text
@@ -33,12 +34,17 @@ class DemoSize:
 
     name: str
     documents: int
+    glossary_documents: int
     pretrain_steps: int
     finetune_epochs: float
 
 
-FULL = DemoSize("finance-demo", documents=3000, pretrain_steps=400, finetune_epochs=4)
-QUICK = DemoSize("finance-demo-quick", documents=1200, pretrain_steps=80, finetune_epochs=3)
+FULL = DemoSize(
+    "finance-demo", documents=3000, glossary_documents=3000, pretrain_steps=500, finetune_epochs=4
+)
+QUICK = DemoSize(
+    "finance-demo-quick", documents=1200, glossary_documents=400, pretrain_steps=120, finetune_epochs=3
+)
 
 
 def _examples_csv(examples: list[Example]) -> str:
@@ -59,6 +65,7 @@ seed: 0
 data:
   sources:
     - {{path: corpus/news.jsonl, text_field: text}}
+    - {{path: corpus/glossary.jsonl, text_field: text}}
   min_chars: 40
   dedup: exact
 tokenizer:
@@ -67,7 +74,7 @@ tokenizer:
 pretrain:
   steps: {size.pretrain_steps}
   batch_size: 32
-  learning_rate: 5.0e-4
+  learning_rate: 1.0e-3
   mlm_probability: 0.3
   max_length: 64
 tasks:
@@ -84,11 +91,12 @@ def write_finance_demo(folder: Path, size: DemoSize = FULL, seed: int = 0) -> Pa
     """Write the demo's files into `folder`; returns the path of its recipe."""
     folder = Path(folder)
     world = build_world(seed)
-    documents = build_corpus(world, size.documents, seed)
-    atomic_write_text(
-        folder / "corpus" / "news.jsonl",
-        "".join(json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents),
-    )
+    for file_name, documents in (
+        ("news.jsonl", build_corpus(world, size.documents, seed)),
+        ("glossary.jsonl", build_glossary(world, size.glossary_documents, seed)),
+    ):
+        lines = (json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents)
+        atomic_write_text(folder / "corpus" / file_name, "".join(lines))
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["subject", "predicate", "object"])

@@ -81,3 +81,19 @@ def build_corpus(world: World, number_of_documents: int, seed: int = 0) -> list[
     for index in range(0, len(documents), 50):  # 2% wire-story repeats
         documents.append(Document(id=f"news-{len(documents):05d}", text=documents[index].text))
     return documents
+
+
+def build_glossary(world: World, number_of_documents: int, seed: int = 0) -> list[Document]:
+    """Short fact sheets: the knowledge graph's sector facts written as sentences.
+
+    Each document states three facts, drawn at random: "Voman Group is a company in the banking
+    sector." or "krigol is a banking business." This is the graph as text (knowledge as input),
+    as an industry glossary or a company register would state it.
+    """
+    rng = random.Random(seed + 7)
+    facts = [f"{c.name} is a company in the {c.sector.name} sector." for c in world.companies]
+    facts += [f"{term} is a {sector} business." for sector, terms in world.jargon.items() for term in terms]
+    return [
+        Document(id=f"fact-{index:05d}", text=" ".join(rng.sample(facts, 3)))
+        for index in range(number_of_documents)
+    ]

@@ -210,7 +210,7 @@ def _unique(rng: random.Random, make, taken: set[str]) -> str:
 
 
 def build_world(
-    seed: int = 0, companies_per_sector: int = 12, number_of_cities: int = 16, terms_per_sector: int = 6
+    seed: int = 0, companies_per_sector: int = 12, number_of_cities: int = 16, terms_per_sector: int = 4
 ) -> World:
     """Generate the fictional world.
 

@@ -42,6 +42,31 @@ def _encode(examples: list[Example], tokenizer, labels: list[str], max_length: i
     )
 
 
+@torch.no_grad()
+def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
+    """Class logits of each text, in the order given.
+
+    Why not ``Trainer.predict``: in transformers 5 it reuses the length-grouped sampler of
+    training, so its predictions come back in a shuffled order that no longer matches the data.
+    Batches here are sorted by length too (less padding), and the order is restored.
+    """
+    model.eval()
+    device = next(model.parameters()).device
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    logits = np.zeros((len(texts), model.config.num_labels), dtype=np.float64)
+    for start in range(0, len(order), batch_size):
+        chosen = order[start : start + batch_size]
+        batch = tokenizer(
+            [texts[i] for i in chosen],
+            truncation=True,
+            max_length=max_length,
+            padding=True,
+            return_tensors="pt",
+        ).to(device)
+        logits[chosen] = model(**batch).logits.float().cpu().numpy()
+    return logits
+
+
 def train_classifier(
     cfg: TaskConfig,
     model_path: Path,
@@ -58,12 +83,10 @@ def train_classifier(
     torch.manual_seed(seed)
     model = load_sequence_classifier(model_path, labels)
     train_set = _encode(train, tokenizer, labels, cfg.max_length)
-    test_set = _encode(test, tokenizer, labels, cfg.max_length)
     arguments = TrainingArguments(
         output_dir=str(work_dir),
         num_train_epochs=cfg.epochs,
         per_device_train_batch_size=cfg.batch_size,
-        per_device_eval_batch_size=max(cfg.batch_size, 64),
         learning_rate=cfg.learning_rate,
         warmup_steps=0.1,
         weight_decay=0.01,
@@ -87,15 +110,15 @@ def train_classifier(
     )
     with quiet_transformers():
         trainer.train()
-        logits = trainer.predict(test_set).predictions
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
-    logits = np.asarray(logits, dtype=np.float64)  # (N, C)
+    logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities = shifted / shifted.sum(axis=1, keepdims=True)
+    index = {label: position for position, label in enumerate(labels)}
     return Predictions(
         labels=labels,
-        gold=list(test_set["labels"]),
+        gold=[index[example.label] for example in test],
         predicted=logits.argmax(axis=1).tolist(),
         probabilities=probabilities.round(5).tolist(),
     )
