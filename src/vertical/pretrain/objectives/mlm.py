@@ -3,7 +3,8 @@
 Hugging Face masked-LM models project every position onto the vocabulary and then ignore all
 but the ~15% masked ones in the loss. With MiniLM's 30,522-word vocabulary that projection costs
 as much as the whole encoder. Here the encoder runs once, and the head runs only on the masked
-positions: the same loss and gradients, measured 1.7x faster on CPU (bench/pretrain_step.py).
+positions: the same loss and gradients (a test checks), and a MiniLM training step on 32 x 64
+tokens went from 3.9 s to 1.6 s on 2 CPU cores in fp32 (bench/pretrain_step.py measures the whole step).
 
 Example:
     >>> objective = SparseMaskedLM(AutoModelForMaskedLM.from_pretrained(path))
