@@ -41,3 +41,34 @@ def test_pretraining_lowers_domain_loss_saves_a_plain_model_and_resumes(tiny_mod
     assert result.metrics["domain_mlm_loss_after"] < result.metrics["domain_mlm_loss_before"]
     reloaded = AutoModelForMaskedLM.from_pretrained(output / "model")
     assert reloaded.config.hidden_size == 32
+
+
+def test_saved_vertical_model_keeps_the_base_pooler(tmp_path):
+    """A classifier built on the vertical model must start from the same pooler as the general one."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer, BertConfig, BertModel
+
+    base_dir = tmp_path / "base"
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(
+        base_dir
+    )  # like all-MiniLM-L6-v2: an encoder with a pooler, no MLM head
+    AutoTokenizer.from_pretrained(str(resolve_base_model("builtin:minilm").path)).save_pretrained(base_dir)
+    data_dir = make_corpus(tmp_path)
+    output = tmp_path / "out"
+    cfg = PretrainConfig(steps=1, batch_size=8, max_length=24, precision="fp32")
+    continue_pretraining(cfg, resolve_base_model(str(base_dir)), data_dir, output, tmp_path / "work", seed=0)
+    classifier, info = AutoModelForSequenceClassification.from_pretrained(
+        output / "model", num_labels=2, output_loading_info=True
+    )
+    assert sorted(info["missing_keys"]) == ["classifier.bias", "classifier.weight"]
+    general = BertModel.from_pretrained(base_dir)
+    assert torch.equal(classifier.bert.pooler.dense.weight, general.pooler.dense.weight)

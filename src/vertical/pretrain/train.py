@@ -138,7 +138,8 @@ def continue_pretraining(
         result = trainer.train(resume_from_checkpoint=resume_from)
     loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
 
-    model.masked_lm.save_pretrained(output_dir / "model")
+    state = {**model.masked_lm.state_dict(), **base_weights_outside_masked_lm(model.masked_lm, base.path)}
+    model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
     tokenizer.save_pretrained(output_dir / "model")
     tokens_seen = cfg.steps * cfg.batch_size * _mean_length(train_set)
     return StageOutput(
@@ -155,6 +156,28 @@ def continue_pretraining(
             "resumed_from": Path(resume_from).name if resume_from else None,
         }
     )
+
+
+def base_weights_outside_masked_lm(masked_lm, base_path: Path) -> dict[str, torch.Tensor]:
+    """Weights of the base checkpoint that a masked-LM model drops, under the masked-LM's key names.
+
+    BERT's masked-LM class has no pooler, so a model saved from it would hand every later
+    classifier a randomly initialised pooler, while the general model keeps its trained one: an
+    unfair start. Masked-LM training never touches the pooler, so the base's is carried over.
+    """
+    from safetensors.torch import load_file
+
+    weights_file = Path(base_path) / "model.safetensors"
+    if not weights_file.is_file():
+        return {}
+    prefix = masked_lm.base_model_prefix
+    own = masked_lm.state_dict()
+    carried = {}
+    for key, tensor in load_file(str(weights_file)).items():
+        name = key if key.startswith(f"{prefix}.") else f"{prefix}.{key}"
+        if ".pooler." in f".{name}" and name not in own:
+            carried[name] = tensor
+    return carried
 
 
 def _mean_length(dataset) -> float:
