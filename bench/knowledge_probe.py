@@ -83,9 +83,10 @@ def main() -> None:
     vertical = arguments.run_dir / "pretrain" / "model"
     general_score, vertical_score = linear_probe(general, train, test), linear_probe(vertical, train, test)
     print(f"chance: {1 / len(SECTORS):.3f}")
+    ratio = vertical_score / max(general_score, 1e-9)
     print(
-        f"linear probe, unseen companies and terms: general {general_score:.3f}  vertical {vertical_score:.3f}  "
-        f"ratio {vertical_score / max(general_score, 1e-9):.2f}x"
+        f"linear probe, unseen companies and terms: general {general_score:.3f}  "
+        f"vertical {vertical_score:.3f}  ratio {ratio:.2f}x"
     )
     print(f"fill-in probe, vertical: {fill_in_probe(vertical, arguments.seed):.3f}")
 
