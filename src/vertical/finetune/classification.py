@@ -30,8 +30,7 @@ class Predictions:
     probabilities: list[list[float]]  # (N, C)
 
 
-def _encode(examples: list[Example], tokenizer, labels: list[str], max_length: int) -> Dataset:
-    index = {label: position for position, label in enumerate(labels)}
+def _encode(examples: list[Example], tokenizer, index: dict[str, int], max_length: int) -> Dataset:
     encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
     return Dataset.from_dict(
         {
@@ -82,7 +81,8 @@ def train_classifier(
     tokenizer = load_tokenizer(model_path)
     torch.manual_seed(seed)
     model = load_sequence_classifier(model_path, labels)
-    train_set = _encode(train, tokenizer, labels, cfg.max_length)
+    index = {label: position for position, label in enumerate(labels)}
+    train_set = _encode(train, tokenizer, index, cfg.max_length)
     arguments = TrainingArguments(
         output_dir=str(work_dir),
         num_train_epochs=cfg.epochs,
@@ -115,7 +115,6 @@ def train_classifier(
     logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
     probabilities = shifted / shifted.sum(axis=1, keepdims=True)
-    index = {label: position for position, label in enumerate(labels)}
     return Predictions(
         labels=labels,
         gold=[index[example.label] for example in test],

@@ -138,7 +138,8 @@ def continue_pretraining(
         result = trainer.train(resume_from_checkpoint=resume_from)
     loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
 
-    state = {**model.masked_lm.state_dict(), **base_weights_outside_masked_lm(model.masked_lm, base.path)}
+    state = model.masked_lm.state_dict()
+    state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
     model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
     tokenizer.save_pretrained(output_dir / "model")
     tokens_seen = cfg.steps * cfg.batch_size * _mean_length(train_set)
@@ -158,25 +159,29 @@ def continue_pretraining(
     )
 
 
-def base_weights_outside_masked_lm(masked_lm, base_path: Path) -> dict[str, torch.Tensor]:
-    """Weights of the base checkpoint that a masked-LM model drops, under the masked-LM's key names.
+def base_weights_outside_masked_lm(
+    state: dict[str, torch.Tensor], prefix: str, base_path: Path
+) -> dict[str, torch.Tensor]:
+    """Pooler weights of the base checkpoint missing from a masked-LM `state`, under its key names.
+
+    `prefix` is the model's ``base_model_prefix`` ("bert"). Only the pooler tensors are read from
+    the checkpoint, not the whole file.
 
     BERT's masked-LM class has no pooler, so a model saved from it would hand every later
     classifier a randomly initialised pooler, while the general model keeps its trained one: an
     unfair start. Masked-LM training never touches the pooler, so the base's is carried over.
     """
-    from safetensors.torch import load_file
+    from safetensors import safe_open
 
     weights_file = Path(base_path) / "model.safetensors"
     if not weights_file.is_file():
         return {}
-    prefix = masked_lm.base_model_prefix
-    own = masked_lm.state_dict()
     carried = {}
-    for key, tensor in load_file(str(weights_file)).items():
-        name = key if key.startswith(f"{prefix}.") else f"{prefix}.{key}"
-        if ".pooler." in f".{name}" and name not in own:
-            carried[name] = tensor
+    with safe_open(str(weights_file), framework="pt") as checkpoint:
+        for key in checkpoint.keys():
+            name = key if key.startswith(f"{prefix}.") else f"{prefix}.{key}"
+            if ".pooler." in f".{name}" and name not in state:
+                carried[name] = checkpoint.get_tensor(key)
     return carried
 
 
