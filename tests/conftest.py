@@ -44,6 +44,7 @@ def write_tiny_project(folder: Path, model_dir: Path, steps: int = 4) -> Path:
             for template in topics.values():
                 handle.write(json.dumps({"text": template.format(n=n)}) + "\n")
         handle.write(json.dumps({"text": topics["bank"].format(n=0)}) + "\n")  # an exact duplicate
+    (folder / "entities.txt").write_text("lender\nchipmaker\nwafer fab\n", encoding="utf-8")
     with open(folder / "task.csv", "w", encoding="utf-8") as handle:
         handle.write("text,label\n")
         for n in range(30):
@@ -60,6 +61,9 @@ pretrain:
   batch_size: 8
   max_length: 32
   save_steps: 2
+  vocabulary_learning_rate: 1.0e-3
+  entity_probability: 0.5
+  entities: entities.txt
 tasks:
   - name: topic
     data: task.csv

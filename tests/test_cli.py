@@ -87,7 +87,7 @@ def test_finetuned_model_loads_in_plain_transformers_without_vertical(tiny_run):
         ),
         (
             lambda text: text.replace("task.csv", "absent.csv"),
-            ":13: tasks[0].data: file not found: absent.csv",
+            ":16: tasks[0].data: file not found: absent.csv",
         ),
     ],
 )

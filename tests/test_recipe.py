@@ -78,3 +78,18 @@ def test_duplicate_task_names_are_refused(project):
 def test_missing_recipe_file(tmp_path):
     with pytest.raises(RecipeError, match="recipe file not found"):
         load_recipe(tmp_path / "absent.yaml")
+
+
+def test_entity_masking_needs_a_file_of_names(project):
+    path = write(project, MINIMAL + "pretrain:\n  entity_probability: 0.5\n")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(path)
+    assert str(error.value).startswith(f"{path}:6: pretrain: entity_probability needs `entities`")
+    path = write(project, MINIMAL + "pretrain:\n  entity_probability: 0.5\n  entities: names.txt\n")
+    with pytest.raises(RecipeError) as error:
+        load_recipe(path)
+    assert str(error.value).startswith(f"{path}:8: pretrain.entities: file not found: names.txt")
+    (project / "names.txt").write_text("Voman Group\n")
+    recipe = load_recipe(path)
+    assert recipe.pretrain.entities == str((project / "names.txt").resolve())
+    assert recipe.pretrain.vocabulary_learning_rate is None

@@ -51,6 +51,8 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
         ),
     ]
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
+    if recipe.pretrain.entities:
+        pretrain_inputs["entities"] = Path(recipe.pretrain.entities)
     tokenizer_dir = None
     if recipe.tokenizer.extend:
         tokenizer_dir = run.stage_dir("tokenizer")

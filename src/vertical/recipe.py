@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from vertical.errors import RecipeError, located
 
@@ -80,10 +88,24 @@ class PretrainConfig(_Section):
     """The pretrain stage: continued masked-LM training of the base model on the domain corpus."""
 
     objective: Literal["mlm"] = Field("mlm", description="masked language modelling")
-    mlm_probability: float = Field(0.15, gt=0.0, lt=1.0, description="share of tokens masked")
+    mlm_probability: float = Field(0.15, gt=0.0, lt=1.0, description="share of words masked")
+    entity_probability: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="share of entity mentions masked as wholes (ERNIE entity masking); 0 turns it off",
+    )
+    entities: str | None = Field(
+        None, description="a text file of entity names, one per line, for entity masking"
+    )
     steps: int = Field(500, ge=1, description="optimizer steps")
     batch_size: int = Field(32, ge=1)
-    learning_rate: float = Field(1e-4, gt=0.0)
+    learning_rate: float = Field(1e-4, gt=0.0, description="learning rate of the encoder layers")
+    vocabulary_learning_rate: float | None = Field(
+        None,
+        gt=0.0,
+        description="learning rate of the word embeddings and the masked-LM head; default: learning_rate",
+    )
     warmup_ratio: float = Field(0.06, ge=0.0, lt=1.0)
     max_length: int = Field(128, ge=8, description="tokens per training sequence")
     precision: Literal["auto", "fp32", "bf16"] = Field(
@@ -92,6 +114,16 @@ class PretrainConfig(_Section):
     save_steps: int = Field(
         100, ge=1, description="checkpoint every N steps; a killed run resumes from the last"
     )
+
+    _check_entities = field_validator("entities")(
+        lambda value, info: value if value is None else _existing_path(value, info)
+    )
+
+    @model_validator(mode="after")
+    def _entities_for_entity_masking(self) -> PretrainConfig:
+        if self.entity_probability > 0 and self.entities is None:
+            raise ValueError("entity_probability needs `entities`: a file of entity names, one per line")
+        return self
 
 
 class TaskConfig(_Section):

@@ -5,6 +5,7 @@
     corpus/news.jsonl      news-like documents about the companies (the domain corpus)
     corpus/glossary.jsonl  fact sheets: the graph's sector facts as sentences
     kg/triples.csv         the knowledge graph: subject,predicate,object
+    kg/entities.txt        the names pretraining masks as wholes: companies and trade terms
     tasks/sector_train.csv, tasks/sector_test.csv        which sector is this news about?
     tasks/sentiment_train.csv, tasks/sentiment_test.csv  headline sentiment, 3 classes
     recipe.yaml            the recipe that builds the vertical model from these files
@@ -74,8 +75,11 @@ tokenizer:
 pretrain:
   steps: {size.pretrain_steps}
   batch_size: 32
-  learning_rate: 1.0e-3
-  mlm_probability: 0.3
+  learning_rate: 3.0e-4           # the encoder layers
+  vocabulary_learning_rate: 3.0e-3  # word embeddings (with the new tokens) and the masked-LM head
+  mlm_probability: 0.2
+  entity_probability: 0.5         # mask company names and trade terms as wholes (ERNIE)
+  entities: kg/entities.txt
   max_length: 64
 tasks:
   - {{name: sector, type: classification, data: tasks/sector_train.csv, test: tasks/sector_test.csv,
@@ -102,6 +106,10 @@ def write_finance_demo(folder: Path, size: DemoSize = FULL, seed: int = 0) -> Pa
     writer.writerow(["subject", "predicate", "object"])
     writer.writerows((t.subject, t.predicate, t.object) for t in world.triples())
     atomic_write_text(folder / "kg" / "triples.csv", buffer.getvalue())
+    names = [company.name for company in world.companies] + [
+        t for terms in world.jargon.values() for t in terms
+    ]
+    atomic_write_text(folder / "kg" / "entities.txt", "\n".join(names) + "\n")
     for name, (train, test) in (
         ("sector", sector_task(world, seed=seed)),
         ("sentiment", sentiment_task(world, seed=seed)),

@@ -26,8 +26,10 @@ from vertical.errors import DataError
 from vertical.models import BaseModel, load_masked_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments, use_bf16
 from vertical.pretrain.corpus import tokenized_corpus
+from vertical.pretrain.entities import MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import PretrainingModel
+from vertical.pretrain.optimizer import parameter_groups
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
 from vertical.tokenizer import read_terms
@@ -82,7 +84,8 @@ def continue_pretraining(
     if tokenizer.mask_token is None:
         raise DataError(f"{base.path}: the tokenizer has no mask token, so masked-LM training is impossible")
     cache_dir = work_dir / "datasets-cache"
-    train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir)
+    mentions = _mention_finder(cfg) if cfg.entity_probability > 0 else None
+    train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir, mentions)
     validation_shards = corpus_shards(data_dir, "validation")
     validation_set = (
         tokenized_corpus(validation_shards, tokenizer, cfg.max_length, cache_dir)
@@ -103,6 +106,7 @@ def continue_pretraining(
             pad_token_id=tokenizer.pad_token_id,
             vocab_size=len(tokenizer),
             mlm_probability=cfg.mlm_probability,
+            entity_probability=cfg.entity_probability,
             seed=seed_value,
         )
 
@@ -130,7 +134,16 @@ def continue_pretraining(
         dataloader_num_workers=0,
         disable_tqdm=False,
     )
-    trainer = Trainer(model=model, args=arguments, train_dataset=train_set, data_collator=collator(None))
+    groups = parameter_groups(
+        model, cfg.learning_rate, cfg.vocabulary_learning_rate or cfg.learning_rate, arguments.weight_decay
+    )
+    trainer = Trainer(
+        model=model,
+        args=arguments,
+        train_dataset=train_set,
+        data_collator=collator(None),
+        optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
+    )
     resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if resume_from:
         log.info("pretrain: resuming from %s", resume_from)
@@ -183,6 +196,22 @@ def base_weights_outside_masked_lm(
             if ".pooler." in f".{name}" and name not in state:
                 carried[name] = checkpoint.get_tensor(key)
     return carried
+
+
+def _mention_finder(cfg: PretrainConfig) -> MentionFinder:
+    if cfg.entities is None:
+        raise DataError(
+            "pretrain.entity_probability is set but pretrain.entities names no file of entity names"
+        )
+    path = Path(cfg.entities)
+    try:
+        names = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    finder = MentionFinder(names)
+    if not finder.names:
+        raise DataError(f"{path}: no entity names in the file (one name per line)")
+    return finder
 
 
 def _mean_length(dataset) -> float:

@@ -1,0 +1,52 @@
+import torch
+
+from vertical.pretrain.entities import MentionFinder, token_entity_ids
+from vertical.pretrain.masking import IGNORE_INDEX, WholeWordMaskingCollator, entity_span_mask
+
+
+def test_mentions_are_found_case_insensitively_on_word_boundaries_longest_first():
+    finder = MentionFinder(["Voman Group", "Voman", "zorbel", ""])
+    text = "Voman Group said VOMAN grew its zorbel book; Vomanx and zorbels are not mentions."
+    assert [text[start:end] for start, end in finder.spans(text)] == ["Voman Group", "VOMAN", "zorbel"]
+    assert MentionFinder([]).spans(text) == []
+
+
+def test_tokens_inside_a_mention_get_its_index():
+    # "[CLS] Voman Group said zorbel [SEP]" with character offsets of each token
+    offsets = [(0, 0), (0, 3), (3, 5), (6, 11), (12, 16), (17, 20), (20, 23), (0, 0)]
+    spans = [(0, 11), (17, 23)]
+    assert token_entity_ids(offsets, spans) == [-1, 0, 0, 0, -1, 1, 1, -1]
+    assert token_entity_ids(offsets, []) == [-1] * len(offsets)
+
+
+def test_entity_mentions_are_masked_as_wholes():
+    entity_ids = torch.tensor([[-1, 0, 0, 0, -1, 1, 1, -1]] * 300)
+    mask = entity_span_mask(entity_ids, 0.5, torch.Generator().manual_seed(0))
+    assert torch.equal(mask[:, 1], mask[:, 2]) and torch.equal(mask[:, 1], mask[:, 3])
+    assert torch.equal(mask[:, 5], mask[:, 6])
+    assert not mask[:, [0, 4, 7]].any()
+    assert 0.4 < mask[:, 1].float().mean() < 0.6
+
+
+def test_collator_masks_entities_more_often_than_words_when_asked():
+    example = {
+        "input_ids": [101, 11, 12, 13, 14, 102],
+        "word_ids": [-1, 0, 0, 1, 2, -1],
+        "entity_ids": [-1, 0, 0, -1, -1, -1],
+    }
+    collator = WholeWordMaskingCollator(
+        mask_token_id=103,
+        pad_token_id=0,
+        vocab_size=1000,
+        mlm_probability=0.1,
+        entity_probability=0.9,
+        seed=0,
+    )
+    masked = collator([example] * 500)["labels"] != IGNORE_INDEX
+    assert torch.equal(masked[:, 1], masked[:, 2])
+    assert masked[:, 1].float().mean() > 0.85  # the entity: 1 - (1 - 0.1)(1 - 0.9) = 0.91
+    assert masked[:, 4].float().mean() < 0.2  # an ordinary word: 0.1
+    plain = WholeWordMaskingCollator(
+        mask_token_id=103, pad_token_id=0, vocab_size=1000, mlm_probability=0.1, seed=0
+    )
+    assert (plain([example] * 500)["labels"][:, 1] != IGNORE_INDEX).float().mean() < 0.2
