@@ -81,12 +81,12 @@ def _print_comparison(run_dir: Path) -> None:
     out.print(table)
 
 
-def _run(recipe_path: Path, runs_dir: Path, from_stage: str | None) -> Path:
+def _run(recipe_path: Path, runs_dir: Path, from_stage: str | None, processes: int = 1) -> Path:
     from vertical.pipeline import run_recipe
     from vertical.recipe import load_recipe
 
     recipe = load_recipe(recipe_path)
-    result = run_recipe(recipe, runs_dir, from_stage)
+    result = run_recipe(recipe, runs_dir, from_stage, processes)
     skipped = [r.name for r in result.stages if r.skipped]
     if skipped:
         console.print(f"up to date, skipped: {', '.join(skipped)}")
@@ -104,10 +104,14 @@ def run(
         typer.Option("--from", help="Re-run from this stage on (data, pretrain, finetune, evaluate)."),
     ] = None,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where run folders go.")] = Path("runs"),
+    nproc: Annotated[
+        int,
+        typer.Option("--nproc", min=1, help="Pretrain on this many local processes (DDP through torchrun)."),
+    ] = 1,
 ) -> None:
     """Build the vertical model a recipe describes, stage by stage; stages that are up to date are skipped."""
     try:
-        _run(recipe, runs_dir, from_stage)
+        _run(recipe, runs_dir, from_stage, nproc)
     except VerticalError as error:
         _fail(error)
 

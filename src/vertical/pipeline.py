@@ -31,8 +31,11 @@ class RunResult:
         return self.run_dir / "report.html"
 
 
-def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
-    """The recipe's stages, with their configs, inputs and work, in order."""
+def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[Stage]:
+    """The recipe's stages, with their configs, inputs and work, in order.
+
+    `processes` > 1 runs pretraining on that many local processes (DDP through torchrun).
+    """
     from vertical.data import prepare_corpus
     from vertical.evaluate import compare_variants
     from vertical.finetune import finetune_tasks
@@ -65,16 +68,24 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
                 lambda out, work: build_tokenizer(recipe.tokenizer, base, data_dir, out),
             )
         )
-    stages.append(
-        Stage(
-            "pretrain",
-            {"pretrain": recipe.pretrain.model_dump(), "base_model": recipe.base_model, "seed": recipe.seed},
-            pretrain_inputs,
-            lambda out, work: continue_pretraining(
-                recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir
-            ),
-        )
-    )
+    pretrain_config = {
+        "pretrain": recipe.pretrain.model_dump(),
+        "base_model": recipe.base_model,
+        "seed": recipe.seed,
+    }
+    if processes > 1:  # the global batch grows with the processes, so the result differs
+        pretrain_config["processes"] = processes
+
+    def pretrain(out: Path, work: Path):
+        if processes > 1:
+            from vertical.pretrain.distributed import pretrain_in_processes
+
+            return pretrain_in_processes(
+                processes, recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir
+            )
+        return continue_pretraining(recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir)
+
+    stages.append(Stage("pretrain", pretrain_config, pretrain_inputs, pretrain))
     if not recipe.tasks:
         return stages
     task_files = {
@@ -117,12 +128,17 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
     return stages
 
 
-def run_recipe(recipe: Recipe, runs_dir: Path, from_stage: str | None = None) -> RunResult:
-    """Run every stage of `recipe` under ``runs_dir/<name>``, re-running from `from_stage` on."""
+def run_recipe(
+    recipe: Recipe, runs_dir: Path, from_stage: str | None = None, processes: int = 1
+) -> RunResult:
+    """Run every stage of `recipe` under ``runs_dir/<name>``, re-running from `from_stage` on.
+
+    `processes` > 1 pretrains on that many local processes (DDP through torchrun).
+    """
     if from_stage is not None and from_stage not in STAGES:
         raise RecipeError(f"--from {from_stage}: unknown stage; stages are {', '.join(STAGES)}")
     run = RunDirectory(Path(runs_dir) / recipe.name)
-    stages = plan_stages(recipe, run)
+    stages = plan_stages(recipe, run, processes)
     names = [stage.name for stage in stages]
     if from_stage is not None and from_stage not in names:
         raise RecipeError(

@@ -13,8 +13,10 @@ Metrics: the masked-LM loss on held-out domain text before and after, steps, tok
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import os
 from pathlib import Path
 
 import torch
@@ -85,13 +87,14 @@ def continue_pretraining(
         raise DataError(f"{base.path}: the tokenizer has no mask token, so masked-LM training is impossible")
     cache_dir = work_dir / "datasets-cache"
     mentions = _mention_finder(cfg) if cfg.entity_probability > 0 else None
-    train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir, mentions)
-    validation_shards = corpus_shards(data_dir, "validation")
-    validation_set = (
-        tokenized_corpus(validation_shards, tokenizer, cfg.max_length, cache_dir)
-        if validation_shards
-        else None
-    )
+    with _first_process_first():  # under DDP, one process tokenizes into the cache, the others read it
+        train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir, mentions)
+        validation_shards = corpus_shards(data_dir, "validation")
+        validation_set = (
+            tokenized_corpus(validation_shards, tokenizer, cfg.max_length, cache_dir)
+            if validation_shards
+            else None
+        )
 
     torch.manual_seed(seed)
     masked_lm = load_masked_lm(base.path)
@@ -132,6 +135,8 @@ def continue_pretraining(
         remove_unused_columns=False,
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        ddp_find_unused_parameters=False,  # every parameter takes part in every step
         disable_tqdm=False,
     )
     groups = parameter_groups(
@@ -151,11 +156,12 @@ def continue_pretraining(
         result = trainer.train(resume_from_checkpoint=resume_from)
     loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
 
-    state = model.masked_lm.state_dict()
-    state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
-    model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
-    tokenizer.save_pretrained(output_dir / "model")
-    tokens_seen = cfg.steps * cfg.batch_size * _mean_length(train_set)
+    if trainer.is_world_process_zero():
+        state = model.masked_lm.state_dict()
+        state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
+        model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
+        tokenizer.save_pretrained(output_dir / "model")
+    tokens_seen = cfg.steps * cfg.batch_size * arguments.world_size * _mean_length(train_set)
     return StageOutput(
         metrics={
             "steps": cfg.steps,
@@ -167,6 +173,7 @@ def continue_pretraining(
             "train_documents": len(train_set),
             "tokens_seen_approx": int(tokens_seen),
             "bf16": bf16,
+            "parallel_mode": str(arguments.parallel_mode.value),
             "resumed_from": Path(resume_from).name if resume_from else None,
         }
     )
@@ -196,6 +203,15 @@ def base_weights_outside_masked_lm(
             if ".pooler." in f".{name}" and name not in state:
                 carried[name] = checkpoint.get_tensor(key)
     return carried
+
+
+def _first_process_first():
+    """Under torchrun, let the first process of each machine go first; a no-op in one process."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return contextlib.nullcontext()
+    from accelerate import PartialState
+
+    return PartialState(cpu=not torch.cuda.is_available()).local_main_process_first()
 
 
 def _mention_finder(cfg: PretrainConfig) -> MentionFinder:

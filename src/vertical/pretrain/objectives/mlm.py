@@ -58,6 +58,8 @@ class SparseMaskedLM(nn.Module):
         hidden = encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state  # (B, T, H)
         selected = labels != IGNORE_INDEX  # (B, T)
         if not selected.any():
-            return hidden.sum() * 0.0  # keeps the graph connected for DDP when a batch has no mask
+            # no masked token in this batch: a zero loss that still touches every parameter, so
+            # DDP's gradient buckets stay in step across processes
+            return head(hidden[:, 0]).sum() * 0.0
         logits = head(hidden[selected])  # (N, V) for N masked tokens
         return F.cross_entropy(logits.float(), labels[selected])
