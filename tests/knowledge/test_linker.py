@@ -145,3 +145,43 @@ def test_labelled_test_set(finance_entities, test_set, language, min_precision, 
     linker = EntityLinker(finance_entities, language=language, prefer_types=[EX + "Company"])
     precision, recall = precision_recall(linker, ASSETS / test_set)
     assert precision >= min_precision and recall >= min_recall, (precision, recall)
+
+
+def _reference_spans(names: dict[str, str], text: str) -> list[tuple[int, int, str]]:
+    """Leftmost-longest word-bounded matches by regular expressions, one name at a time: slow and plain."""
+    import re
+
+    candidates = []
+    separated = re.sub(r"[^a-z0-9]", " ", text.lower())  # "acme-bank" is "acme bank", as documented
+    for name, entity_id in names.items():
+        pattern = r"(?<![a-z0-9])" + re.escape(name.lower()) + r"(?![a-z0-9])"
+        candidates += [(m.start(), m.end(), entity_id) for m in re.finditer(pattern, separated)]
+    kept, last_end = [], -1
+    for start, end, entity_id in sorted(candidates, key=lambda c: (c[0], c[0] - c[1])):
+        if start >= last_end:
+            kept.append((start, end, entity_id))
+            last_end = end
+    return kept
+
+
+def test_batched_linking_matches_a_plain_reference():
+    import random
+
+    rng = random.Random(0)
+    vocabulary = ["bank", "of", "china", "trust", "rate", "swap", "acme", "interest", "fund", "x"]
+    names = {}
+    while len(names) < 40:
+        name = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(1, 4))).title()
+        names.setdefault(name, f"urn:{len(names)}")
+    names = {name: iri for name, iri in names.items() if len(name) >= 2}  # the linker skips one letter
+    linker = EntityLinker([Entity(iri, name) for name, iri in names.items()])
+    texts = [
+        "".join(
+            rng.choice(vocabulary) + rng.choice([" ", " ", ", ", "-", "s "])
+            for _ in range(rng.randint(0, 30))
+        )
+        for _ in range(300)
+    ]
+    batched = linker.link_batch(texts)
+    for text, spans in zip(texts, batched, strict=True):
+        assert [(s.start, s.end, s.entity_id) for s in spans] == _reference_spans(names, text), text

@@ -12,9 +12,14 @@ Two automata (`pyahocorasick`), both scanning the lower-cased text in one pass e
 - **characters** (names in Chinese, Japanese or Korean script): matched at character level, no
   boundaries, only where the text has such characters.
 
-Overlapping matches keep the leftmost, then the longest. A name shared by several entities is
-resolved once, when the linker is built: the entity whose type comes first in `prefer_types`,
-then the one taking part in more triples (`Entity.frequency`), then the smallest id.
+Overlapping matches keep the leftmost, then the longest, in one pass over the automaton's
+matches (pyahocorasick's own ``iter_long`` was seen to drop valid matches, e.g. "Depository Trust
+Company" after a longer name failed). `link_batch` scans many documents in one call (joined by a
+separator no name can cross): for short documents the per-call cost exceeds the scan itself.
+
+A name shared by several entities is resolved once, when the linker is built: the entity whose
+type comes first in `prefer_types`, then the one taking part in more triples
+(`Entity.frequency`), then the smallest id.
 
 Example:
     >>> linker = EntityLinker([Entity("urn:x:acme", "Acme Bank", aliases=(Label("Acme"),))])
@@ -24,8 +29,11 @@ Example:
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import gc
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
@@ -75,12 +83,14 @@ def _language_matches(label: Label, language: str | None) -> bool:
     return language is None or label.language == "" or label.language.split("-")[0] == language
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Name:
-    """A key of an automaton: the entities it may mean, best first."""
+    """A key of an automaton: the entity it links to (the best it may mean) and how many it may mean."""
 
-    entity_indices: tuple[int, ...]
     key_length: int
+    entity_id: str
+    entity_type: str
+    candidates: int
 
 
 class EntityLinker:
@@ -145,15 +155,19 @@ class EntityLinker:
                 )
             )
 
+        def name_of(indices: list[int], key_length: int) -> _Name:
+            best = self.entities[best_first(indices)[0]]
+            return _Name(key_length, best.id, best.type, len(set(indices)))
+
         self._words = ahocorasick.Automaton()
         self._characters = ahocorasick.Automaton()
         self.names = 0
         for (is_cjk, key), indices in exact.items():
             if is_cjk:
-                self._characters.add_word(key, _Name(best_first(indices), len(key)))
+                self._characters.add_word(key, name_of(indices, len(key)))
             else:
                 padded = f" {key} "
-                self._words.add_word(padded, _Name(best_first(indices), len(padded)))
+                self._words.add_word(padded, name_of(indices, len(padded)))
             self.names += 1
         self._has_words = len(self._words) > 0
         self._has_characters = len(self._characters) > 0
@@ -162,37 +176,112 @@ class EntityLinker:
         if self._has_characters:
             self._characters.make_automaton()
 
-    def matches(self, text: str) -> list[tuple[int, int, _Name]]:
-        """(start, end, name) of every mention, leftmost-longest and non-overlapping, in text order."""
-        found: list[tuple[int, int, _Name]] = []
+    def matches(self, texts: Sequence[str]) -> list[list[tuple[int, int, _Name]]]:
+        """For each text, (start, end, name) of every mention: leftmost-longest, non-overlapping, in order.
+
+        The texts are scanned together, joined by a separator no name can span, so that the
+        automaton's per-call cost is paid once per batch rather than once per (short) document.
+        """
+        found: list[list[tuple[int, int, _Name]]] = [[] for _ in texts]
         if self._has_words:
-            padded = f" {normalise_words(text)} "
-            # padded[i] is text[i - 1], so a key " name " ending at padded[e] covers
-            # text[e - length + 1 : e - 1].
-            for end, name in self._words.iter(padded):
-                found.append((end - name.key_length + 1, end - 1, name))
-        if self._has_characters and CJK_PATTERN.search(text):
-            for end, name in self._characters.iter(_lower(text)):
-                found.append((end - name.key_length + 1, end + 1, name))
-        if len(found) < 2:
-            return found
-        found.sort(key=lambda match: (match[0], match[0] - match[1]))
-        kept = []
-        last_end = -1
-        for match in found:
-            if match[0] >= last_end:
-                kept.append(match)
-                last_end = match[1]
-        return kept
+            self._word_matches(texts, found)
+        if self._has_characters:
+            for index, text in enumerate(texts):
+                if CJK_PATTERN.search(text):
+                    matches = found[index]
+                    for end, name in self._characters.iter(_lower(text)):
+                        matches.append((end - name.key_length + 1, end + 1, name))
+                    matches.sort(key=lambda match: (match[1], match[0]))
+                    found[index] = _leftmost_longest(matches)
+        return found
+
+    def _word_matches(self, texts: Sequence[str], found: list[list[tuple[int, int, _Name]]]) -> None:
+        # scanned = " " + text0 + " | " + text1 + " | " ... + " ", every text normalised (so without
+        # "|"); a key " name " ending at scanned[e] covers scanned[e - length + 2 : e].
+        starts = []
+        position = 1
+        for text in texts:
+            starts.append(position)
+            position += len(text) + 3
+        scanned = " " + " | ".join([normalise_words(text) for text in texts]) + " "
+        # The automaton reports matches by end position, so one pass keeps the leftmost-longest
+        # (as in `_leftmost_longest`, inlined: this loop runs once per raw match).
+        kept: list[tuple[int, int, _Name]] = []
+        for end, name in self._words.iter(scanned):
+            start = end - name.key_length + 2
+            while kept and kept[-1][1] > start:
+                if start <= kept[-1][0]:
+                    kept.pop()
+                else:
+                    break
+            else:
+                kept.append((start, end, name))
+        document = 0
+        next_start = starts[1] if len(starts) > 1 else len(scanned)
+        for start, end, name in kept:
+            if start >= next_start:
+                document = bisect.bisect_right(starts, start) - 1
+                next_start = starts[document + 1] if document + 1 < len(starts) else len(scanned)
+            offset = starts[document]
+            found[document].append((start - offset, end - offset, name))
+
+    def link_batch(
+        self, texts: Sequence[str], document_ids: Sequence[str] | None = None
+    ) -> list[list[EntitySpan]]:
+        """The entity spans of each text (a batch of a few thousand documents links fastest)."""
+        ids = document_ids if document_ids is not None else [""] * len(texts)
+        spans: list[list[EntitySpan]] = []
+        with _cyclic_gc_paused():
+            for text, document_id, matches in zip(texts, ids, self.matches(texts), strict=True):
+                spans.append(
+                    [
+                        EntitySpan(
+                            document_id,
+                            start,
+                            end,
+                            name.entity_id,
+                            name.entity_type,
+                            text[start:end],
+                            name.candidates,
+                        )
+                        for start, end, name in matches
+                    ]
+                )
+        return spans
 
     def link(self, text: str, document_id: str = "") -> list[EntitySpan]:
         """The entity spans of `text`."""
-        spans = []
-        for start, end, name in self.matches(text):
-            entity = self.entities[name.entity_indices[0]]
-            spans.append(
-                EntitySpan(
-                    document_id, start, end, entity.id, entity.type, text[start:end], len(name.entity_indices)
-                )
-            )
-        return spans
+        return self.link_batch([text], [document_id])[0]
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: linking makes only acyclic tuples and lists, but so many that
+    the collector, walking the large entity table each time, took over half the time (4.7 vs 12.5
+    MB/s on 100,000 names)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _leftmost_longest(matches: list[tuple[int, int, _Name]]) -> list[tuple[int, int, _Name]]:
+    """The leftmost-longest non-overlapping subset of `matches`, given in order of their end.
+
+    A match that starts at or before an overlapping kept match covers it (it ends later), so it
+    replaces it; one that starts after is dropped, the kept one being further left.
+    """
+    kept: list[tuple[int, int, _Name]] = []
+    for match in matches:
+        start = match[0]
+        while kept and kept[-1][1] > start:
+            if start <= kept[-1][0]:
+                kept.pop()
+            else:
+                break
+        else:
+            kept.append(match)
+    return kept

@@ -69,15 +69,13 @@ def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path)
             for shard in files:
                 for batch in pq.ParquetFile(shard).iter_batches(columns=["id", "text"], batch_size=4096):
                     started = time.perf_counter()
+                    texts = batch.column("text").to_pylist()
                     spans: list[EntitySpan] = []
-                    for document_id, text in zip(
-                        batch.column("id").to_pylist(), batch.column("text").to_pylist(), strict=True
-                    ):
-                        found = linker.link(text, document_id)
-                        documents += 1
-                        characters += len(text)
+                    for found in linker.link_batch(texts, batch.column("id").to_pylist()):
                         documents_with_mentions += bool(found)
                         spans.extend(found)
+                    documents += len(texts)
+                    characters += sum(map(len, texts))
                     seconds += time.perf_counter() - started
                     mentions += len(spans)
                     ambiguous += sum(s.candidates > 1 for s in spans)
