@@ -88,7 +88,7 @@ class KnowledgeConfig(_Section):
         default_factory=list, description="graph files (CSV, RDF, JSON Lines)"
     )
     endpoint: str | None = Field(
-        None, description="a remote SPARQL 1.1 query endpoint read instead of (or besides) a local store"
+        None, description="a remote SPARQL 1.1 query endpoint read instead of local sources"
     )
     namespace: str = Field(
         "http://vertical.local/kg/", pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$",
@@ -228,6 +228,8 @@ class Recipe(_Section):
     def _some_graph(cls, knowledge: KnowledgeConfig | None) -> KnowledgeConfig | None:
         if knowledge is not None and not knowledge.sources and knowledge.endpoint is None:
             raise ValueError("needs sources (graph files) or an endpoint (a SPARQL server)")
+        if knowledge is not None and knowledge.sources and knowledge.endpoint is not None:
+            raise ValueError("give sources (loaded into the local store) or an endpoint, not both")
         return knowledge
 
     @field_validator("base_model")

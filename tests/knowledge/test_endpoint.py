@@ -66,3 +66,14 @@ def test_errors_timeouts_and_updates(endpoint_url):
         RemoteEndpoint(endpoint_url).query("CLEAR ALL")
     with pytest.raises(KnowledgeError, match="cannot reach"):
         RemoteEndpoint("http://127.0.0.1:9/query", timeout=2).query("ASK { ?s ?p ?o }")
+
+
+def test_the_stage_reads_a_recipe_endpoint(endpoint_url, finance_entities, tmp_path):
+    from vertical.knowledge import build_knowledge
+    from vertical.knowledge.entities import read_entities
+    from vertical.recipe import KnowledgeConfig
+
+    cfg = KnowledgeConfig(endpoint=endpoint_url, link=False, verbalise_languages=["zh"])
+    metrics = build_knowledge(cfg, "en", None, tmp_path).metrics
+    assert read_entities(tmp_path / "entities.parquet") == finance_entities
+    assert metrics["knowledge_documents"] > 10 and not (tmp_path / "store").exists()

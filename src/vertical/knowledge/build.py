@@ -8,8 +8,8 @@ Writes into its output folder::
     corpus/train-00000.parquet   the facts as sentences (id, text, source), the data stage's shard schema
     loaded.json                  each file read: path, format, triples, seconds
 
-With ``endpoint`` set, entities and facts are read from that SPARQL server (the local sources, if
-any, are loaded into the local store besides, and read from it instead when present).
+With ``endpoint`` set (instead of ``sources``), entities and facts are read from that SPARQL
+server and there is no ``store/`` nor ``loaded.json``.
 """
 
 from __future__ import annotations
@@ -46,19 +46,19 @@ def build_knowledge(
     """Load, tabulate, link and verbalise; see the module docstring."""
     link_language, verbalise_languages = _languages(cfg, recipe_language)
     metrics: dict[str, object] = {}
-    store = open_store(output_dir / "store")
-    started = time.perf_counter()
-    loaded = load_sources(
-        store,
-        [(Path(s.path), s.format) for s in cfg.sources],
-        cfg.namespace,
-        frozenset(cfg.literal_predicates),
-    )
-    metrics["load_seconds"] = round(time.perf_counter() - started, 2)
-    metrics["files_loaded"] = len(loaded)
-    atomic_write_json(output_dir / "loaded.json", [dataclasses.asdict(file) for file in loaded])
-    graph = store if cfg.sources else RemoteEndpoint(cfg.endpoint or "", cfg.timeout)
-    require_triples(graph, cfg.endpoint if graph is not store else "knowledge.sources")
+    if cfg.endpoint is not None:
+        store = None
+        graph = RemoteEndpoint(cfg.endpoint, cfg.timeout)
+        require_triples(graph, cfg.endpoint)
+    else:
+        store = graph = open_store(output_dir / "store")
+        started = time.perf_counter()
+        sources = [(Path(s.path), s.format) for s in cfg.sources]
+        loaded = load_sources(store, sources, cfg.namespace, frozenset(cfg.literal_predicates))
+        metrics["load_seconds"] = round(time.perf_counter() - started, 2)
+        metrics["files_loaded"] = len(loaded)
+        atomic_write_json(output_dir / "loaded.json", [dataclasses.asdict(file) for file in loaded])
+        require_triples(graph, "knowledge.sources")
     stats = graph_stats(graph)
     metrics.update({key: stats[key] for key in ("triples", "subjects", "predicates", "classes")})
 
