@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from vertical.data import corpus_shards
-from vertical.demo import QUICK, write_finance_demo
+from vertical.demo import DemoSize, write_finance_demo
 from vertical.errors import RecipeError
 from vertical.knowledge.entities import read_entities
 from vertical.knowledge.spans import read_spans
@@ -15,12 +15,17 @@ from vertical.recipe import load_recipe
 from vertical.run import RunDirectory, read_manifest
 
 NS = "http://vertical.local/kg/"
+# The demo's world and recipe with a small corpus: only data and knowledge run here.
+SMALL = DemoSize("knowledge-test", documents=300, glossary_documents=100, pretrain_steps=1, finetune_epochs=1)
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
+def demo_run(tmp_path_factory, tiny_model_dir):
     folder = tmp_path_factory.mktemp("demo")
-    recipe = load_recipe(write_finance_demo(folder / "data", QUICK))
+    recipe = load_recipe(write_finance_demo(folder / "data", SMALL))
+    # The tiny test model in place of MiniLM: planning checksums the base model, and only data
+    # and knowledge run here.
+    recipe = recipe.model_copy(update={"base_model": str(tiny_model_dir)})
     run = RunDirectory(folder / "runs" / recipe.name)
     stages = [stage for stage in plan_stages(recipe, run) if stage.name in ("data", "knowledge")]
     reports = [run.run_stage(stage) for stage in stages]
