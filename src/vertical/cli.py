@@ -137,6 +137,15 @@ def demo(
         _fail(error)
 
 
+def _add_knowledge_commands() -> None:
+    from vertical.knowledge.commands import kg_app
+
+    app.add_typer(kg_app, name="kg")
+
+
+_add_knowledge_commands()
+
+
 def entry() -> None:
     """Console-script entry point."""
     app(prog_name="vertical")

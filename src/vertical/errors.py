@@ -26,3 +26,7 @@ class ModelError(VerticalError):
 def located(path: object, line: int | None, message: str) -> str:
     """Format `message` as `file:line: message`, the way compilers name a place."""
     return f"{path}:{line}: {message}" if line is not None else f"{path}: {message}"
+
+
+class KnowledgeError(VerticalError):
+    """A knowledge-graph source is malformed, a query is refused or runs too long, or a graph is empty."""

@@ -31,6 +31,22 @@ class RunResult:
         return self.run_dir / "report.html"
 
 
+def _knowledge_stage(recipe: Recipe, data_dir: Path) -> Stage:
+    from vertical.knowledge import build_knowledge
+
+    knowledge = recipe.knowledge
+    assert knowledge is not None
+    inputs = {f"source{i}": Path(s.path) for i, s in enumerate(knowledge.sources)}
+    if knowledge.link:
+        inputs["data"] = data_dir
+    return Stage(
+        "knowledge",
+        {"knowledge": knowledge.model_dump(), "language": recipe.language},
+        inputs,
+        lambda out, work: build_knowledge(knowledge, recipe.language, data_dir, out),
+    )
+
+
 def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[Stage]:
     """The recipe's stages, with their configs, inputs and work, in order.
 
@@ -53,6 +69,8 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
             lambda out, work: prepare_corpus(recipe.data, out),
         ),
     ]
+    if recipe.knowledge is not None:
+        stages.append(_knowledge_stage(recipe, data_dir))
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
     if recipe.pretrain.entities:
         pretrain_inputs["entities"] = Path(recipe.pretrain.entities)

@@ -1,9 +1,9 @@
-"""Records shared by the stages: documents, triples and labelled examples."""
+"""Records shared by the stages: documents, triples, entities, entity spans and labelled examples."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,55 @@ class Example:
 
     text: str
     label: str
+
+
+@dataclass(frozen=True)
+class Label:
+    """A name of an entity, with its language tag ("" when the source gave none)."""
+
+    text: str
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A node of the knowledge graph that has a name: what the linker finds and the pretrainer masks.
+
+    Attributes:
+        id: its IRI.
+        label: its preferred name (``skos:prefLabel``, else ``rdfs:label``, in the recipe's language first).
+        language: the language tag of `label` ("" when untagged).
+        aliases: every other name (other labels, ``skos:altLabel``, the recipe's alias predicates).
+        type: its main class IRI (``rdf:type``; "" when it has none).
+        types: all its class IRIs.
+        description: ``skos:definition`` or ``rdfs:comment`` ("" when it has none).
+        frequency: how many triples it takes part in, apart from its names: the prior for ambiguous names.
+    """
+
+    id: str
+    label: str
+    language: str = ""
+    aliases: tuple[Label, ...] = ()
+    type: str = ""
+    types: tuple[str, ...] = ()
+    description: str = ""
+    frequency: int = 0
+
+    def names(self) -> list[Label]:
+        """The label first, then the aliases."""
+        return [Label(self.label, self.language), *self.aliases]
+
+
+class EntitySpan(NamedTuple):
+    """A mention of an entity in a document: characters ``text[start:end]`` (Python string offsets).
+
+    A named tuple rather than a dataclass: the linker makes millions, and a tuple is built 5x faster.
+    """
+
+    document_id: str
+    start: int
+    end: int
+    entity_id: str
+    type: str
+    surface: str
+    candidates: int = 1

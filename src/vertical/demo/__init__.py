@@ -69,6 +69,18 @@ data:
     - {{path: corpus/glossary.jsonl, text_field: text}}
   min_chars: 40
   dedup: exact
+knowledge:                        # the graph: entity table, mentions in the corpus, facts as sentences
+  sources: [kg/triples.csv]
+  literal_predicates: [ticker]
+  prefer_types: [Company]
+  templates:
+    sector: {{en: "{{subject}} is a company in the {{object}} sector."}}
+    headquarters: {{en: "{{subject}} is headquartered in {{object}}."}}
+    ceo: {{en: "{{object}} is the chief executive of {{subject}}."}}
+    product: {{en: "{{subject}} sells {{object}}."}}
+    subsidiary: {{en: "{{object}} is a subsidiary of {{subject}}."}}
+    ticker: {{en: "{{subject}} trades under the ticker {{object}}."}}
+    trade_term_of: {{en: "{{subject}} is a trade term of the {{object}} sector."}}
 tokenizer:
   extend: true                    # invented names and trade terms become tokens of their own
   min_frequency: 10
