@@ -1,0 +1,71 @@
+"""All personal-data detectors together: find, resolve overlaps, redact.
+
+Detectors run in order of how specific they are (a URL with credentials before the e-mail inside
+it, an IBAN or a Chinese ID before a card number or a phone made of the same digits); a later
+match that overlaps an earlier one is discarded. `language` chooses detectors: "en" leaves out
+the Chinese ID and Chinese phone formats, "zh" the US SSN and North American phones, "auto"
+runs them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from vertical.data.pii.card import find_cards
+from vertical.data.pii.email import find_emails
+from vertical.data.pii.entity import PersonalData
+from vertical.data.pii.iban import find_ibans
+from vertical.data.pii.id_cn import find_id_cn
+from vertical.data.pii.ip import find_ips
+from vertical.data.pii.phone import find_phones
+from vertical.data.pii.ssn import find_ssns
+from vertical.data.pii.url_credentials import find_url_credentials
+
+PiiLanguage = Literal["auto", "en", "zh"]
+KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHONE")
+
+Detector = Callable[[str], Iterator[PersonalData]]
+
+
+def _detectors(language: PiiLanguage) -> list[Detector]:
+    detectors: list[Detector] = [find_url_credentials, find_emails, find_ibans]
+    if language != "en":
+        detectors.append(find_id_cn)
+    detectors.append(find_cards)
+    if language != "zh":
+        detectors.append(find_ssns)
+    detectors.append(find_ips)
+    detectors.append(lambda text: find_phones(text, language))
+    return detectors
+
+
+_BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "zh")}
+
+
+def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[PersonalData]:
+    """Non-overlapping personal data in `text`, in order of position."""
+    if not any(c.isdigit() for c in text) and "@" not in text:
+        return []  # every detector needs a digit or an @
+    taken: list[PersonalData] = []
+    for detector in _BY_LANGUAGE[language]:
+        for found in detector(text):
+            if all(found.end <= other.start or found.start >= other.end for other in taken):
+                taken.append(found)
+    return sorted(taken, key=lambda found: found.start)
+
+
+def redact(text: str, found: list[PersonalData]) -> str:
+    """`text` with each found span replaced by its placeholder (`found` sorted, not overlapping)."""
+    parts, position = [], 0
+    for item in found:
+        parts.append(text[position : item.start])
+        parts.append(item.placeholder)
+        position = item.end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def redact_text(text: str, language: PiiLanguage = "auto") -> str:
+    """`text` with its personal data replaced by typed placeholders (``<EMAIL>``, ``<PHONE>`` ...)."""
+    return redact(text, find_personal_data(text, language))
