@@ -10,7 +10,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from vertical.data.leakage import EvaluationExample
 from vertical.errors import RecipeError
+from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.models import resolve_base_model
 from vertical.recipe import STAGES, Recipe
@@ -31,6 +33,24 @@ class RunResult:
         return self.run_dir / "report.html"
 
 
+def evaluation_examples(recipe: Recipe) -> list[EvaluationExample]:
+    """The test examples of every task (its test file, or the held-out share of its data), for the
+    data stage's leakage check; none when the check is off."""
+    from vertical.finetune.examples import read_examples, split_examples
+
+    if not recipe.data.leakage:
+        return []
+    examples = []
+    for task in recipe.tasks:
+        if task.test:
+            test = read_examples(Path(task.test), task.text_column, task.label_column)
+        else:
+            data = read_examples(Path(task.data), task.text_column, task.label_column)
+            test = split_examples(data, task.test_fraction)[1]
+        examples += [EvaluationExample(task.name, i, example.text) for i, example in enumerate(test)]
+    return examples
+
+
 def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
     """The recipe's stages, with their configs, inputs and work, in order."""
     from vertical.data import prepare_corpus
@@ -42,12 +62,14 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
     base = resolve_base_model(recipe.base_model)
     data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
     finetune_dir = run.stage_dir("finetune")
+    held_out = evaluation_examples(recipe)
+    held_out_hash = hash_config([(e.task, e.text) for e in held_out])
     stages = [
         Stage(
             "data",
-            recipe.data.model_dump(),
+            {**recipe.data.model_dump(), "leakage_examples": held_out_hash},
             {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
-            lambda out, work: prepare_corpus(recipe.data, out),
+            lambda out, work: prepare_corpus(recipe.data, out, work, held_out),
         ),
     ]
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
