@@ -110,8 +110,8 @@ def test_bad_corpus_line_exits_2_naming_file_and_line(tiny_model_dir, tmp_path):
     with open(tmp_path / "corpus.jsonl", "a", encoding="utf-8") as handle:
         handle.write("{not json\n")
     # one bad line in 82 is skipped and logged by default; with no bad records allowed it stops the run
-    text = recipe.read_text().replace("  sources: [corpus.jsonl]", "  sources: [corpus.jsonl]\n  max_bad_fraction: 0")
-    recipe.write_text(text)
+    sources = "  sources: [corpus.jsonl]"
+    recipe.write_text(recipe.read_text().replace(sources, sources + "\n  max_bad_fraction: 0"))
     result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 2
     assert "corpus.jsonl:82: invalid JSON" in result.output

@@ -2,9 +2,10 @@
 
 Detectors run in order of how specific they are (a URL with credentials before the e-mail inside
 it, an IBAN or a Chinese ID before a card number or a phone made of the same digits); a later
-match that overlaps an earlier one is discarded. `language` chooses detectors: "en" leaves out
-the Chinese ID and Chinese phone formats, "zh" the US SSN and North American phones, "auto"
-runs them all.
+match that overlaps an earlier one is discarded. Every type is looked for in every language (an
+English e-mail can quote a Chinese ID, a Chinese one a US SSN); `language` only chooses the
+national phone formats: "en" North American, "zh" Chinese mobile and landline, "auto" both,
+international (+country) numbers always.
 """
 
 from __future__ import annotations
@@ -29,15 +30,19 @@ Detector = Callable[[str], Iterator[PersonalData]]
 
 
 def _detectors(language: PiiLanguage) -> list[Detector]:
-    detectors: list[Detector] = [find_url_credentials, find_emails, find_ibans]
-    if language != "en":
-        detectors.append(find_id_cn)
-    detectors.append(find_cards)
-    if language != "zh":
-        detectors.append(find_ssns)
-    detectors.append(find_ips)
-    detectors.append(lambda text: find_phones(text, language))
-    return detectors
+    def phones(text: str) -> Iterator[PersonalData]:
+        return find_phones(text, language)
+
+    return [
+        find_url_credentials,
+        find_emails,
+        find_ibans,
+        find_id_cn,
+        find_cards,
+        find_ssns,
+        find_ips,
+        phones,
+    ]
 
 
 _BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "zh")}

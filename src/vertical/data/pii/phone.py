@@ -15,34 +15,39 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData
+from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData, follows_reference_label
 
 _CN_PREFIX = r"(?:(?:\+|00)86[ -]?)?"
+_NOT_IN_RUN = r"(?<!\d[ -])"  # not the tail of a longer run of digit groups ("6222 0212 3456 ...")
+_NO_MORE_GROUPS = r"(?![ -]?\d)(?![-.]\d)"
 _CN_MOBILE = re.compile(
-    NOT_AFTER_ALNUM + _CN_PREFIX + r"1[3-9]\d(?:[ -]?\d{4}){2}" + NOT_BEFORE_ALNUM + r"(?![-.]\d)"
+    _NOT_IN_RUN
+    + NOT_AFTER_ALNUM
+    + _CN_PREFIX
+    + r"1[3-9]\d(?:[ -]?\d{4}){2}"
+    + NOT_BEFORE_ALNUM
+    + _NO_MORE_GROUPS
 )
 _CN_LANDLINE = re.compile(
-    NOT_AFTER_ALNUM
+    _NOT_IN_RUN
+    + NOT_AFTER_ALNUM
     + _CN_PREFIX
     + r"(?:\(0\d{2,3}\) ?|0\d{2,3}[ -])\d{3,4}[ -]?\d{4}"
     + NOT_BEFORE_ALNUM
-    + r"(?![-.]\d)"
+    + _NO_MORE_GROUPS
 )
 _NORTH_AMERICAN = re.compile(
-    NOT_AFTER_ALNUM
+    _NOT_IN_RUN
+    + NOT_AFTER_ALNUM
     + r"(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-. ])[2-9]\d{2}[-. ]\d{4}"
     + NOT_BEFORE_ALNUM
-    + r"(?![-.]\d)"
+    + _NO_MORE_GROUPS
 )
 _INTERNATIONAL = re.compile(
-    r"(?<![\w+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,6}"
+    _NOT_IN_RUN
+    + r"(?<![A-Za-z0-9+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,6}"
     + NOT_BEFORE_ALNUM
-    + r"(?![-.]\d)"
-)
-_REFERENCE_BEFORE = re.compile(
-    r"(?:order|invoice|inv|ref(?:erence)?|tracking|po|sku|no|number|#|订单|发票|单号|编号|合同|流水号|快递)"
-    r"[\s.:#：号]*$",
-    re.I,
+    + _NO_MORE_GROUPS
 )
 _PATTERNS = {
     "zh": (_CN_MOBILE, _CN_LANDLINE, _INTERNATIONAL),
@@ -62,6 +67,6 @@ def find_phones(text: str, language: str = "auto") -> Iterator[PersonalData]:
             value = match.group()
             if not 7 <= _digits(value) <= 15:
                 continue
-            if _REFERENCE_BEFORE.search(text, max(0, match.start() - 20), match.start()):
+            if follows_reference_label(text, match.start()):
                 continue
             yield PersonalData("PHONE", match.start(), match.end(), value)
