@@ -51,9 +51,21 @@ def evaluation_examples(recipe: Recipe) -> list[EvaluationExample]:
     return examples
 
 
+def data_stage(recipe: Recipe) -> Stage:
+    """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone)."""
+    from vertical.data import prepare_corpus
+
+    held_out = evaluation_examples(recipe)
+    return Stage(
+        "data",
+        {**recipe.data.model_dump(), "leakage_examples": hash_config([(e.task, e.text) for e in held_out])},
+        {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
+        lambda out, work: prepare_corpus(recipe.data, out, work, held_out),
+    )
+
+
 def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
     """The recipe's stages, with their configs, inputs and work, in order."""
-    from vertical.data import prepare_corpus
     from vertical.evaluate import compare_variants
     from vertical.finetune import finetune_tasks
     from vertical.pretrain import continue_pretraining
@@ -62,16 +74,7 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
     base = resolve_base_model(recipe.base_model)
     data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
     finetune_dir = run.stage_dir("finetune")
-    held_out = evaluation_examples(recipe)
-    held_out_hash = hash_config([(e.task, e.text) for e in held_out])
-    stages = [
-        Stage(
-            "data",
-            {**recipe.data.model_dump(), "leakage_examples": held_out_hash},
-            {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
-            lambda out, work: prepare_corpus(recipe.data, out, work, held_out),
-        ),
-    ]
+    stages = [data_stage(recipe)]
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
     tokenizer_dir = None
     if recipe.tokenizer.extend:

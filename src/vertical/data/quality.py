@@ -25,7 +25,7 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LETTER = re.compile(r"[^\W\d_]")
 # symbols: neither a letter, a digit, whitespace, nor ordinary punctuation of English or Chinese
-_SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]%$€£¥/&+-—–“”‘’。，、；：！？（）《》「」『』【】…·]")
+_SYMBOL = re.compile(r"[^\w\s.,;:!?'\"()\[\]%$€£¥/&+\-—–“”‘’。，、；：！？（）《》「」『』【】…·]")
 
 Language = Literal["any", "en", "zh"]
 
