@@ -1,6 +1,11 @@
-from datatrove.data import Document
+import random
 
-from vertical.data.quality import QualityFilter, RepetitionFilter, script_language, symbol_share
+from datatrove.data import Document
+from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
+
+from vertical.data.quality import QualityFilter, script_language, symbol_share
+from vertical.data.repetition import RepetitionFilter
+from vertical.data.words import MixedScriptTokenizer
 
 
 def reasons(step, texts):
@@ -44,8 +49,28 @@ def test_repetition_filter_on_long_documents_only():
     prose = " ".join(f"word{i}" for i in range(80))
     spam_zh = "\n".join(["立即购买享受优惠！"] * 20)
     assert reasons(step, [spam, prose, "Buy now! Buy now!", spam_zh]) == [
-        "repetition_dup_line_frac",
+        "repetition_duplicate_lines",
         "kept",
         "kept",
-        "repetition_dup_line_frac",
+        "repetition_duplicate_lines",
     ]
+
+
+def _texts():
+    rng = random.Random(0)
+    vocabulary = "rates rose fell bank loan deposit the a of in market price 利 率 上 调 银 行".split()
+    for length in (60, 120, 400):
+        for repeat in (1, 2, 4, 8):
+            unit = " ".join(rng.choice(vocabulary) for _ in range(length // repeat))
+            yield " ".join([unit] * repeat)
+    yield "promo code SAVE20 " * 40
+    yield "The index " + "went up and then it went down again " * 12 + "before the close."
+
+
+def test_repetition_rules_agree_with_datatrove_gopher_filter():
+    reference = GopherRepetitionFilter(language=MixedScriptTokenizer())
+    ours = RepetitionFilter(min_words=0)
+    documents = [Document(text=text, id="x") for text in _texts()]
+    decisions = [(reference.filter(d) is True, ours.filter(d) is True) for d in documents]
+    assert all(theirs == mine for theirs, mine in decisions)
+    assert {mine for _, mine in decisions} == {True, False}  # both outcomes are exercised

@@ -44,7 +44,8 @@ from vertical.data.dedup import ExactDedupFilter
 from vertical.data.droplog import drop_log_writer, merge_drop_logs
 from vertical.data.leakage import EvaluationExample, LeakageFilter
 from vertical.data.pii.step import PersonalDataStep
-from vertical.data.quality import QualityFilter, RepetitionFilter
+from vertical.data.quality import QualityFilter
+from vertical.data.repetition import RepetitionFilter
 from vertical.data.split import AssignSplit, corpus_writer
 from vertical.errors import DataError
 from vertical.hashing import hash_config

@@ -1,12 +1,10 @@
-"""Quality filters: length, share of symbols, language by script, and Gopher's repetition rules.
+"""Quality filters: length, share of symbols, language by script.
 
 `QualityFilter` is ours: datatrove's language filter needs a fastText model from the hub, and its
 Gopher quality filter has English word-length and stop-word rules that reject Chinese. The
 language test here is by script, which tells English from Chinese without a model: a document is
 Chinese when at least `zh_min_han_share` of its letters are Han characters, English when at least
-`en_min_latin_share` are Latin. `RepetitionFilter` is datatrove's `GopherRepetitionFilter`
-(Rae et al. 2021, "Scaling Language Models", table A1) over mixed-script words, applied to
-documents of at least `min_words` words only, since short texts repeat by chance.
+`en_min_latin_share` are Latin. Gopher's repetition rules are in `vertical.data.repetition`.
 """
 
 from __future__ import annotations
@@ -16,10 +14,7 @@ from typing import Literal
 
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
-from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
-
-from vertical.data.words import MixedScriptTokenizer, count_words
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
@@ -81,21 +76,3 @@ class QualityFilter(BaseFilter):
         if self.language != "any" and script_language(text) != self.language:
             return False, "language"
         return True
-
-
-class RepetitionFilter(GopherRepetitionFilter):
-    """Gopher's repetition rules over mixed-script words; reasons are ``repetition_<rule>``."""
-
-    name = "repetition"
-
-    def __init__(self, min_words: int = 50, exclusion_writer: DiskWriter | None = None) -> None:
-        super().__init__(exclusion_writer=exclusion_writer, language=MixedScriptTokenizer())
-        self.min_words = min_words
-
-    def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
-        if count_words(document.text) < self.min_words:
-            return True
-        result = super().filter(document)
-        if result is True:
-            return True
-        return False, f"repetition_{result[1]}"

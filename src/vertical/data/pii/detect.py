@@ -10,6 +10,7 @@ international (+country) numbers always.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Literal
 
@@ -23,6 +24,7 @@ from vertical.data.pii.phone import find_phones
 from vertical.data.pii.ssn import find_ssns
 from vertical.data.pii.url_credentials import find_url_credentials
 
+_DIGIT_OR_AT = re.compile(r"[\d@]")
 PiiLanguage = Literal["auto", "en", "zh"]
 KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHONE")
 
@@ -50,7 +52,7 @@ _BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "z
 
 def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[PersonalData]:
     """Non-overlapping personal data in `text`, in order of position."""
-    if not any(c.isdigit() for c in text) and "@" not in text:
+    if _DIGIT_OR_AT.search(text) is None:
         return []  # every detector needs a digit or an @
     taken: list[PersonalData] = []
     for detector in _BY_LANGUAGE[language]:
