@@ -18,7 +18,8 @@ Writes into its output folder::
 and returns its counts (documents, characters, tokens in and out, drops by reason, personal data
 by type) as its metrics. Everything in between lives in the stage's work folder, with datatrove's
 completion marks: a killed run re-runs only the tasks that had not finished.
-`build_pipelines` returns the same steps for datatrove's Slurm or Ray executors (docs/data.md).
+`build_pipelines` returns the same steps for datatrove's Slurm or Ray executors and
+`collect_results` gathers what they wrote (docs/data.md).
 """
 
 from __future__ import annotations
@@ -210,7 +211,22 @@ def prepare_corpus(
             _execute(pipelines.buckets, pipelines.bucket_tasks, cfg.workers, logs / "buckets")
             _execute(pipelines.clusters, 1, 1, logs / "clusters")
         _execute(pipelines.finish, cfg.tasks, cfg.workers, logs / "finish")
+    try:
+        return collect_results(work_dir, output_dir)
+    finally:
+        if scratch:
+            shutil.rmtree(work_dir, ignore_errors=True)
 
+
+def collect_results(work_dir: Path, output_dir: Path) -> StageOutput:
+    """Copy the corpus shards and the merged drop log of a finished run from `work_dir` into
+    `output_dir`, and add up its counts (also for a run on Slurm or Ray, see docs/data.md).
+
+    Raises:
+        DataError: when no document is left for training.
+    """
+    work_dir, output_dir = Path(work_dir), Path(output_dir)
+    counts_in = sum_counts(work_dir / "counts", "in")
     corpus_dir = output_dir / "corpus"
     corpus_dir.mkdir(parents=True, exist_ok=True)
     for shard in sorted((work_dir / "corpus").glob("*.parquet")):
@@ -218,8 +234,6 @@ def prepare_corpus(
     drops = merge_drop_logs(work_dir / "drops", output_dir / "drops.jsonl")
     counts_out = sum_counts(work_dir / "counts", "out")
     personal_data = sum_counts(work_dir / "counts", "pii")
-    if scratch:
-        shutil.rmtree(work_dir, ignore_errors=True)
     if counts_out["train_documents"] == 0:
         raise DataError(
             f"data: no document left for training out of {counts_in['documents']} read "
