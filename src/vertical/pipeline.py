@@ -9,14 +9,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vertical.data.leakage import EvaluationExample
 from vertical.errors import RecipeError
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.models import resolve_base_model
 from vertical.recipe import STAGES, Recipe
 from vertical.run import RunDirectory, Stage, StageReport, read_manifest
+
+if TYPE_CHECKING:
+    from vertical.data.leakage import EvaluationExample
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,7 @@ class RunResult:
 def evaluation_examples(recipe: Recipe) -> list[EvaluationExample]:
     """The test examples of every task (its test file, or the held-out share of its data), for the
     data stage's leakage check; none when the check is off."""
+    from vertical.data.leakage import EvaluationExample
     from vertical.finetune.examples import read_examples, split_examples
 
     if not recipe.data.leakage:

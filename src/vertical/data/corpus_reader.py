@@ -8,6 +8,7 @@ i mod tasks), so a task streams its files one document at a time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from datatrove.pipeline.base import PipelineStep
 
 from vertical.data.droplog import REASON_KEY, drop_log_writer
 from vertical.data.readers import BadRecord, corpus_files, read_file
+from vertical.recipe import DataSource
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ class CorpusFile:
     txt_unit: str = "line"
 
 
-def list_corpus_files(sources) -> list[CorpusFile]:
+def list_corpus_files(sources: Sequence[DataSource]) -> list[CorpusFile]:
     """Every file of the recipe's sources (`DataSource` items), folders expanded, in order."""
     return [
         CorpusFile(str(file), source.format, source.text_field, source.txt_unit)

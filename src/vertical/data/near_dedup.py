@@ -8,7 +8,7 @@ four steps: signatures (with the curation stage), buckets, clusters, and the fil
 final stage); words are `vertical.data.words` (Chinese by character).
 
 `WordShingleSignature` changes only how shingles are hashed: datatrove hashes each n-gram string
-with sha1 in Python (40% of the stage on the benchmark corpus); here each distinct word is hashed
+with sha1 in Python (a quarter of the stage on the benchmark corpus); here each distinct word is hashed
 once (blake2b, the same in every process) and n-gram hashes are combined in numpy.
 """
 

@@ -255,7 +255,3 @@ def collect_results(work_dir: Path, output_dir: Path) -> StageOutput:
         }
     )
 
-
-def corpus_shards(data_dir: Path, split: str) -> list[Path]:
-    """The parquet shards of `split` ("train" or "validation") in a completed data stage folder."""
-    return sorted((Path(data_dir) / "corpus").glob(f"{split}-*.parquet"))
