@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -19,7 +20,7 @@ def test_lsh_bands_put_the_s_curve_at_the_threshold(threshold):
 
 
 def _word_ngrams(text, n):
-    tokens = words(text.lower())
+    tokens = words(re.sub(r"\d+", "0", text.lower()))
     return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
 
 
@@ -39,3 +40,9 @@ def test_shingle_hashes_are_one_per_distinct_ngram_and_the_same_in_every_process
 def test_a_text_shorter_than_the_ngram_is_one_shingle():
     assert shingle_hashes("two words", 5).shape == (1, 1)
     assert shingle_hashes("", 5).shape == (0, 1)
+
+
+def test_documents_that_differ_only_in_figures_have_the_same_shingles():
+    a = "Revenue rose 12% to 3.4 billion in 2023, the company said on Monday in Shanghai."
+    b = "Revenue rose 15% to 3.9 billion in 2024, the company said on Monday in Shanghai."
+    assert set(shingle_hashes(a, 5).ravel().tolist()) == set(shingle_hashes(b, 5).ravel().tolist())

@@ -15,6 +15,7 @@ once (blake2b, the same in every process) and n-gram hashes are combined in nump
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -37,16 +38,21 @@ _POSITION_MULTIPLIERS = np.array(
 )
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
 
 
 def shingle_hashes(text: str, ngram: int) -> np.ndarray:
-    """64-bit hashes of the lower-cased word n-grams of `text` (repeats kept), shape (N, 1) for datatrove.
+    """64-bit hashes of the word n-grams of `text` (repeats kept), shape (N, 1) for datatrove.
 
-    A text with fewer than `ngram` words gives one shingle of all its words.
+    Like datatrove's own normalisation, the text is lower-cased and every number counts as "0":
+    documents that differ only in figures (dates, amounts, ids) are near-duplicates. A text with
+    fewer than `ngram` words gives one shingle of all its words.
     """
-    tokens = words(text.lower())
+    tokens = words(_NUMBER.sub("0", text.lower()))
     if not tokens:
         return np.zeros((0, 1), np.uint64)
     distinct = set(tokens)
