@@ -1,4 +1,5 @@
 import json
+import random
 import shutil
 
 import pyarrow.parquet as pq
@@ -185,3 +186,17 @@ def test_a_rerun_resumes_from_the_tasks_that_finished(tmp_path):
     # different settings start afresh
     prepare_corpus(cfg.model_copy(update={"min_chars": 30}), tmp_path / "third", work)
     assert curate_log.stat().st_mtime_ns != written
+
+
+def test_copies_in_different_tasks_are_removed_by_near_dedup(tmp_path):
+    rng = random.Random(0)
+    vocabulary = ["".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(3000)]
+    texts = [" ".join(rng.choice(vocabulary) for _ in range(80)) for _ in range(20)]
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for name in ("a.jsonl", "b.jsonl"):  # the same documents twice; with two tasks each task reads one file
+        _write_jsonl(sources / name, [{"id": f"{name}{i}", "text": t} for i, t in enumerate(texts)])
+    cfg = DataConfig(sources=[{"path": str(sources)}], dedup="near", tasks=2, validation_fraction=0.0)
+    metrics = prepare_corpus(cfg, tmp_path / "out").metrics
+    assert metrics["documents_train"] == 20
+    assert metrics["documents_dropped"] == {"near_duplicate": 20}
