@@ -109,6 +109,9 @@ def test_bad_corpus_line_exits_2_naming_file_and_line(tiny_model_dir, tmp_path):
     recipe = write_tiny_project(tmp_path, tiny_model_dir)
     with open(tmp_path / "corpus.jsonl", "a", encoding="utf-8") as handle:
         handle.write("{not json\n")
+    # one bad line in 82 is skipped and logged by default; with no bad records allowed it stops the run
+    sources = "  sources: [corpus.jsonl]"
+    recipe.write_text(recipe.read_text().replace(sources, sources + "\n  max_bad_fraction: 0"))
     result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(tmp_path / "runs")])
     assert result.exit_code == 2
     assert "corpus.jsonl:82: invalid JSON" in result.output
@@ -117,3 +120,30 @@ def test_bad_corpus_line_exits_2_naming_file_and_line(tiny_model_dir, tmp_path):
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("vertical ")
+
+
+def test_data_redact_is_one_line_out_per_line_in():
+    lines = "write to ann@example.com\n\n客户手机13812345678\nnothing here, order #555-123-4567\n"
+    result = runner.invoke(app, ["data", "redact", "--lang", "auto"], input=lines)
+    assert result.exit_code == 0
+    assert result.stdout == "write to <EMAIL>\n\n客户手机<PHONE>\nnothing here, order #555-123-4567\n"
+
+
+def test_data_redact_rejects_an_unknown_language():
+    result = runner.invoke(app, ["data", "redact", "--lang", "fr"], input="x\n")
+    assert result.exit_code == 2 and "--lang fr" in result.output
+
+
+def test_data_prepare_runs_the_data_stage_alone_and_then_skips_it(tmp_path):
+    (tmp_path / "c.jsonl").write_text(
+        "".join(json.dumps({"text": f"Note {i}: call (415) 555-{2000 + i} now."}) + "\n" for i in range(30))
+    )
+    recipe = "name: only-data\ndata:\n  sources: [c.jsonl]\n  validation_fraction: 0\n"
+    (tmp_path / "r.yaml").write_text(recipe)
+    arguments = ["data", "prepare", str(tmp_path / "r.yaml"), "--runs-dir", str(tmp_path / "runs")]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert "documents_train" in result.stdout and "personal_data_found: PHONE" in result.stdout
+    manifest = json.loads((tmp_path / "runs" / "only-data" / "data" / "manifest.json").read_text())
+    assert manifest["metrics"]["personal_data_found"]["PHONE"] == 30
+    assert "up to date" in runner.invoke(app, arguments).output

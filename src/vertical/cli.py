@@ -144,6 +144,63 @@ def _add_knowledge_commands() -> None:
 
 
 _add_knowledge_commands()
+data_app = typer.Typer(no_args_is_help=True, help="The data stage on its own: curate a corpus, redact text.")
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("prepare")
+def data_prepare(
+    recipe: Annotated[Path, typer.Argument(help="The recipe YAML file (its data section is used).")],
+    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where run folders go.")] = Path("runs"),
+    force: Annotated[bool, typer.Option("--force", help="Run even when the stage is up to date.")] = False,
+) -> None:
+    """Clean, filter, deduplicate, redact and split the recipe's corpus into runs/<name>/data."""
+    from vertical.pipeline import data_stage
+    from vertical.recipe import load_recipe
+    from vertical.run import RunDirectory
+
+    try:
+        loaded = load_recipe(recipe)
+        run_dir = RunDirectory(runs_dir / loaded.name)
+        report = run_dir.run_stage(data_stage(loaded), force=force)
+    except VerticalError as error:
+        _fail(error)
+    if report.skipped:
+        console.print("data: up to date, skipped")
+    table = Table(title="data", title_style="bold")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for key, value in report.metrics.items():
+        if isinstance(value, dict):
+            for inner, count in value.items():
+                table.add_row(f"{key}: {inner}", f"{count:,}")
+        else:
+            table.add_row(key, f"{value:,}")
+    out.print(table)
+    out.print(f"corpus: {run_dir.stage_dir('data') / 'corpus'}")
+
+
+@data_app.command("redact")
+def data_redact(
+    lang: Annotated[
+        str, typer.Option("--lang", help="Phone formats to look for: en, zh or auto (both).")
+    ] = "auto",
+) -> None:
+    """Read lines on standard input; write them, one for one, personal data replaced by <EMAIL>, <PHONE>..."""
+    from vertical.data.pii import redact_text
+
+    if lang not in ("en", "zh", "auto"):
+        _fail(VerticalError(f"--lang {lang}: use en, zh or auto"))
+    interactive = sys.stdin.isatty()
+    for raw in sys.stdin.buffer:
+        # bytes that are not UTF-8 pass through unchanged: one line out for each line in
+        line = raw.decode("utf-8", errors="surrogateescape")
+        body = line.rstrip("\r\n")
+        redacted = redact_text(body, lang) + line[len(body) :]
+        sys.stdout.buffer.write(redacted.encode("utf-8", "surrogateescape"))
+        if interactive:
+            sys.stdout.buffer.flush()
+    sys.stdout.buffer.flush()
 
 
 def entry() -> None:

@@ -9,12 +9,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vertical.errors import RecipeError
+from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.models import resolve_base_model
 from vertical.recipe import STAGES, Recipe
 from vertical.run import RunDirectory, Stage, StageReport, read_manifest
+
+if TYPE_CHECKING:
+    from vertical.data.leakage import EvaluationExample
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,38 @@ class RunResult:
     @property
     def report_html(self) -> Path:
         return self.run_dir / "report.html"
+
+
+def evaluation_examples(recipe: Recipe) -> list[EvaluationExample]:
+    """The test examples of every task (its test file, or the held-out share of its data), for the
+    data stage's leakage check; none when the check is off."""
+    from vertical.data.leakage import EvaluationExample
+    from vertical.finetune.examples import read_examples, split_examples
+
+    if not recipe.data.leakage:
+        return []
+    examples = []
+    for task in recipe.tasks:
+        if task.test:
+            test = read_examples(Path(task.test), task.text_column, task.label_column)
+        else:
+            data = read_examples(Path(task.data), task.text_column, task.label_column)
+            test = split_examples(data, task.test_fraction)[1]
+        examples += [EvaluationExample(task.name, i, example.text) for i, example in enumerate(test)]
+    return examples
+
+
+def data_stage(recipe: Recipe) -> Stage:
+    """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone)."""
+    from vertical.data import prepare_corpus
+
+    held_out = evaluation_examples(recipe)
+    return Stage(
+        "data",
+        {**recipe.data.model_dump(), "leakage_examples": hash_config([(e.task, e.text) for e in held_out])},
+        {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
+        lambda out, work: prepare_corpus(recipe.data, out, work, held_out),
+    )
 
 
 def _knowledge_stage(recipe: Recipe, data_dir: Path) -> Stage:
@@ -52,7 +89,6 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
 
     `processes` > 1 runs pretraining on that many local processes (DDP through torchrun).
     """
-    from vertical.data import prepare_corpus
     from vertical.evaluate import compare_variants
     from vertical.finetune import finetune_tasks
     from vertical.pretrain import continue_pretraining
@@ -61,14 +97,7 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     base = resolve_base_model(recipe.base_model)
     data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
     finetune_dir = run.stage_dir("finetune")
-    stages = [
-        Stage(
-            "data",
-            recipe.data.model_dump(),
-            {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
-            lambda out, work: prepare_corpus(recipe.data, out),
-        ),
-    ]
+    stages = [data_stage(recipe)]
     if recipe.knowledge is not None:
         stages.append(_knowledge_stage(recipe, data_dir))
     pretrain_inputs = {"data": data_dir, "base_model": base.path}

@@ -58,14 +58,50 @@ class DataSource(_Section):
 
 
 class DataConfig(_Section):
-    """The data stage: read, normalise, filter, deduplicate and split the domain corpus."""
+    """The data stage: read, clean, filter, deduplicate, redact personal data, split the domain corpus."""
 
     sources: list[DataSource] = Field(min_length=1, description="the corpus files")
     min_chars: int = Field(20, ge=0, description="documents shorter than this (after cleaning) are dropped")
-    dedup: Literal["exact", "none"] = Field(
-        "exact", description="drop documents whose normalised text repeats"
+    max_chars: int = Field(1_000_000, ge=1, description="documents longer than this are dropped")
+    html: bool = Field(True, description="turn documents that look like HTML into their visible text")
+    boilerplate: bool = Field(True, description="remove lines repeated across many documents")
+    boilerplate_min_share: float = Field(
+        0.01, gt=0.0, le=1.0, description="a line is boilerplate when this share of sampled documents has it"
+    )
+    boilerplate_min_documents: int = Field(5, ge=2, description="... and at least this many of them")
+    boilerplate_sample: int = Field(
+        10_000, ge=10, description="documents per task sampled to find boilerplate"
+    )
+    max_symbol_share: float = Field(
+        0.3, gt=0.0, le=1.0, description="documents with a larger share of symbol characters are dropped"
+    )
+    repetition: bool = Field(True, description="Gopher repetition filters on documents of 50 words or more")
+    language: Literal["any", "en", "zh"] = Field("any", description="keep only documents in this script")
+    dedup: Literal["exact", "near", "none"] = Field(
+        "exact", description="exact: drop repeated normalised texts; near: also MinHash near-duplicates"
+    )
+    near_dedup_threshold: float = Field(
+        0.8, ge=0.5, le=0.99, description="Jaccard similarity of word n-grams that makes a duplicate"
+    )
+    near_dedup_ngram: int = Field(
+        5, ge=1, le=20, description="words per shingle (a Chinese character is a word)"
+    )
+    pii: Literal["redact", "drop", "report", "off"] = Field(
+        "redact", description="personal data: replace by <TYPE>, drop the document, only count it, or skip"
+    )
+    pii_language: Literal["auto", "en", "zh"] = Field(
+        "auto", description="which personal-data detectors run: English, Chinese or both"
+    )
+    leakage: bool = Field(True, description="drop documents that contain a test example of a task")
+    leakage_threshold: float = Field(
+        0.8, gt=0.0, le=1.0, description="share of an example's word n-grams a document must hold to leak it"
+    )
+    max_bad_fraction: float = Field(
+        0.05, ge=0.0, le=1.0, description="fail when more than this share of records is unreadable"
     )
     validation_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of documents held out")
+    tasks: int = Field(1, ge=1, description="datatrove tasks: the files are shared out among them")
+    workers: int = Field(1, ge=1, description="datatrove tasks run at the same time on this machine")
 
     @field_validator("sources", mode="before")
     @classmethod

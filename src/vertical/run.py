@@ -39,6 +39,7 @@ _LIBRARIES = (
     "peft",
     "scikit-learn",
     "tokenizers",
+    "datatrove",
 )
 
 log = logging.getLogger(__name__)

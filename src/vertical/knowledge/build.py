@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from vertical.data import corpus_shards
-from vertical.data.shards import ShardWriter
+from vertical.knowledge.shard_writer import ShardWriter
 from vertical.io import atomic_write_json
 from vertical.knowledge.endpoint import RemoteEndpoint
 from vertical.knowledge.entities import build_entities, write_entities

@@ -1,0 +1,81 @@
+"""Boilerplate lines: lines that repeat across many documents (footers, disclaimers, menus).
+
+A corpus is streamed, so the step learns what boilerplate is from the first `sample_documents`
+documents of its task (held in memory, a few MB), then removes those lines from every
+multi-line document, the sample included. A line counts when it appears in at least
+`min_share` of the sampled documents and in at least `min_documents` of them. One-line
+documents are left alone (a repeated one-line document is a duplicate, which dedup handles);
+a document that is nothing but boilerplate is dropped with reason ``boilerplate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterator
+
+from datatrove.data import Document as DatatroveDocument
+from datatrove.pipeline.filters.base_filter import BaseFilter
+from datatrove.pipeline.writers.disk_base import DiskWriter
+
+
+def _line_key(line: str) -> bytes:
+    return hashlib.blake2b(line.casefold().encode("utf-8"), digest_size=8).digest()
+
+
+def boilerplate_keys(texts: list[str], min_share: float, min_documents: int) -> set[bytes]:
+    """Keys of the lines that occur in enough of `texts` (each text counted once per line)."""
+    seen: Counter[bytes] = Counter()
+    for text in texts:
+        seen.update({_line_key(line) for line in text.split("\n")})
+    needed = max(min_documents, int(min_share * len(texts) + 0.999999))
+    return {key for key, count in seen.items() if count >= needed}
+
+
+def strip_lines(text: str, keys: set[bytes]) -> str:
+    """`text` without the lines whose key is in `keys` (one-line texts are returned as they are)."""
+    lines = text.split("\n")
+    if len(lines) < 2 or not keys:
+        return text
+    return "\n".join(line for line in lines if _line_key(line) not in keys)
+
+
+class RemoveBoilerplateLines(BaseFilter):
+    """datatrove step: removes lines repeated across documents; see the module docstring."""
+
+    name = "boilerplate lines"
+
+    def __init__(
+        self,
+        sample_documents: int = 10_000,
+        min_share: float = 0.01,
+        min_documents: int = 5,
+        exclusion_writer: DiskWriter | None = None,
+    ) -> None:
+        super().__init__(exclusion_writer)
+        self.sample_documents = sample_documents
+        self.min_share = min_share
+        self.min_documents = min_documents
+        self.keys: set[bytes] = set()
+
+    def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
+        stripped = strip_lines(document.text, self.keys)
+        if not stripped.strip():
+            return False, "boilerplate"
+        if len(stripped) != len(document.text):
+            self.stat_update("lines_removed")
+        document.text = stripped
+        return True
+
+    def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
+        data = iter(data)
+        sample = [document for _, document in zip(range(self.sample_documents), data, strict=False)]
+        multi_line = [d.text for d in sample if "\n" in d.text]
+        self.keys = boilerplate_keys(multi_line, self.min_share, self.min_documents) if multi_line else set()
+        self.stat_update("boilerplate_lines", value=len(self.keys))
+
+        def replay() -> Iterator[DatatroveDocument]:
+            yield from sample
+            yield from data
+
+        yield from super().run(replay(), rank, world_size)

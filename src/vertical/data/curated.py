@@ -1,0 +1,56 @@
+"""The curated corpus between the two halves of the pipeline: one parquet file per task.
+
+MinHash signatures number documents by their position in their task, so the second half must
+read task r's documents in the same order as the first half wrote them; datatrove's readers
+share files out by listing, which shifts when a task wrote nothing. These two steps name the
+file by rank instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from datatrove.data import Document as DatatroveDocument
+from datatrove.pipeline.base import PipelineStep
+from datatrove.pipeline.writers.parquet import ParquetWriter
+
+
+def _curated_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
+    return {
+        "id": document.id,
+        "text": document.text,
+        "source": document.metadata.get("source") or "",
+        "line": document.metadata.get("line") or 0,
+    }
+
+
+def curated_writer(folder: Path) -> ParquetWriter:
+    """Writes this task's curated documents to ``folder/<rank>.parquet`` and passes them on."""
+    return ParquetWriter(
+        str(folder), output_filename="${rank}.parquet", adapter=_curated_row, max_file_size=-1
+    )
+
+
+class CuratedReader(PipelineStep):
+    """Reads ``folder/<rank>.parquet`` back, in order, a record batch at a time."""
+
+    type = "📖 - READER"
+    name = "curated reader"
+
+    def __init__(self, folder: Path, batch_size: int = 2048) -> None:
+        super().__init__()
+        self.folder = Path(folder)
+        self.batch_size = batch_size
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        path = self.folder / f"{rank:05d}.parquet"
+        if not path.is_file():
+            return
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_size):
+            for row in batch.to_pylist():
+                yield DatatroveDocument(
+                    text=row["text"],
+                    id=row["id"],
+                    metadata={"source": row["source"], "line": row["line"] or None},
+                )

@@ -1,0 +1,78 @@
+"""All personal-data detectors together: find, resolve overlaps, redact.
+
+Detectors run in order of how specific they are (a URL with credentials before the e-mail inside
+it, an IBAN or a Chinese ID before a card number or a phone made of the same digits); a later
+match that overlaps an earlier one is discarded. Every type is looked for in every language (an
+English e-mail can quote a Chinese ID, a Chinese one a US SSN); `language` only chooses the
+national phone formats: "en" North American, "zh" Chinese mobile and landline, "auto" both,
+international (+country) numbers always.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Literal
+
+from vertical.data.pii.card import find_cards
+from vertical.data.pii.email import find_emails
+from vertical.data.pii.entity import PersonalData
+from vertical.data.pii.iban import find_ibans
+from vertical.data.pii.id_cn import find_id_cn
+from vertical.data.pii.ip import find_ips
+from vertical.data.pii.phone import find_phones
+from vertical.data.pii.ssn import find_ssns
+from vertical.data.pii.url_credentials import find_url_credentials
+
+_DIGIT_OR_AT = re.compile(r"[\d@]")
+PiiLanguage = Literal["auto", "en", "zh"]
+KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHONE")
+
+Detector = Callable[[str], Iterator[PersonalData]]
+
+
+def _detectors(language: PiiLanguage) -> list[Detector]:
+    def phones(text: str) -> Iterator[PersonalData]:
+        return find_phones(text, language)
+
+    return [
+        find_url_credentials,
+        find_emails,
+        find_ibans,
+        find_id_cn,
+        find_cards,
+        find_ssns,
+        find_ips,
+        phones,
+    ]
+
+
+_BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "zh")}
+
+
+def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[PersonalData]:
+    """Non-overlapping personal data in `text`, in order of position."""
+    if _DIGIT_OR_AT.search(text) is None:
+        return []  # every detector needs a digit or an @
+    taken: list[PersonalData] = []
+    for detector in _BY_LANGUAGE[language]:
+        for found in detector(text):
+            if all(found.end <= other.start or found.start >= other.end for other in taken):
+                taken.append(found)
+    return sorted(taken, key=lambda found: found.start)
+
+
+def redact(text: str, found: list[PersonalData]) -> str:
+    """`text` with each found span replaced by its placeholder (`found` sorted, not overlapping)."""
+    parts, position = [], 0
+    for item in found:
+        parts.append(text[position : item.start])
+        parts.append(item.placeholder)
+        position = item.end
+    parts.append(text[position:])
+    return "".join(parts)
+
+
+def redact_text(text: str, language: PiiLanguage = "auto") -> str:
+    """`text` with its personal data replaced by typed placeholders (``<EMAIL>``, ``<PHONE>`` ...)."""
+    return redact(text, find_personal_data(text, language))

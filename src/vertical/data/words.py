@@ -1,0 +1,50 @@
+"""Words of mixed English and Chinese text, for MinHash shingles, Gopher filters and token counts.
+
+Chinese has no spaces between words; a dictionary segmenter (jieba, through spaCy) would add two
+heavy dependencies and a model. Each Han character counts as one word instead, the usual choice
+for character-level near-duplicate detection of Chinese; Latin words and numbers are runs of
+letters and digits. datatrove accepts any `WordTokenizer`, so its MinHash and Gopher steps use this.
+"""
+
+from __future__ import annotations
+
+import re
+
+from datatrove.utils.word_tokenizers import WordTokenizer
+
+# A Han (or kana / hangul) character alone, or a run of letters, digits and joining marks.
+_WORD = re.compile(
+    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+(?:['’.-][^\W_]+)*"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+
+
+def words(text: str) -> list[str]:
+    """The words of `text`: each CJK character, and each run of letters and digits."""
+    return _WORD.findall(text)
+
+
+def count_words(text: str) -> int:
+    """How many words `text` has, counted as `words` does (the stage's token count)."""
+    return len(_WORD.findall(text))
+
+
+class MixedScriptTokenizer(WordTokenizer):
+    """A datatrove `WordTokenizer` for English, Chinese and text that mixes them; needs no model."""
+
+    def __init__(self) -> None:
+        super().__init__("mixed")
+
+    def word_tokenize(self, text: str) -> list[str]:
+        return words(text)
+
+    def sent_tokenize(self, text: str) -> list[str]:
+        return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+    def span_tokenize(self, text: str) -> list[tuple[int, int]]:
+        spans, start = [], 0
+        for sentence in self.sent_tokenize(text):
+            begin = text.index(sentence, start)
+            start = begin + len(sentence)
+            spans.append((begin, start))
+        return spans

@@ -1,0 +1,48 @@
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from vertical.data.near_dedup import lsh_bands, shingle_hashes
+from vertical.data.words import words
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
+def test_lsh_bands_put_the_s_curve_at_the_threshold(threshold):
+    bands, rows = lsh_bands(threshold)
+    assert bands * rows <= 128
+    assert abs((1 / bands) ** (1 / rows) - threshold) < 0.01
+    # a pair well above the threshold is found almost surely, one well below it rarely
+    assert 1 - (1 - min(threshold + 0.15, 0.99) ** rows) ** bands > 0.9
+    assert 1 - (1 - (threshold - 0.2) ** rows) ** bands < 0.35
+
+
+def _word_ngrams(text, n):
+    tokens = words(re.sub(r"\d+", "0", text.lower()))
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def test_shingle_hashes_are_one_per_distinct_ngram_and_the_same_in_every_process():
+    a = "The bank raised rates again; 央行宣布下调存款准备金率，释放长期资金。 Markets rose."
+    b = a.replace("Markets rose", "Markets fell")
+    ha, hb = (set(shingle_hashes(t, 5).ravel().tolist()) for t in (a, b))
+    assert len(ha) == len(_word_ngrams(a, 5))  # one hash per distinct n-gram: no collisions
+    exact = len(_word_ngrams(a, 5) & _word_ngrams(b, 5)) / len(_word_ngrams(a, 5) | _word_ngrams(b, 5))
+    assert len(ha & hb) / len(ha | hb) == exact
+    script = f"from vertical.data.near_dedup import shingle_hashes as s; print(s({a!r}, 5).ravel().tolist())"
+    other = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": "123"})  # fmt: skip
+    assert set(eval(other.stdout)) == ha  # noqa: S307 - our own list of ints
+
+
+def test_a_text_shorter_than_the_ngram_is_one_shingle():
+    assert shingle_hashes("two words", 5).shape == (1, 1)
+    assert shingle_hashes("", 5).shape == (0, 1)
+
+
+def test_documents_that_differ_only_in_figures_have_the_same_shingles():
+    a = "Revenue rose 12% to 3.4 billion in 2023, the company said on Monday in Shanghai."
+    b = "Revenue rose 15% to 3.9 billion in 2024, the company said on Monday in Shanghai."
+    assert set(shingle_hashes(a, 5).ravel().tolist()) == set(shingle_hashes(b, 5).ravel().tolist())

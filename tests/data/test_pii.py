@@ -1,0 +1,66 @@
+from pathlib import Path
+
+import pytest
+
+from vertical.data.pii import find_personal_data, redact_text
+from vertical.data.pii.card import is_card_number, luhn_valid
+from vertical.data.pii.evaluate import read_labelled, score_detections
+from vertical.data.pii.iban import is_valid_iban
+from vertical.data.pii.id_cn import id_cn_check_character, is_valid_id_cn
+
+LABELLED = Path(__file__).parents[1] / "assets" / "pii" / "labelled.jsonl"
+
+
+def test_labelled_set_is_large_bilingual_and_has_hard_negatives():
+    rows = read_labelled(LABELLED)
+    english = sum(row["lang"] == "en" for row in rows)
+    assert len(rows) >= 300
+    assert 0.45 <= english / len(rows) <= 0.55
+    assert sum(not row["pii"] for row in rows) >= 100
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_precision_and_recall_per_type_at_least_095(language):
+    rows = [row for row in read_labelled(LABELLED) if row["lang"] == language]
+    scores = score_detections(rows)
+    assert set(scores) == {"EMAIL", "PHONE", "ID_CN", "CARD", "IBAN", "IP", "SSN", "URL_CREDENTIALS"}
+    for kind, score in scores.items():
+        assert score.true_positives >= 6, kind
+        assert score.precision >= 0.95, (kind, score)
+        assert score.recall >= 0.95, (kind, score)
+
+
+def test_validators_against_published_examples():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert is_card_number("378282246310005")  # Amex test number
+    assert not is_card_number("378282246310005" + "0")  # Amex has 15 digits
+    assert id_cn_check_character("11010519491231002") == "X"
+    assert is_valid_id_cn("11010519491231002X") and not is_valid_id_cn("110105194912310021")
+    assert not is_valid_id_cn("110105194913310028")  # month 13
+    assert is_valid_iban("GB82WEST12345698765432") and not is_valid_iban("GB83WEST12345698765432")
+    assert not is_valid_iban("DE8937040044053201300")  # one digit short for Germany
+
+
+def test_redaction_is_typed_and_keeps_the_rest():
+    text = (
+        "Mail ann@example.com, 手机13812345678, card 4111 1111 1111 1111, order #555-123-4567 on 2024-05-01"
+    )
+    assert redact_text(text) == "Mail <EMAIL>, 手机<PHONE>, card <CARD>, order #555-123-4567 on 2024-05-01"
+
+
+def test_url_credentials_win_over_the_email_inside():
+    found = find_personal_data("db at postgres://etl:pa55word@db.example.com/prod now")
+    assert [(f.kind, f.value) for f in found] == [
+        ("URL_CREDENTIALS", "postgres://etl:pa55word@db.example.com/prod")
+    ]
+
+
+def test_chinese_id_is_not_taken_for_a_card():
+    assert [f.kind for f in find_personal_data("身份证11010519491231002X")] == ["ID_CN"]
+
+
+def test_language_chooses_phone_formats_only():
+    text = "call (415) 555-2671 or 13812345678, SSN 123-45-6789"
+    assert [f.kind for f in find_personal_data(text, "en")] == ["PHONE", "SSN"]
+    assert [f.kind for f in find_personal_data(text, "zh")] == ["PHONE", "SSN"]
+    assert [f.kind for f in find_personal_data(text, "auto")] == ["PHONE", "PHONE", "SSN"]
