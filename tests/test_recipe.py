@@ -93,3 +93,13 @@ def test_entity_masking_needs_a_file_of_names(project):
     recipe = load_recipe(path)
     assert recipe.pretrain.entities == str((project / "names.txt").resolve())
     assert recipe.pretrain.vocabulary_learning_rate is None
+
+
+def test_entity_masking_can_use_the_knowledge_stage_instead_of_a_file(project):
+    (project / "triples.csv").write_text("subject,predicate,object\nVoman Group,sector,banking\n")
+    recipe = load_recipe(
+        write(
+            project, MINIMAL + "knowledge:\n  sources: [triples.csv]\npretrain:\n  entity_probability: 0.5\n"
+        )
+    )
+    assert recipe.pretrain.entity_probability == 0.5 and recipe.pretrain.entities is None

@@ -101,8 +101,12 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     if recipe.knowledge is not None:
         stages.append(_knowledge_stage(recipe, data_dir))
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
+    knowledge_dir = None
     if recipe.pretrain.entities:
         pretrain_inputs["entities"] = Path(recipe.pretrain.entities)
+    elif recipe.pretrain.entity_probability > 0 and recipe.knowledge is not None:
+        knowledge_dir = run.stage_dir("knowledge")  # entity masking over the mentions it linked
+        pretrain_inputs["knowledge"] = knowledge_dir
     tokenizer_dir = None
     if recipe.tokenizer.extend:
         tokenizer_dir = run.stage_dir("tokenizer")
@@ -128,9 +132,19 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
             from vertical.pretrain.distributed import pretrain_in_processes
 
             return pretrain_in_processes(
-                processes, recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir
+                processes,
+                recipe.pretrain,
+                base,
+                data_dir,
+                out,
+                work,
+                recipe.seed,
+                tokenizer_dir,
+                knowledge_dir,
             )
-        return continue_pretraining(recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir)
+        return continue_pretraining(
+            recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir, knowledge_dir
+        )
 
     stages.append(Stage("pretrain", pretrain_config, pretrain_inputs, pretrain))
     if not recipe.tasks:

@@ -135,7 +135,8 @@ class KnowledgeConfig(_Section):
         None, description="a remote SPARQL 1.1 query endpoint read instead of local sources"
     )
     namespace: str = Field(
-        "http://vertical.local/kg/", pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$",
+        "http://vertical.local/kg/",
+        pattern=r"^[A-Za-z][A-Za-z0-9+.-]*:\S*$",
         description="plain names in CSV and JSON Lines become IRIs under this",
     )
     literal_predicates: list[str] = Field(
@@ -208,7 +209,9 @@ class PretrainConfig(_Section):
         description="share of entity mentions masked as wholes (ERNIE entity masking); 0 turns it off",
     )
     entities: str | None = Field(
-        None, description="a text file of entity names, one per line, for entity masking"
+        None,
+        description="a text file of entity names, one per line, for entity masking; without it, "
+        "the knowledge stage's mentions (spans.parquet) are masked",
     )
     steps: int = Field(500, ge=1, description="optimizer steps")
     batch_size: int = Field(32, ge=1)
@@ -232,9 +235,13 @@ class PretrainConfig(_Section):
     )
 
     @model_validator(mode="after")
-    def _entities_for_entity_masking(self) -> PretrainConfig:
-        if self.entity_probability > 0 and self.entities is None:
-            raise ValueError("entity_probability needs `entities`: a file of entity names, one per line")
+    def _entities_for_entity_masking(self, info: ValidationInfo) -> PretrainConfig:
+        linked = bool((info.context or {}).get("knowledge_links_corpus"))
+        if self.entity_probability > 0 and self.entities is None and not linked:
+            raise ValueError(
+                "entity_probability needs `entities` (a file of entity names, one per line) "
+                "or a `knowledge` section that links the corpus"
+            )
         return self
 
 
@@ -365,7 +372,9 @@ def load_recipe(path: str | Path) -> Recipe:
         raise RecipeError(located(path, 1, "a recipe is a YAML mapping of keys (name, data, tasks, ...)"))
     marks = _line_marks(root) if root is not None else {}
     try:
-        return Recipe.model_validate(data, context={"base_dir": path.parent})
+        knowledge = data.get("knowledge")
+        links = isinstance(knowledge, dict) and knowledge.get("link", True) is not False
+        return Recipe.model_validate(data, context={"base_dir": path.parent, "knowledge_links_corpus": links})
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]

@@ -94,3 +94,29 @@ def test_recipe_errors_name_the_line(tmp_path):
         with pytest.raises(RecipeError) as error:
             load_recipe(tmp_path / "recipe.yaml")
         assert expected in str(error.value), str(error.value)
+
+
+def test_pretraining_masks_the_mentions_the_knowledge_stage_linked(demo_run, tiny_model_dir, tmp_path):
+    from transformers import AutoTokenizer
+
+    from vertical.pretrain.corpus import tokenized_corpus
+    from vertical.pretrain.entities import LinkedMentions
+
+    _, run, _, _ = demo_run
+    linked = LinkedMentions(run.stage_dir("knowledge") / "spans.parquet")
+    assert linked.mentions > 0
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir))
+    shards = corpus_shards(run.stage_dir("data"), "train")
+    dataset = tokenized_corpus(shards, tokenizer, 64, tmp_path / "cache", linked)
+    first = pq.read_table(shards[0], columns=["id", "text"]).slice(0, 1).to_pylist()[0]
+    spans = linked.spans(first["text"], first["id"])
+    assert spans, "the first news document names its company"
+    row = dataset[0]
+    encoded = tokenizer(first["text"], truncation=True, max_length=64, return_offsets_mapping=True)
+    in_mentions = [
+        tokenizer.convert_ids_to_tokens(token)
+        for token, mention in zip(encoded["input_ids"], row["entity_ids"], strict=True)
+        if mention >= 0
+    ]
+    mentioned = " ".join(first["text"][start:end] for start, end in spans).lower()
+    assert in_mentions and all(piece.removeprefix("##") in mentioned for piece in in_mentions)

@@ -50,3 +50,18 @@ def test_collator_masks_entities_more_often_than_words_when_asked():
         mask_token_id=103, pad_token_id=0, vocab_size=1000, mlm_probability=0.1, seed=0
     )
     assert (plain([example] * 500)["labels"][:, 1] != IGNORE_INDEX).float().mean() < 0.2
+
+
+def test_linked_mentions_are_read_by_document_and_overlaps_dropped(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from vertical.pretrain.entities import LinkedMentions
+
+    spans = tmp_path / "spans.parquet"
+    pq.write_table(
+        pa.table({"document_id": ["a", "a", "a", "b"], "start": [10, 0, 2, 3], "end": [14, 6, 5, 8]}), spans
+    )
+    linked = LinkedMentions(spans)
+    assert linked.spans("whatever the text", "a") == [(0, 6), (10, 14)]  # (2, 5) lies inside (0, 6)
+    assert linked.spans("", "b") == [(3, 8)] and linked.spans("", "c") == []

@@ -254,4 +254,3 @@ def collect_results(work_dir: Path, output_dir: Path) -> StageOutput:
             "leakage_documents_removed": leaked,
         }
     )
-

@@ -13,11 +13,15 @@ from pathlib import Path
 from datasets import Dataset, load_dataset
 from datasets.utils import logging as datasets_logging
 
-from vertical.pretrain.entities import MentionFinder, token_entity_ids
+from vertical.pretrain.entities import LinkedMentions, MentionFinder, token_entity_ids
 
 
 def tokenized_corpus(
-    shards: list[Path], tokenizer, max_length: int, cache_dir: Path, mentions: MentionFinder | None = None
+    shards: list[Path],
+    tokenizer,
+    max_length: int,
+    cache_dir: Path,
+    mentions: MentionFinder | LinkedMentions | None = None,
 ) -> Dataset:
     """Load parquet shards and tokenize their ``text`` column (see the module docstring)."""
     datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
@@ -40,9 +44,10 @@ def tokenized_corpus(
             "length": [len(ids) for ids in encoded["input_ids"]],
         }
         if mentions is not None:
+            ids = batch["id"] if "id" in batch else [None] * len(texts)
             columns["entity_ids"] = [
-                token_entity_ids(offsets, mentions.spans(text))
-                for offsets, text in zip(encoded["offset_mapping"], texts, strict=True)
+                token_entity_ids(offsets, mentions.spans(text, document_id))
+                for offsets, text, document_id in zip(encoded["offset_mapping"], texts, ids, strict=True)
             ]
         return columns
 

@@ -39,6 +39,7 @@ def pretrain_in_processes(
     work_dir: Path,
     seed: int,
     tokenizer_dir: Path | None = None,
+    knowledge_dir: Path | None = None,
 ) -> StageOutput:
     """Run `continue_pretraining` on `processes` local processes with torchrun; see the module docstring.
 
@@ -59,6 +60,7 @@ def pretrain_in_processes(
             "work_dir": str(work_dir),
             "seed": seed,
             "tokenizer_dir": str(tokenizer_dir) if tokenizer_dir else None,
+            "knowledge_dir": str(knowledge_dir) if knowledge_dir else None,
         },
     )
     command = [
@@ -96,6 +98,7 @@ def main(job_file: str) -> None:
         Path(job["work_dir"]),
         job["seed"],
         Path(job["tokenizer_dir"]) if job["tokenizer_dir"] else None,
+        Path(job["knowledge_dir"]) if job.get("knowledge_dir") else None,
     )
     if int(os.environ.get("RANK", "0")) == 0:
         metrics = {**output.metrics, "processes": int(os.environ.get("WORLD_SIZE", "1"))}

@@ -28,7 +28,7 @@ from vertical.errors import DataError
 from vertical.models import BaseModel, load_masked_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments, use_bf16
 from vertical.pretrain.corpus import tokenized_corpus
-from vertical.pretrain.entities import MentionFinder
+from vertical.pretrain.entities import LinkedMentions, MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import PretrainingModel
 from vertical.pretrain.optimizer import parameter_groups
@@ -72,11 +72,14 @@ def continue_pretraining(
     work_dir: Path,
     seed: int,
     tokenizer_dir: Path | None = None,
+    knowledge_dir: Path | None = None,
 ) -> StageOutput:
     """Train `base` on the corpus of the data stage folder `data_dir`; see the module docstring.
 
     With `tokenizer_dir` (a completed tokenizer stage), the extended tokenizer is used and the
-    model's embeddings are resized, each new row initialised from the pieces of its term.
+    model's embeddings are resized, each new row initialised from the pieces of its term. With
+    `knowledge_dir` (a completed knowledge stage) and no `entities` file, entity masking masks the
+    mentions the knowledge stage linked in the corpus.
     """
     train_shards = corpus_shards(data_dir, "train")
     if not train_shards:
@@ -86,7 +89,7 @@ def continue_pretraining(
     if tokenizer.mask_token is None:
         raise DataError(f"{base.path}: the tokenizer has no mask token, so masked-LM training is impossible")
     cache_dir = work_dir / "datasets-cache"
-    mentions = _mention_finder(cfg) if cfg.entity_probability > 0 else None
+    mentions = _mentions(cfg, knowledge_dir) if cfg.entity_probability > 0 else None
     with _first_process_first():  # under DDP, one process tokenizes into the cache, the others read it
         train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir, mentions)
         validation_shards = corpus_shards(data_dir, "validation")
@@ -214,11 +217,17 @@ def _first_process_first():
     return PartialState(cpu=not torch.cuda.is_available()).local_main_process_first()
 
 
-def _mention_finder(cfg: PretrainConfig) -> MentionFinder:
+def _mentions(cfg: PretrainConfig, knowledge_dir: Path | None) -> MentionFinder | LinkedMentions:
     if cfg.entities is None:
-        raise DataError(
-            "pretrain.entity_probability is set but pretrain.entities names no file of entity names"
-        )
+        spans_file = knowledge_dir / "spans.parquet" if knowledge_dir else None
+        if spans_file is None or not spans_file.is_file():
+            raise DataError(
+                "pretrain.entity_probability is set but there is neither a pretrain.entities file "
+                "nor a knowledge stage that linked the corpus"
+            )
+        linked = LinkedMentions(spans_file)
+        log.info("pretrain: entity masking over %d mentions linked by the knowledge stage", linked.mentions)
+        return linked
     path = Path(cfg.entities)
     try:
         names = path.read_text(encoding="utf-8").splitlines()
