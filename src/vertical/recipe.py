@@ -197,10 +197,28 @@ class TokenizerConfig(_Section):
     min_pieces: int = Field(2, ge=2, description="a term must be split into at least this many pieces")
 
 
+class ObjectiveWeights(_Section):
+    """Weights of the pretraining objectives; the loss is their weighted sum (0 leaves one out)."""
+
+    mlm: float = Field(1.0, ge=0.0, description="masked LM (whole-word and entity masking)")
+    contrastive: float = Field(
+        0.0, ge=0.0, description="unsupervised SimCSE, NT-Xent between two dropout views"
+    )
+
+    @model_validator(mode="after")
+    def _something_to_learn(self) -> ObjectiveWeights:
+        if self.mlm <= 0 and self.contrastive <= 0:
+            raise ValueError("at least one objective needs a weight above 0")
+        return self
+
+
 class PretrainConfig(_Section):
     """The pretrain stage: continued masked-LM training of the base model on the domain corpus."""
 
-    objective: Literal["mlm"] = Field("mlm", description="masked language modelling")
+    objectives: ObjectiveWeights = Field(
+        default_factory=lambda: ObjectiveWeights(), description="the weight of each training objective"
+    )
+    temperature: float = Field(0.05, gt=0.0, description="temperature of the contrastive NT-Xent loss")
     mlm_probability: float = Field(0.15, gt=0.0, lt=1.0, description="share of words masked")
     entity_probability: float = Field(
         0.0,

@@ -75,8 +75,9 @@ class WholeWordMaskingCollator:
     Each example is a dict with ``input_ids`` and ``word_ids`` (from ``BatchEncoding.word_ids``,
     None mapped to -1), and optionally ``entity_ids`` (the entity mention of each token, -1 outside
     mentions). Words are chosen with `mlm_probability`; entity mentions, as wholes, with
-    `entity_probability` (0 turns entity masking off). Chosen tokens become ``[MASK]`` 80% of the
-    time, a random token 10% and stay as they are 10%, as in BERT.
+    `entity_probability` (0 turns entity masking off). With `keep_original`, the batch also holds
+    ``original_input_ids``, the unmasked text (for the contrastive objective). Chosen tokens become
+    ``[MASK]`` 80% of the time, a random token 10% and stay as they are 10%, as in BERT.
 
     Returns a batch with ``input_ids``, ``attention_mask`` and ``labels`` (-100 where not masked).
     """
@@ -86,6 +87,7 @@ class WholeWordMaskingCollator:
     vocab_size: int
     mlm_probability: float = 0.15
     entity_probability: float = 0.0
+    keep_original: bool = False
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -108,6 +110,7 @@ class WholeWordMaskingCollator:
         for row, example in enumerate(examples):
             attention_mask[row, : len(example["input_ids"])] = 1
 
+        original = input_ids.clone() if self.keep_original else None
         masked = whole_word_mask(word_ids, self.mlm_probability, self._generator)
         if self.entity_probability > 0:
             masked |= entity_span_mask(entity_ids, self.entity_probability, self._generator)
@@ -118,4 +121,7 @@ class WholeWordMaskingCollator:
         random_tokens = torch.randint(self.vocab_size, input_ids.shape, generator=self._generator)
         input_ids = torch.where(to_mask_token, torch.full_like(input_ids, self.mask_token_id), input_ids)
         input_ids = torch.where(to_random, random_tokens, input_ids)
-        return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+        if original is not None:
+            batch["original_input_ids"] = original
+        return batch

@@ -1,7 +1,8 @@
-"""The module the Trainer trains during pretraining: objectives around one Hugging Face model.
+"""The module the Trainer trains during pretraining: weighted objectives around one Hugging Face model.
 
-It returns ``{"loss": weighted sum}`` as the Trainer expects. Later objectives (sentence order,
-contrastive, knowledge) join as further weighted terms.
+It returns ``{"loss": weighted sum}`` as the Trainer expects and keeps each objective's own loss
+for the logs (`ObjectiveLossLogger` adds their means to every Trainer log line). The objectives
+share the model's weights; only the masked-LM model is saved.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from typing import Any
 
 import torch
 from torch import nn
+from transformers import TrainerCallback
 
+from vertical.pretrain.objectives.contrastive import ContrastiveSentences
 from vertical.pretrain.objectives.mlm import SparseMaskedLM
 
 
@@ -20,23 +23,59 @@ class PretrainingModel(nn.Module):
     Args:
         masked_lm: a ``...ForMaskedLM`` model; after training, save it with ``save_pretrained``.
         mlm_weight: weight of the masked-LM loss.
+        contrastive_weight: weight of the SimCSE NT-Xent loss (0 leaves it out); the batch must then
+            carry ``original_input_ids``, the unmasked text.
+        temperature: of the contrastive loss.
     """
 
     # The Trainer reads this attribute of the model it resumes; the keys our state_dict leaves out
     # (tied and shared weights) need no special handling when loaded back non-strictly.
     _keys_to_ignore_on_save = None
 
-    def __init__(self, masked_lm: nn.Module, mlm_weight: float = 1.0) -> None:
+    def __init__(
+        self,
+        masked_lm: nn.Module,
+        mlm_weight: float = 1.0,
+        contrastive_weight: float = 0.0,
+        temperature: float = 0.05,
+    ) -> None:
         super().__init__()
         self.masked_lm = masked_lm
         self.mlm = SparseMaskedLM(masked_lm)
-        self.mlm_weight = mlm_weight
+        self.weights = {"mlm": mlm_weight, "contrastive": contrastive_weight}
+        self.contrastive = (
+            ContrastiveSentences(masked_lm.base_model, temperature) if contrastive_weight else None
+        )
+        self._sums: dict[str, float] = {}
+        self._counts: dict[str, int] = {}
 
     def forward(
-        self, input_ids: torch.Tensor, attention_mask: torch.Tensor, labels: torch.Tensor, **_: Any
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        labels: torch.Tensor,
+        original_input_ids: torch.Tensor | None = None,
+        **_: Any,
     ) -> dict[str, torch.Tensor]:
-        loss = self.mlm_weight * self.mlm(input_ids, attention_mask, labels)
-        return {"loss": loss}
+        losses = {}
+        if self.weights["mlm"]:
+            losses["mlm"] = self.mlm(input_ids, attention_mask, labels)
+        if self.contrastive is not None:
+            if original_input_ids is None:
+                raise ValueError("the contrastive objective needs original_input_ids in the batch")
+            losses["contrastive"] = self.contrastive(original_input_ids, attention_mask)
+        total = sum(self.weights[name] * loss for name, loss in losses.items())
+        if self.training:
+            for name, loss in losses.items():
+                self._sums[name] = self._sums.get(name, 0.0) + float(loss.detach())
+                self._counts[name] = self._counts.get(name, 0) + 1
+        return {"loss": total, **{f"{name}_loss": loss.detach() for name, loss in losses.items()}}
+
+    def objective_means(self) -> dict[str, float]:
+        """Mean loss of each objective since the last call (for the logs), and reset."""
+        means = {f"{name}_loss": round(self._sums[name] / self._counts[name], 4) for name in self._sums}
+        self._sums, self._counts = {}, {}
+        return means
 
     def state_dict(self, *args: Any, **kwargs: Any) -> dict[str, torch.Tensor]:
         """The parameters once each: tied weights (the MLM decoder is the word embedding) and the
@@ -52,3 +91,14 @@ class PretrainingModel(nn.Module):
             seen.add(identity)
             unique[key] = tensor
         return unique
+
+
+class ObjectiveLossLogger(TrainerCallback):
+    """Adds each objective's mean loss (``mlm_loss``, ``contrastive_loss``) to the Trainer's logs."""
+
+    def __init__(self, model: PretrainingModel) -> None:
+        self.model = model
+
+    def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001 (Trainer's signature)
+        if logs is not None and "loss" in logs:
+            logs.update(self.model.objective_means())

@@ -30,7 +30,7 @@ from vertical.precision import trainer_precision_arguments, use_bf16
 from vertical.pretrain.corpus import tokenized_corpus
 from vertical.pretrain.entities import LinkedMentions, MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
-from vertical.pretrain.model import PretrainingModel
+from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
 from vertical.pretrain.optimizer import parameter_groups
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
@@ -58,7 +58,7 @@ def masked_lm_loss(
         ]
         batch = {key: value.to(device) for key, value in collator(examples).items()}
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-            total += float(model(**batch)["loss"])
+            total += float(model.mlm(batch["input_ids"], batch["attention_mask"], batch["labels"]))
         batches += 1
     model.train()
     return round(total / batches, 4)
@@ -103,7 +103,7 @@ def continue_pretraining(
     masked_lm = load_masked_lm(base.path)
     if tokenizer_dir:
         init_new_embeddings(masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir))
-    model = PretrainingModel(masked_lm)
+    model = PretrainingModel(masked_lm, cfg.objectives.mlm, cfg.objectives.contrastive, cfg.temperature)
     bf16 = use_bf16(cfg.precision)
 
     def collator(seed_value: int | None) -> WholeWordMaskingCollator:
@@ -113,6 +113,7 @@ def continue_pretraining(
             vocab_size=len(tokenizer),
             mlm_probability=cfg.mlm_probability,
             entity_probability=cfg.entity_probability,
+            keep_original=cfg.objectives.contrastive > 0,
             seed=seed_value,
         )
 
@@ -151,6 +152,7 @@ def continue_pretraining(
         train_dataset=train_set,
         data_collator=collator(None),
         optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
+        callbacks=[ObjectiveLossLogger(model)],
     )
     resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if resume_from:
