@@ -101,6 +101,8 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     if recipe.knowledge is not None:
         stages.append(_knowledge_stage(recipe, data_dir))
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
+    if recipe.pretrain.general_data:
+        pretrain_inputs["general_data"] = Path(recipe.pretrain.general_data)
     knowledge_dir = None
     if recipe.pretrain.entities:
         pretrain_inputs["entities"] = Path(recipe.pretrain.entities)

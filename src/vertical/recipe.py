@@ -248,9 +248,27 @@ class PretrainConfig(_Section):
         100, ge=1, description="checkpoint every N steps; a killed run resumes from the last"
     )
 
-    _check_entities = field_validator("entities")(
+    general_data: str | None = Field(
+        None,
+        description="general (non-domain) text: .txt (a document per line), .jsonl(.gz)/.csv/.parquet with "
+        "a text field; for replay and the forgetting check",
+    )
+    replay_ratio: float = Field(
+        0.0, ge=0.0, lt=1.0, description="share of training sequences drawn from general_data (replay)"
+    )
+    general_holdout: int = Field(
+        200, ge=1, description="documents of general_data held out for the forgetting check, never trained on"
+    )
+
+    _check_entities = field_validator("entities", "general_data")(
         lambda value, info: value if value is None else _existing_path(value, info)
     )
+
+    @model_validator(mode="after")
+    def _general_data_for_replay(self) -> PretrainConfig:
+        if self.replay_ratio > 0 and self.general_data is None:
+            raise ValueError("replay_ratio needs `general_data`: a file of general text to replay")
+        return self
 
     @model_validator(mode="after")
     def _entities_for_entity_masking(self, info: ValidationInfo) -> PretrainConfig:

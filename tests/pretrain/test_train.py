@@ -72,3 +72,43 @@ def test_saved_vertical_model_keeps_the_base_pooler(tmp_path):
     assert sorted(info["missing_keys"]) == ["classifier.bias", "classifier.weight"]
     general = BertModel.from_pretrained(base_dir)
     assert torch.equal(classifier.bert.pooler.dense.weight, general.pooler.dense.weight)
+
+
+def test_replay_mixes_general_text_in_and_the_forgetting_check_is_reported(tiny_model_dir, tmp_path):
+    import pytest
+
+    from vertical.errors import DataError
+
+    data_dir = make_corpus(tmp_path)
+    general = tmp_path / "general.txt"
+    general.write_text(
+        "".join(f"The weather in town number {i} was mild and dry today.\n" for i in range(60))
+    )
+    cfg = PretrainConfig(
+        steps=3,
+        batch_size=8,
+        max_length=24,
+        precision="fp32",
+        general_data=str(general),
+        replay_ratio=0.3,
+        general_holdout=20,
+    )
+    base = resolve_base_model(str(tiny_model_dir))
+    metrics = continue_pretraining(cfg, base, data_dir, tmp_path / "out", tmp_path / "work", seed=0).metrics
+    assert metrics["train_documents"] > 60  # the domain documents and the replayed general ones
+    assert metrics["forgetting"] == round(
+        metrics["general_mlm_loss_after"] - metrics["general_mlm_loss_before"], 4
+    )
+    assert metrics["replay_ratio"] == 0.3 and metrics["base_has_trained_mlm_head"] is True
+
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"body": "no text field"}\n')
+    with pytest.raises(DataError, match="needs a 'text' field; fields found: body"):
+        continue_pretraining(
+            cfg.model_copy(update={"general_data": str(empty)}),
+            base,
+            data_dir,
+            tmp_path / "o2",
+            tmp_path / "w2",
+            0,
+        )

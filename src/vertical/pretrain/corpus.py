@@ -2,8 +2,11 @@
 
 Each document becomes ``input_ids`` (truncated to `max_length`), ``word_ids`` (the word each token
 belongs to, -1 for special tokens) for whole-word masking, ``length`` for length-grouped
-batches, and, given a `MentionFinder`, ``entity_ids`` (the entity mention of each token, -1 outside
+batches, and, given mentions, ``entity_ids`` (the entity mention of each token, -1 outside
 mentions) for entity masking. Tokenized data is cached by `datasets` under the stage's work folder.
+
+General (non-domain) text, for replay against forgetting and for the forgetting check, is read by
+`general_texts` and tokenized the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 from datasets import Dataset, load_dataset
 from datasets.utils import logging as datasets_logging
 
+from vertical.errors import DataError
 from vertical.pretrain.entities import LinkedMentions, MentionFinder, token_entity_ids
 
 
@@ -24,13 +28,59 @@ def tokenized_corpus(
     mentions: MentionFinder | LinkedMentions | None = None,
 ) -> Dataset:
     """Load parquet shards and tokenize their ``text`` column (see the module docstring)."""
-    datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
-    try:
-        raw = load_dataset(
+    raw = _quietly(
+        lambda: load_dataset(
             "parquet", data_files=[str(p) for p in shards], split="train", cache_dir=str(cache_dir)
         )
-    finally:
-        datasets_logging.enable_progress_bar()
+    )
+    return tokenize_texts(raw, tokenizer, max_length, mentions)
+
+
+_GENERAL_FORMATS = {
+    ".txt": "text",
+    ".jsonl": "json",
+    ".json": "json",
+    ".gz": "json",
+    ".csv": "csv",
+    ".parquet": "parquet",
+}
+
+
+def general_texts(path: Path, cache_dir: Path) -> Dataset:
+    """General (non-domain) text for replay and the forgetting check: a ``text`` column.
+
+    `path` is a .txt file (a document per line), or .jsonl(.gz) / .csv / .parquet with a ``text``
+    field. Empty documents are dropped.
+    """
+    path = Path(path)
+    builder = _GENERAL_FORMATS.get(path.suffix.lower())
+    if builder is None:
+        raise DataError(f"{path}: general text must be .txt, .jsonl(.gz), .csv or .parquet")
+    try:
+        raw = _quietly(
+            lambda: load_dataset(builder, data_files=[str(path)], split="train", cache_dir=str(cache_dir))
+        )
+    except Exception as error:  # datasets raises many kinds for a malformed file
+        raise DataError(f"{path}: cannot read general text: {str(error).splitlines()[0]}") from None
+    if "text" not in raw.column_names:
+        raise DataError(
+            f"{path}: general text needs a 'text' field; fields found: {', '.join(raw.column_names)}"
+        )
+    raw = raw.select_columns(["text"]).filter(lambda row: bool(row["text"] and row["text"].strip()))
+    if len(raw) == 0:
+        raise DataError(f"{path}: no general text in the file")
+    return raw
+
+
+def tokenize_texts(
+    raw: Dataset,
+    tokenizer,
+    max_length: int,
+    mentions: MentionFinder | LinkedMentions | None = None,
+    entity_column: bool = False,
+) -> Dataset:
+    """Tokenize a dataset's ``text`` column (see the module docstring); `entity_column` adds
+    ``entity_ids`` of -1 when there are no `mentions` (to match a domain corpus that has them)."""
 
     def tokenize(batch: dict[str, list]) -> dict[str, list]:
         texts = batch["text"]
@@ -49,6 +99,16 @@ def tokenized_corpus(
                 token_entity_ids(offsets, mentions.spans(text, document_id))
                 for offsets, text, document_id in zip(encoded["offset_mapping"], texts, ids, strict=True)
             ]
+        elif entity_column:
+            columns["entity_ids"] = [[-1] * len(ids) for ids in encoded["input_ids"]]
         return columns
 
     return raw.map(tokenize, batched=True, remove_columns=raw.column_names, desc="tokenize corpus")
+
+
+def _quietly(load):
+    datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
+    try:
+        return load()
+    finally:
+        datasets_logging.enable_progress_bar()

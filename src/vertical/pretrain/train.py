@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 
 import torch
+from datasets import interleave_datasets
 from transformers import Trainer, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
@@ -27,7 +28,7 @@ from vertical.data import corpus_shards
 from vertical.errors import DataError
 from vertical.models import BaseModel, load_masked_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments, use_bf16
-from vertical.pretrain.corpus import tokenized_corpus
+from vertical.pretrain.corpus import general_texts, tokenize_texts, tokenized_corpus
 from vertical.pretrain.entities import LinkedMentions, MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
@@ -99,6 +100,18 @@ def continue_pretraining(
             else None
         )
 
+    general_check = None
+    if cfg.general_data:
+        with _first_process_first():
+            general_check, general_replay = _general_sets(cfg, tokenizer, cache_dir, mentions is not None)
+        if general_replay is not None:
+            train_set = interleave_datasets(
+                [train_set, general_replay],
+                probabilities=[1 - cfg.replay_ratio, cfg.replay_ratio],
+                seed=seed,
+                stopping_strategy="all_exhausted",
+            )
+
     torch.manual_seed(seed)
     masked_lm = load_masked_lm(base.path)
     if tokenizer_dir:
@@ -118,6 +131,7 @@ def continue_pretraining(
         )
 
     loss_before = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
+    general_before = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)
     checkpoints = work_dir / "checkpoints"
     arguments = TrainingArguments(
         output_dir=str(checkpoints),
@@ -160,6 +174,7 @@ def continue_pretraining(
     with quiet_transformers():
         result = trainer.train(resume_from_checkpoint=resume_from)
     loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
+    general_after = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)
 
     if trainer.is_world_process_zero():
         state = model.masked_lm.state_dict()
@@ -177,6 +192,8 @@ def continue_pretraining(
             "domain_perplexity_after": _perplexity(loss_after),
             "train_documents": len(train_set),
             "tokens_seen_approx": int(tokens_seen),
+            "base_has_trained_mlm_head": _has_masked_lm_head(base.path),
+            **_forgetting_metrics(general_before, general_after, cfg),
             "bf16": bf16,
             "parallel_mode": str(arguments.parallel_mode.value),
             "resumed_from": Path(resume_from).name if resume_from else None,
@@ -208,6 +225,47 @@ def base_weights_outside_masked_lm(
             if ".pooler." in f".{name}" and name not in state:
                 carried[name] = checkpoint.get_tensor(key)
     return carried
+
+
+def _general_sets(cfg: PretrainConfig, tokenizer, cache_dir: Path, entity_column: bool):
+    """(held-out general text for the forgetting check, general text to replay or None), tokenized."""
+    general = general_texts(Path(cfg.general_data), cache_dir)
+    holdout = min(cfg.general_holdout, len(general))
+    check = tokenize_texts(general.select(range(holdout)), tokenizer, cfg.max_length)
+    if cfg.replay_ratio <= 0:
+        return check, None
+    if holdout == len(general):
+        raise DataError(
+            f"{cfg.general_data}: all {len(general)} documents are held out for the forgetting check "
+            f"(general_holdout: {cfg.general_holdout}); none is left to replay"
+        )
+    rest = general.select(range(holdout, len(general)))
+    return check, tokenize_texts(rest, tokenizer, cfg.max_length, entity_column=entity_column)
+
+
+def _forgetting_metrics(before: float | None, after: float | None, cfg: PretrainConfig) -> dict:
+    if before is None or after is None:
+        return {}
+    return {
+        "general_mlm_loss_before": before,
+        "general_mlm_loss_after": after,
+        "general_perplexity_before": _perplexity(before),
+        "general_perplexity_after": _perplexity(after),
+        "forgetting": round(after - before, 4),  # > 0: the model got worse on general text
+        "replay_ratio": cfg.replay_ratio,
+    }
+
+
+def _has_masked_lm_head(base_path: Path) -> bool:
+    """Whether the base checkpoint ships masked-LM head weights (all-MiniLM-L6-v2 does not: its
+    "before" losses then measure a random head, not the base model)."""
+    from safetensors import safe_open
+
+    weights_file = Path(base_path) / "model.safetensors"
+    if not weights_file.is_file():
+        return True  # other formats: assume a complete masked-LM checkpoint
+    with safe_open(str(weights_file), framework="pt") as checkpoint:
+        return any(key.startswith(("cls.", "lm_head.")) for key in checkpoint.keys())
 
 
 def _first_process_first():
