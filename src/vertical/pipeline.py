@@ -106,8 +106,9 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     knowledge_dir = None
     if recipe.pretrain.entities:
         pretrain_inputs["entities"] = Path(recipe.pretrain.entities)
-    elif recipe.pretrain.entity_probability > 0 and recipe.knowledge is not None:
-        knowledge_dir = run.stage_dir("knowledge")  # entity masking over the mentions it linked
+    masks_linked_mentions = recipe.pretrain.entity_probability > 0 and not recipe.pretrain.entities
+    if recipe.knowledge is not None and (masks_linked_mentions or recipe.pretrain.objectives.knowledge > 0):
+        knowledge_dir = run.stage_dir("knowledge")  # its mentions and its graph
         pretrain_inputs["knowledge"] = knowledge_dir
     tokenizer_dir = None
     if recipe.tokenizer.extend:

@@ -205,9 +205,15 @@ class ObjectiveWeights(_Section):
         0.0, ge=0.0, description="unsupervised SimCSE, NT-Xent between two dropout views"
     )
 
+    knowledge: float = Field(
+        0.0, ge=0.0, description="KEPLER-style TransE over the knowledge graph; needs a knowledge section"
+    )
+
     @model_validator(mode="after")
-    def _something_to_learn(self) -> ObjectiveWeights:
-        if self.mlm <= 0 and self.contrastive <= 0:
+    def _something_to_learn(self, info: ValidationInfo) -> ObjectiveWeights:
+        if self.knowledge > 0 and not (info.context or {}).get("has_knowledge", True):
+            raise ValueError("the knowledge objective needs a `knowledge` section in the recipe (the graph)")
+        if self.mlm <= 0 and self.contrastive <= 0 and self.knowledge <= 0:
             raise ValueError("at least one objective needs a weight above 0")
         return self
 
@@ -219,6 +225,10 @@ class PretrainConfig(_Section):
         default_factory=lambda: ObjectiveWeights(), description="the weight of each training objective"
     )
     temperature: float = Field(0.05, gt=0.0, description="temperature of the contrastive NT-Xent loss")
+    margin: float = Field(1.0, gt=0.0, description="margin of the knowledge objective's TransE loss")
+    triples_per_batch: int = Field(
+        16, ge=1, description="knowledge-graph triples drawn for each training step"
+    )
     mlm_probability: float = Field(0.15, gt=0.0, lt=1.0, description="share of words masked")
     entity_probability: float = Field(
         0.0,
@@ -272,7 +282,7 @@ class PretrainConfig(_Section):
 
     @model_validator(mode="after")
     def _entities_for_entity_masking(self, info: ValidationInfo) -> PretrainConfig:
-        linked = bool((info.context or {}).get("knowledge_links_corpus"))
+        linked = bool((info.context or {}).get("knowledge_links_corpus", True))  # no context: the Python API
         if self.entity_probability > 0 and self.entities is None and not linked:
             raise ValueError(
                 "entity_probability needs `entities` (a file of entity names, one per line) "
@@ -410,7 +420,14 @@ def load_recipe(path: str | Path) -> Recipe:
     try:
         knowledge = data.get("knowledge")
         links = isinstance(knowledge, dict) and knowledge.get("link", True) is not False
-        return Recipe.model_validate(data, context={"base_dir": path.parent, "knowledge_links_corpus": links})
+        return Recipe.model_validate(
+            data,
+            context={
+                "base_dir": path.parent,
+                "knowledge_links_corpus": links,
+                "has_knowledge": bool(knowledge),
+            },
+        )
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]

@@ -120,3 +120,43 @@ def test_pretraining_masks_the_mentions_the_knowledge_stage_linked(demo_run, tin
     ]
     mentioned = " ".join(first["text"][start:end] for start, end in spans).lower()
     assert in_mentions and all(piece.removeprefix("##") in mentioned for piece in in_mentions)
+
+
+def test_the_knowledge_objective_reads_entity_triples_from_the_stage(demo_run):
+    from vertical.pretrain.objectives.knowledge import read_entity_triples
+
+    _, run, _, _ = demo_run
+    graph = read_entity_triples(run.stage_dir("knowledge"))
+    names = {text for text in graph.texts}
+    assert "banking" in names and len(graph.triples) > 100
+    relation_names = {iri.rsplit("/", 1)[-1] for iri in graph.relations}
+    assert {"sector", "headquarters"} <= relation_names and "ticker" not in relation_names  # tickers are text
+    head, relation, tail = graph.triples[0]
+    assert graph.texts[head] and graph.texts[tail] and 0 <= relation < len(graph.relations)
+
+
+def test_pretraining_with_the_graph_loss_and_linked_mention_masking(demo_run, tiny_model_dir, tmp_path):
+    from vertical.models import resolve_base_model
+    from vertical.pretrain import continue_pretraining
+    from vertical.recipe import PretrainConfig
+
+    _, run, _, _ = demo_run
+    cfg = PretrainConfig(
+        steps=2,
+        batch_size=4,
+        max_length=32,
+        precision="fp32",
+        entity_probability=0.5,
+        objectives={"mlm": 1.0, "knowledge": 0.5},
+        triples_per_batch=4,
+    )
+    output = continue_pretraining(
+        cfg,
+        resolve_base_model(str(tiny_model_dir)),
+        run.stage_dir("data"),
+        tmp_path / "out",
+        tmp_path / "work",
+        seed=0,
+        knowledge_dir=run.stage_dir("knowledge"),
+    )
+    assert output.metrics["steps"] == 2 and (tmp_path / "out" / "model" / "config.json").is_file()

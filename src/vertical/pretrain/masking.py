@@ -21,6 +21,7 @@ cannot pad it in a dynamic batch; word ids from the fast tokenizer are enough an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -76,7 +77,8 @@ class WholeWordMaskingCollator:
     None mapped to -1), and optionally ``entity_ids`` (the entity mention of each token, -1 outside
     mentions). Words are chosen with `mlm_probability`; entity mentions, as wholes, with
     `entity_probability` (0 turns entity masking off). With `keep_original`, the batch also holds
-    ``original_input_ids``, the unmasked text (for the contrastive objective). Chosen tokens become
+    ``original_input_ids``, the unmasked text (for the contrastive objective); with `knowledge_batch`
+    (a `TripleBatcher`), the tensors it draws. Chosen tokens become
     ``[MASK]`` 80% of the time, a random token 10% and stay as they are 10%, as in BERT.
 
     Returns a batch with ``input_ids``, ``attention_mask`` and ``labels`` (-100 where not masked).
@@ -89,6 +91,7 @@ class WholeWordMaskingCollator:
     entity_probability: float = 0.0
     keep_original: bool = False
     seed: int | None = None
+    knowledge_batch: Callable[[], dict[str, torch.Tensor]] | None = None
 
     def __post_init__(self) -> None:
         self._generator = torch.Generator()
@@ -124,4 +127,6 @@ class WholeWordMaskingCollator:
         batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
         if original is not None:
             batch["original_input_ids"] = original
+        if self.knowledge_batch is not None:  # triples for the knowledge objective ride along
+            batch.update(self.knowledge_batch())
         return batch

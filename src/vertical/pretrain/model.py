@@ -14,6 +14,7 @@ from torch import nn
 from transformers import TrainerCallback
 
 from vertical.pretrain.objectives.contrastive import ContrastiveSentences
+from vertical.pretrain.objectives.knowledge import KnowledgeEmbedding
 from vertical.pretrain.objectives.mlm import SparseMaskedLM
 
 
@@ -26,6 +27,10 @@ class PretrainingModel(nn.Module):
         contrastive_weight: weight of the SimCSE NT-Xent loss (0 leaves it out); the batch must then
             carry ``original_input_ids``, the unmasked text.
         temperature: of the contrastive loss.
+        knowledge_weight: weight of the KEPLER-style TransE loss (0 leaves it out); the batch must then
+            carry the ``kg_*`` tensors of a `TripleBatcher`.
+        relations: how many relations the knowledge graph has.
+        margin: of the TransE margin loss.
     """
 
     # The Trainer reads this attribute of the model it resumes; the keys our state_dict leaves out
@@ -38,11 +43,19 @@ class PretrainingModel(nn.Module):
         mlm_weight: float = 1.0,
         contrastive_weight: float = 0.0,
         temperature: float = 0.05,
+        knowledge_weight: float = 0.0,
+        relations: int = 0,
+        margin: float = 1.0,
     ) -> None:
         super().__init__()
         self.masked_lm = masked_lm
         self.mlm = SparseMaskedLM(masked_lm)
-        self.weights = {"mlm": mlm_weight, "contrastive": contrastive_weight}
+        self.weights = {"mlm": mlm_weight, "contrastive": contrastive_weight, "knowledge": knowledge_weight}
+        self.knowledge = (
+            KnowledgeEmbedding(masked_lm.base_model, relations, masked_lm.config.hidden_size, margin)
+            if knowledge_weight
+            else None
+        )
         self.contrastive = (
             ContrastiveSentences(masked_lm.base_model, temperature) if contrastive_weight else None
         )
@@ -55,7 +68,7 @@ class PretrainingModel(nn.Module):
         attention_mask: torch.Tensor,
         labels: torch.Tensor,
         original_input_ids: torch.Tensor | None = None,
-        **_: Any,
+        **knowledge_batch: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
         losses = {}
         if self.weights["mlm"]:
@@ -64,6 +77,12 @@ class PretrainingModel(nn.Module):
             if original_input_ids is None:
                 raise ValueError("the contrastive objective needs original_input_ids in the batch")
             losses["contrastive"] = self.contrastive(original_input_ids, attention_mask)
+        if self.knowledge is not None:
+            if "kg_relation" not in knowledge_batch:
+                raise ValueError(
+                    "the knowledge objective needs the kg_* tensors of a TripleBatcher in the batch"
+                )
+            losses["knowledge"] = self.knowledge(knowledge_batch)
         total = sum(self.weights[name] * loss for name, loss in losses.items())
         if self.training:
             for name, loss in losses.items():

@@ -32,6 +32,7 @@ from vertical.pretrain.corpus import general_texts, tokenize_texts, tokenized_co
 from vertical.pretrain.entities import LinkedMentions, MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
+from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher, read_entity_triples
 from vertical.pretrain.optimizer import parameter_groups
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
@@ -116,10 +117,20 @@ def continue_pretraining(
     masked_lm = load_masked_lm(base.path)
     if tokenizer_dir:
         init_new_embeddings(masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir))
-    model = PretrainingModel(masked_lm, cfg.objectives.mlm, cfg.objectives.contrastive, cfg.temperature)
+    graph = _knowledge_graph(knowledge_dir) if cfg.objectives.knowledge > 0 else None
+    model = PretrainingModel(
+        masked_lm,
+        cfg.objectives.mlm,
+        cfg.objectives.contrastive,
+        cfg.temperature,
+        cfg.objectives.knowledge,
+        len(graph.relations) if graph else 0,
+        cfg.margin,
+    )
+    triples = TripleBatcher(graph, tokenizer, cfg.triples_per_batch, seed=seed) if graph else None
     bf16 = use_bf16(cfg.precision)
 
-    def collator(seed_value: int | None) -> WholeWordMaskingCollator:
+    def collator(seed_value: int | None, training: bool = False) -> WholeWordMaskingCollator:
         return WholeWordMaskingCollator(
             mask_token_id=tokenizer.mask_token_id,
             pad_token_id=tokenizer.pad_token_id,
@@ -128,6 +139,7 @@ def continue_pretraining(
             entity_probability=cfg.entity_probability,
             keep_original=cfg.objectives.contrastive > 0,
             seed=seed_value,
+            knowledge_batch=triples if training else None,
         )
 
     loss_before = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
@@ -164,7 +176,7 @@ def continue_pretraining(
         model=model,
         args=arguments,
         train_dataset=train_set,
-        data_collator=collator(None),
+        data_collator=collator(None, training=True),
         optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
         callbacks=[ObjectiveLossLogger(model)],
     )
@@ -275,6 +287,25 @@ def _first_process_first():
     from accelerate import PartialState
 
     return PartialState(cpu=not torch.cuda.is_available()).local_main_process_first()
+
+
+def _knowledge_graph(knowledge_dir: Path | None) -> EntityTriples:
+    if knowledge_dir is None or not (knowledge_dir / "entities.parquet").is_file():
+        raise DataError(
+            "pretrain.objectives.knowledge is set but the recipe has no completed knowledge stage"
+        )
+    graph = read_entity_triples(knowledge_dir)
+    if not graph.triples:
+        raise DataError(
+            f"{knowledge_dir}: the knowledge graph has no triples between two entities to learn from"
+        )
+    log.info(
+        "pretrain: knowledge objective over %d triples, %d relations, %d entities",
+        len(graph.triples),
+        len(graph.relations),
+        len(graph.texts),
+    )
+    return graph
 
 
 def _mentions(cfg: PretrainConfig, knowledge_dir: Path | None) -> MentionFinder | LinkedMentions:
