@@ -62,10 +62,6 @@ class SparqlGraph(Protocol):
     def query(self, query: str): ...
 
 
-def _select(graph: SparqlGraph, query: str) -> Iterable:
-    return graph.query(query)
-
-
 def _values(iris: Iterable[str]) -> str:
     return " ".join(f"<{iri}>" for iri in iris)
 
@@ -92,8 +88,7 @@ def build_entities(
     """
     name_predicates = [SKOS_PREF_LABEL, RDFS_LABEL, SKOS_ALT_LABEL, *alias_predicates]
     names: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
-    for row in _select(
-        graph,
+    for row in graph.query(
         f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {_values(name_predicates)} }} ?s ?p ?o "
         "FILTER(isIRI(?s) && isLiteral(?o)) }",
     ):
@@ -104,11 +99,10 @@ def build_entities(
                 (_NAME_RANK.get(row["p"].value, 3), _language_rank(tag, language), text, tag)
             )
     types: dict[str, list[str]] = defaultdict(list)
-    for row in _select(graph, f"SELECT ?s ?t WHERE {{ ?s <{RDF_TYPE}> ?t FILTER(isIRI(?s) && isIRI(?t)) }}"):
+    for row in graph.query(f"SELECT ?s ?t WHERE {{ ?s <{RDF_TYPE}> ?t FILTER(isIRI(?s) && isIRI(?t)) }}"):
         types[row["s"].value].append(row["t"].value)
     descriptions: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for row in _select(
-        graph,
+    for row in graph.query(
         f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ <{SKOS_DEFINITION}> <{RDFS_COMMENT}> }} ?s ?p ?o "
         "FILTER(isIRI(?s) && isLiteral(?o)) }",
     ):
@@ -117,8 +111,7 @@ def build_entities(
             (rank, _language_rank(row["o"].language or "", language), row["o"].value)
         )
     frequency: dict[str, int] = defaultdict(int)
-    for row in _select(
-        graph,
+    for row in graph.query(
         f"SELECT ?e (COUNT(*) AS ?n) WHERE {{ {{ ?e ?p ?o FILTER(?p NOT IN ({_list(name_predicates)})) }} "
         "UNION { ?x ?p ?e FILTER isIRI(?e) } } GROUP BY ?e",
     ):
