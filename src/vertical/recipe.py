@@ -208,12 +208,13 @@ class ObjectiveWeights(_Section):
     knowledge: float = Field(
         0.0, ge=0.0, description="KEPLER-style TransE over the knowledge graph; needs a knowledge section"
     )
+    sop: float = Field(0.0, ge=0.0, description="sentence-order prediction (ALBERT) on document halves")
 
     @model_validator(mode="after")
     def _something_to_learn(self, info: ValidationInfo) -> ObjectiveWeights:
         if self.knowledge > 0 and not (info.context or {}).get("has_knowledge", True):
             raise ValueError("the knowledge objective needs a `knowledge` section in the recipe (the graph)")
-        if self.mlm <= 0 and self.contrastive <= 0 and self.knowledge <= 0:
+        if max(self.mlm, self.contrastive, self.knowledge, self.sop) <= 0:
             raise ValueError("at least one objective needs a weight above 0")
         return self
 

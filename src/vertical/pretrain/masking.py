@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import torch
 
+from vertical.pretrain.objectives.sentence_order import sentence_order_pairs
+
 IGNORE_INDEX = -100
 
 
@@ -78,7 +80,8 @@ class WholeWordMaskingCollator:
     mentions). Words are chosen with `mlm_probability`; entity mentions, as wholes, with
     `entity_probability` (0 turns entity masking off). With `keep_original`, the batch also holds
     ``original_input_ids``, the unmasked text (for the contrastive objective); with `knowledge_batch`
-    (a `TripleBatcher`), the tensors it draws. Chosen tokens become
+    (a `TripleBatcher`), the tensors it draws; with `sentence_order`, the documents' segment pairs
+    for sentence-order prediction. Chosen tokens become
     ``[MASK]`` 80% of the time, a random token 10% and stay as they are 10%, as in BERT.
 
     Returns a batch with ``input_ids``, ``attention_mask`` and ``labels`` (-100 where not masked).
@@ -92,6 +95,9 @@ class WholeWordMaskingCollator:
     keep_original: bool = False
     seed: int | None = None
     knowledge_batch: Callable[[], dict[str, torch.Tensor]] | None = None
+    sentence_order: bool = False
+    cls_token_id: int | None = None
+    sep_token_id: int | None = None
 
     def __post_init__(self) -> None:
         self._generator = torch.Generator()
@@ -129,4 +135,10 @@ class WholeWordMaskingCollator:
             batch["original_input_ids"] = original
         if self.knowledge_batch is not None:  # triples for the knowledge objective ride along
             batch.update(self.knowledge_batch())
+        if self.sentence_order:  # segment pairs of the same documents, unmasked
+            batch.update(
+                sentence_order_pairs(
+                    examples, self.cls_token_id, self.sep_token_id, self.pad_token_id, self._generator
+                )
+            )
         return batch

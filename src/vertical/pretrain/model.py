@@ -16,6 +16,7 @@ from transformers import TrainerCallback
 from vertical.pretrain.objectives.contrastive import ContrastiveSentences
 from vertical.pretrain.objectives.knowledge import KnowledgeEmbedding
 from vertical.pretrain.objectives.mlm import SparseMaskedLM
+from vertical.pretrain.objectives.sentence_order import SentenceOrder
 
 
 class PretrainingModel(nn.Module):
@@ -31,6 +32,8 @@ class PretrainingModel(nn.Module):
             carry the ``kg_*`` tensors of a `TripleBatcher`.
         relations: how many relations the knowledge graph has.
         margin: of the TransE margin loss.
+        sop_weight: weight of sentence-order prediction (0 leaves it out); the batch must then carry
+            the ``sop_*`` tensors of `sentence_order_pairs`.
     """
 
     # The Trainer reads this attribute of the model it resumes; the keys our state_dict leaves out
@@ -46,11 +49,18 @@ class PretrainingModel(nn.Module):
         knowledge_weight: float = 0.0,
         relations: int = 0,
         margin: float = 1.0,
+        sop_weight: float = 0.0,
     ) -> None:
         super().__init__()
         self.masked_lm = masked_lm
         self.mlm = SparseMaskedLM(masked_lm)
-        self.weights = {"mlm": mlm_weight, "contrastive": contrastive_weight, "knowledge": knowledge_weight}
+        self.weights = {
+            "mlm": mlm_weight,
+            "contrastive": contrastive_weight,
+            "knowledge": knowledge_weight,
+            "sop": sop_weight,
+        }
+        self.sop = SentenceOrder(masked_lm.base_model, masked_lm.config.hidden_size) if sop_weight else None
         self.knowledge = (
             KnowledgeEmbedding(masked_lm.base_model, relations, masked_lm.config.hidden_size, margin)
             if knowledge_weight
@@ -68,7 +78,7 @@ class PretrainingModel(nn.Module):
         attention_mask: torch.Tensor,
         labels: torch.Tensor,
         original_input_ids: torch.Tensor | None = None,
-        **knowledge_batch: torch.Tensor,
+        **extra: torch.Tensor,
     ) -> dict[str, torch.Tensor]:
         losses = {}
         if self.weights["mlm"]:
@@ -78,11 +88,15 @@ class PretrainingModel(nn.Module):
                 raise ValueError("the contrastive objective needs original_input_ids in the batch")
             losses["contrastive"] = self.contrastive(original_input_ids, attention_mask)
         if self.knowledge is not None:
-            if "kg_relation" not in knowledge_batch:
+            if "kg_relation" not in extra:
                 raise ValueError(
                     "the knowledge objective needs the kg_* tensors of a TripleBatcher in the batch"
                 )
-            losses["knowledge"] = self.knowledge(knowledge_batch)
+            losses["knowledge"] = self.knowledge(extra)
+        if self.sop is not None:
+            if "sop_labels" not in extra:
+                raise ValueError("sentence-order prediction needs the sop_* tensors in the batch")
+            losses["sop"] = self.sop(extra)
         total = sum(self.weights[name] * loss for name, loss in losses.items())
         if self.training:
             for name, loss in losses.items():

@@ -120,12 +120,13 @@ def continue_pretraining(
     graph = _knowledge_graph(knowledge_dir) if cfg.objectives.knowledge > 0 else None
     model = PretrainingModel(
         masked_lm,
-        cfg.objectives.mlm,
-        cfg.objectives.contrastive,
-        cfg.temperature,
-        cfg.objectives.knowledge,
-        len(graph.relations) if graph else 0,
-        cfg.margin,
+        mlm_weight=cfg.objectives.mlm,
+        contrastive_weight=cfg.objectives.contrastive,
+        temperature=cfg.temperature,
+        knowledge_weight=cfg.objectives.knowledge,
+        relations=len(graph.relations) if graph else 0,
+        margin=cfg.margin,
+        sop_weight=cfg.objectives.sop,
     )
     triples = TripleBatcher(graph, tokenizer, cfg.triples_per_batch, seed=seed) if graph else None
     bf16 = use_bf16(cfg.precision)
@@ -140,6 +141,9 @@ def continue_pretraining(
             keep_original=cfg.objectives.contrastive > 0,
             seed=seed_value,
             knowledge_batch=triples if training else None,
+            sentence_order=training and cfg.objectives.sop > 0,
+            cls_token_id=tokenizer.cls_token_id,
+            sep_token_id=tokenizer.sep_token_id,
         )
 
     loss_before = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
