@@ -14,12 +14,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vertical.errors import VerticalError
 from vertical.evaluate.report import html_report, markdown_report, read_training_logs
 from vertical.evaluate.scoring import compare_predictions, score_predictions, task_type
 from vertical.finetune import VARIANTS, read_predictions
 from vertical.io import atomic_write_json, atomic_write_text
 from vertical.recipe import EvaluateConfig
-from vertical.run import StageOutput
+from vertical.run import StageOutput, read_manifest
 
 _DIFFERENCES = (
     "accuracy",
@@ -83,3 +84,33 @@ def compare_variants(
         for task, result in metrics["tasks"].items()
     }
     return StageOutput(metrics=headline)
+
+
+def rebuild_report(run_dir: Path, output: Path | None = None) -> Path:
+    """Rebuild a run's report.html from its folder alone: the finetune stage's predictions and
+    training curves, the evaluate stage's settings and the earlier stages' manifests.
+
+    Returns:
+        Where the report was written: `output`, or ``run_dir/report.html``.
+    """
+    run_dir = Path(run_dir)
+    finetune_dir = run_dir / "finetune"
+    finetune_manifest = read_manifest(finetune_dir)
+    if finetune_manifest is None:
+        raise VerticalError(
+            f"{run_dir}: no completed finetune stage (finetune/manifest.json); "
+            "pass a run folder written by `vertical run`"
+        )
+    task_names = [task["name"] for task in finetune_manifest.get("config", {}).get("tasks", [])]
+    evaluate_settings = dict((read_manifest(run_dir / "evaluate") or {}).get("config", {}))
+    seed = int(evaluate_settings.pop("seed", finetune_manifest.get("config", {}).get("seed", 0)))
+    cfg = EvaluateConfig.model_validate(evaluate_settings)
+    metrics = score_tasks(cfg, task_names, finetune_dir, seed)
+    earlier = {
+        name: (read_manifest(run_dir / name) or {}).get("metrics", {})
+        for name in ("data", "knowledge", "tokenizer", "pretrain")
+    }
+    curves = read_training_logs(finetune_dir, task_names)
+    target = Path(output) if output else run_dir / "report.html"
+    atomic_write_text(target, html_report(metrics, f"{run_dir.name}: vertical vs general", earlier, curves))
+    return target
