@@ -219,6 +219,12 @@ excludes zero is a difference the test set supports.</p>
 {overview}
 {tasks}
 {_stage_tables(stage_metrics)}
+<script>
+// Marks how many plots the browser decoded, so a headless browser test can see them.
+window.addEventListener("load", () => {{
+  document.body.dataset.imagesShown = [...document.images].filter((i) => i.naturalWidth > 0).length;
+}});
+</script>
 </body></html>
 """
 
