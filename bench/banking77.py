@@ -45,6 +45,7 @@ def main() -> int:
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=64)
+    parser.add_argument("--train-examples", type=int, help="train on every k-th example to keep N (a budget)")
     parser.add_argument("--lora", action="store_true", help="LoRA rank 8 instead of training every weight")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
@@ -65,6 +66,8 @@ def main() -> int:
     )
     train = read_examples(Path(task.data), task.text_column, task.label_column)
     test = read_examples(Path(task.test), task.text_column, task.label_column)
+    if args.train_examples:
+        train = train[:: max(1, len(train) // args.train_examples)][: args.train_examples]
     labels = check_labels(train, test, task.test)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:

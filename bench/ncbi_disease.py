@@ -33,6 +33,7 @@ def main() -> int:
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=160)
+    parser.add_argument("--train-sentences", type=int, help="train on the first N sentences only (a budget)")
     parser.add_argument("--lora", action="store_true", help="LoRA rank 8 instead of training every weight")
     parser.add_argument("--out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
@@ -52,6 +53,7 @@ def main() -> int:
         lora={"rank": 8, "alpha": 16} if args.lora else None,
     )
     train, test = read_conll(Path(task.data)), read_conll(Path(task.test))
+    train = train[: args.train_sentences] if args.train_sentences else train
     tags = tag_set(train, test, task.test)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:

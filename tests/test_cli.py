@@ -117,3 +117,23 @@ def test_bad_corpus_line_exits_2_naming_file_and_line(tiny_model_dir, tmp_path):
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output.startswith("vertical ")
+
+
+def test_report_command_rebuilds_the_html_from_the_run_folder(tiny_run, tmp_path):
+    folder, _, _ = tiny_run
+    run_dir = folder / "runs" / "tiny"
+    target = tmp_path / "rebuilt.html"
+    result = runner.invoke(app, ["report", str(run_dir), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    page = target.read_text()
+    assert "<table id='headline'>" in page and "95% interval" in page
+    assert "<td>topic</td><td>classification</td><td>accuracy</td>" in page
+    assert "data:image/png;base64," in page
+    model_card = (run_dir / "finetune" / "topic" / "vertical" / "model" / "README.md").read_text()
+    assert "library_name: transformers" in model_card
+
+
+def test_report_of_a_folder_that_is_no_run_exits_2(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no completed finetune stage" in result.output
