@@ -97,5 +97,7 @@ def test_task_types_lora_shorthand_and_evaluate_settings(project):
 
 def test_unknown_task_type_names_line(project):
     path = write(project, MINIMAL.replace("data: train.csv}", "data: train.csv, type: summarise}"))
-    with pytest.raises(RecipeError, match=r"recipe.yaml:5: tasks\[0\].type: Input should be 'classification'"):
+    with pytest.raises(
+        RecipeError, match=r"recipe.yaml:5: tasks\[0\].type: Input should be 'classification'"
+    ):
         load_recipe(path)

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from vertical.errors import DataError
@@ -25,10 +27,8 @@ def test_misaligned_conll_line_names_file_and_line(tmp_path):
 def test_span_jsonl_is_tagged_word_by_word(tmp_path):
     path = tmp_path / "ner.jsonl"
     text = "Breast cancer (BRCA1) is common."
-    path.write_text(
-        '{"text": "%s", "entities": [{"start": 0, "end": 13, "label": "Disease"},'
-        ' {"start": 15, "end": 20, "label": "Gene"}]}\n' % text
-    )
+    entities = [{"start": 0, "end": 13, "label": "Disease"}, {"start": 15, "end": 20, "label": "Gene"}]
+    path.write_text(json.dumps({"text": text, "entities": entities}) + "\n")
     (sentence,) = read_span_jsonl(path, "text", "entities")
     assert sentence.words == ("Breast", "cancer", "(", "BRCA1", ")", "is", "common", ".")
     assert sentence.tags == ("B-Disease", "I-Disease", "O", "B-Gene", "O", "O", "O", "O")
@@ -45,7 +45,9 @@ def test_chinese_is_tagged_character_by_character(tmp_path):
 
 def test_span_outside_the_text_names_line_and_field(tmp_path):
     path = tmp_path / "ner.jsonl"
-    path.write_text('{"text": "ok", "entities": []}\n{"text": "flu", "entities": [{"start": 1, "end": 9, "label": "D"}]}\n')
+    first = {"text": "ok", "entities": []}
+    second = {"text": "flu", "entities": [{"start": 1, "end": 9, "label": "D"}]}
+    path.write_text(json.dumps(first) + "\n" + json.dumps(second) + "\n")
     with pytest.raises(DataError, match=rf"^{path}:2: entities\[0\]: span \[1, 9\) is outside the text"):
         read_span_jsonl(path, "text", "entities")
 

@@ -54,7 +54,9 @@ def test_multilabel_classification_learns_each_label(tmp_path, tiny_model_dir):
             {"text": f"sunny {n}", "labels": []},
         ]
     data.write_text("".join(json.dumps(line) + "\n" for line in lines))
-    task = TaskConfig(name="topics", type="multilabel", data=str(data), test=str(data), label_column="labels", **FAST)
+    task = TaskConfig(
+        name="topics", type="multilabel", data=str(data), test=str(data), label_column="labels", **FAST
+    )
     folder, metrics = _train(tmp_path, tiny_model_dir, task)
     # Every constant answer (all labels, or none) scores micro F1 <= 2/3 here. The tiny random model
     # sometimes settles on one of the two labels (seen with some seeds, in plain PyTorch too), so the
@@ -109,7 +111,9 @@ def test_relation_extraction_learns_from_marked_entities(tmp_path, tiny_model_di
 
 def test_lora_trains_adapters_and_saves_a_merged_plain_model(tmp_path, tiny_model_dir):
     data = tmp_path / "intent.csv"
-    rows = [f"card number {n} not arrived,card" for n in range(12)] + [f"exchange rate {n},fx" for n in range(12)]
+    rows = [f"card number {n} not arrived,card" for n in range(12)] + [
+        f"exchange rate {n},fx" for n in range(12)
+    ]
     data.write_text("text,label\n" + "\n".join(rows) + "\n")
     task = TaskConfig(name="intent", data=str(data), test=str(data), lora={"rank": 4, "alpha": 8}, **FAST)
     folder, metrics = _train(tmp_path, tiny_model_dir, task)
