@@ -51,7 +51,10 @@ def _interval(result: dict[str, Any], metric: str) -> tuple[str, str]:
     paired = result.get("significance", {}).get(metric)
     if not paired:
         return "", ""
-    return f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}]", f"{paired['p_value']:.3f}"
+    # no resample on the other side of zero: p is below the resolution of the bootstrap
+    resolution = 1 / paired["bootstrap_samples"]
+    p_value = f"{paired['p_value']:.3f}" if paired["p_value"] > 0 else f"< {resolution:.3f}"
+    return f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}]", p_value
 
 
 def markdown_report(metrics: dict[str, Any], title: str) -> str:
