@@ -8,7 +8,7 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo demo-quick test test-slow lint bench clean
+.PHONY: install demo demo-quick test test-slow lint bench clean browser
 
 install: $(STAMP)
 
@@ -23,7 +23,15 @@ demo: $(STAMP)
 demo-quick: $(STAMP)
 	$(VENV)/bin/vertical demo --quick
 
-test: $(STAMP)
+# The report test opens the HTML in headless Chromium; install it where we can (root + apt), else say
+# that the test will be skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null 2>&1; } || \
+	  echo "note: chromium not installed; the report's headless-browser test will be skipped"
+
+test: $(STAMP) browser
 	$(PYTHON) -m pytest -q
 
 test-slow: $(STAMP)

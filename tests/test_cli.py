@@ -147,3 +147,21 @@ def test_data_prepare_runs_the_data_stage_alone_and_then_skips_it(tmp_path):
     manifest = json.loads((tmp_path / "runs" / "only-data" / "data" / "manifest.json").read_text())
     assert manifest["metrics"]["personal_data_found"]["PHONE"] == 30
     assert "up to date" in runner.invoke(app, arguments).output
+def test_report_command_rebuilds_the_html_from_the_run_folder(tiny_run, tmp_path):
+    folder, _, _ = tiny_run
+    run_dir = folder / "runs" / "tiny"
+    target = tmp_path / "rebuilt.html"
+    result = runner.invoke(app, ["report", str(run_dir), "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    page = target.read_text()
+    assert "<table id='headline'>" in page and "95% interval" in page
+    assert "<td>topic</td><td>classification</td><td>accuracy</td>" in page
+    assert "data:image/png;base64," in page
+    model_card = (run_dir / "finetune" / "topic" / "vertical" / "model" / "README.md").read_text()
+    assert "library_name: transformers" in model_card
+
+
+def test_report_of_a_folder_that_is_no_run_exits_2(tmp_path):
+    result = runner.invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no completed finetune stage" in result.output

@@ -103,3 +103,24 @@ def test_entity_masking_can_use_the_knowledge_stage_instead_of_a_file(project):
         )
     )
     assert recipe.pretrain.entity_probability == 0.5 and recipe.pretrain.entities is None
+def test_task_types_lora_shorthand_and_evaluate_settings(project):
+    path = write(
+        project,
+        MINIMAL
+        + "  - {name: ents, type: ner, data: train.csv, lora: true}\n"
+        + "  - {name: rel, type: relation, data: train.csv, negative_label: none, lora: {rank: 4}}\n"
+        + "evaluate: {bootstrap_samples: 200, confidence: 0.9}\n",
+    )
+    recipe = load_recipe(path)
+    assert [t.type for t in recipe.tasks] == ["classification", "ner", "relation"]
+    assert recipe.tasks[0].lora is None
+    assert recipe.tasks[1].lora.rank == 8 and recipe.tasks[2].lora.rank == 4
+    assert recipe.evaluate.bootstrap_samples == 200 and recipe.evaluate.confidence == 0.9
+
+
+def test_unknown_task_type_names_line(project):
+    path = write(project, MINIMAL.replace("data: train.csv}", "data: train.csv, type: summarise}"))
+    with pytest.raises(
+        RecipeError, match=r"recipe.yaml:5: tasks\[0\].type: Input should be 'classification'"
+    ):
+        load_recipe(path)

@@ -201,6 +201,22 @@ def data_redact(
         if interactive:
             sys.stdout.buffer.flush()
     sys.stdout.buffer.flush()
+@app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `vertical run` (runs/<name>).")],
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the HTML (default RUN_DIR/report.html).")
+    ] = None,
+) -> None:
+    """Rebuild the HTML report of a run from its folder: metrics, intervals, plots, earlier stages."""
+    from vertical.evaluate import rebuild_report
+
+    try:
+        written = rebuild_report(run_dir, output)
+    except VerticalError as error:
+        _fail(error)
+    _print_comparison(run_dir)
+    out.print(f"report: {written}")
 
 
 def entry() -> None:

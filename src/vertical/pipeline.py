@@ -175,6 +175,7 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
                 work,
                 recipe.seed,
                 recipe.pretrain.precision,
+                recipe.base_model,
             ),
         )
     )
@@ -182,13 +183,20 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     def evaluate(out: Path, work: Path):
         earlier = {
             name: (read_manifest(run.stage_dir(name)) or {}).get("metrics", {})
-            for name in ("data", "tokenizer", "pretrain")
+            for name in ("data", "knowledge", "tokenizer", "pretrain")
         }
         return compare_variants(
-            [t.name for t in recipe.tasks], finetune_dir, out, f"{recipe.name}: vertical vs general", earlier
+            recipe.evaluate,
+            [t.name for t in recipe.tasks],
+            finetune_dir,
+            out,
+            f"{recipe.name}: vertical vs general",
+            earlier,
+            recipe.seed,
         )
 
-    stages.append(Stage("evaluate", recipe.evaluate.model_dump(), {"finetune": finetune_dir}, evaluate))
+    evaluate_config = {**recipe.evaluate.model_dump(), "seed": recipe.seed}
+    stages.append(Stage("evaluate", evaluate_config, {"finetune": finetune_dir}, evaluate))
     return stages
 
 

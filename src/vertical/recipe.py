@@ -292,26 +292,69 @@ class PretrainConfig(_Section):
         return self
 
 
+class LoraConfig(_Section):
+    """Low-rank adapters (LoRA, Hu et al. 2021, via `peft`) instead of training every weight.
+
+    The adapters are merged into the model before it is saved, so the saved task model is a plain
+    transformers folder like any other.
+    """
+
+    rank: int = Field(8, ge=1, description="rank r of the update matrices")
+    alpha: float = Field(16.0, gt=0.0, description="scaling: the update is multiplied by alpha / rank")
+    dropout: float = Field(0.1, ge=0.0, lt=1.0, description="dropout on the adapter's input")
+    target_modules: list[str] | None = Field(
+        None,
+        description="names of the linear layers to adapt; peft's default for the architecture when absent",
+    )
+
+
 class TaskConfig(_Section):
     """One labelled task to fine-tune and evaluate."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="a name usable as a folder name")
-    type: Literal["classification"] = "classification"
-    data: str = Field(description="training examples: .csv or .jsonl with a text and a label column")
+    type: Literal["classification", "multilabel", "ner", "relation"] = Field(
+        "classification",
+        description="classification: one label per text; multilabel: any number of labels per text; "
+        "ner: entity spans (CoNLL/IOB or JSON Lines with character spans); relation: the relation "
+        "between a head and a tail span of a text",
+    )
+    data: str = Field(
+        description="training examples: .csv, .jsonl or .parquet; for ner also CoNLL (.conll, .tsv, .iob)"
+    )
     test: str | None = Field(
         None, description="test examples; when absent, test_fraction of data is held out"
     )
     text_column: str = "text"
     label_column: str = "label"
+    label_separator: str = Field(
+        "|", min_length=1, description="multilabel: separates the labels of a text in a CSV/parquet cell"
+    )
+    entities_column: str = Field(
+        "entities", description="ner JSON Lines: list of {start, end, label} character spans"
+    )
+    head_column: str = Field("head", description="relation: the head entity's {start, end} character span")
+    tail_column: str = Field("tail", description="relation: the tail entity's {start, end} character span")
+    negative_label: str | None = Field(
+        None, description="relation: the 'no relation' label, left out of relation precision/recall/F1"
+    )
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     epochs: float = Field(3.0, gt=0.0)
     batch_size: int = Field(32, ge=1)
     learning_rate: float = Field(5e-5, gt=0.0)
     max_length: int = Field(128, ge=8)
+    lora: LoraConfig | None = Field(None, description="train LoRA adapters instead of every weight")
 
     _check_paths = field_validator("data", "test")(
         lambda value, info: value if value is None else _existing_path(value, info)
     )
+
+    @field_validator("lora", mode="before")
+    @classmethod
+    def _lora_shorthand(cls, value: Any) -> Any:
+        # `lora: true` means LoRA with the defaults; `lora: false` means none.
+        if value is True:
+            return {}
+        return None if value is False else value
 
 
 class EvaluateConfig(_Section):
@@ -319,6 +362,13 @@ class EvaluateConfig(_Section):
 
     compare_with: Literal["base_model"] = Field(
         "base_model", description="the general model each task is also fine-tuned from"
+    )
+    bootstrap_samples: int = Field(
+        1000, ge=100, description="resamples of the test set for the interval and p-value of a difference"
+    )
+    confidence: float = Field(0.95, gt=0.5, lt=1.0, description="coverage of the bootstrap interval")
+    calibration_bins: int = Field(
+        10, ge=2, description="equal-width confidence bins of the calibration error"
     )
 
 

@@ -1,5 +1,5 @@
 """Evaluate stage: the vertical model against the general one, task by task."""
 
-from vertical.evaluate.compare import compare_variants
+from vertical.evaluate.compare import compare_variants, rebuild_report
 
-__all__ = ["compare_variants"]
+__all__ = ["compare_variants", "rebuild_report"]

@@ -2,9 +2,11 @@
 
 Writes into its output folder::
 
-    metrics.json   {"tasks": {"<task>": {"general": {...}, "vertical": {...}, "difference": {...}}}}
+    metrics.json   {"tasks": {"<task>": {"task_type": ..., "general": {...}, "vertical": {...},
+                    "difference": {...}, "significance": {"<metric>": {difference, ci_low, ci_high,
+                    p_value, ...}}}}}
     report.md      the comparison table and per-class F1
-    report.html    the same with a plot, self-contained
+    report.html    everything, plots embedded, one self-contained file
 """
 
 from __future__ import annotations
@@ -12,44 +14,103 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from vertical.evaluate.metrics import classification_metrics
-from vertical.evaluate.report import html_report, markdown_report
+from vertical.errors import VerticalError
+from vertical.evaluate.report import html_report, markdown_report, read_training_logs
+from vertical.evaluate.scoring import compare_predictions, score_predictions, task_type
 from vertical.finetune import VARIANTS, read_predictions
 from vertical.io import atomic_write_json, atomic_write_text
-from vertical.run import StageOutput
+from vertical.recipe import EvaluateConfig
+from vertical.run import StageOutput, read_manifest
+
+_DIFFERENCES = (
+    "accuracy",
+    "micro_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_f1",
+    "entity_f1",
+    "relation_f1",
+    "ece",
+)
+
+
+def score_tasks(
+    cfg: EvaluateConfig, task_names: list[str], finetune_dir: Path, seed: int = 0
+) -> dict[str, Any]:
+    """metrics.json's content: per task, both variants' metrics, their differences and significance."""
+    tasks: dict[str, Any] = {}
+    for task in task_names:
+        predictions = {variant: read_predictions(finetune_dir, task, variant) for variant in VARIANTS}
+        result: dict[str, Any] = {"task_type": task_type(predictions["general"])}
+        for variant in VARIANTS:
+            result[variant] = score_predictions(predictions[variant], cfg.calibration_bins)
+        result["difference"] = {
+            metric: round(result["vertical"][metric] - result["general"][metric], 4)
+            for metric in _DIFFERENCES
+            if metric in result["general"]
+        }
+        result["significance"] = {
+            paired.metric: paired.as_dict()
+            for paired in compare_predictions(
+                predictions["general"], predictions["vertical"], cfg.bootstrap_samples, cfg.confidence, seed
+            )
+        }
+        tasks[task] = result
+    return {"tasks": tasks}
 
 
 def compare_variants(
+    cfg: EvaluateConfig,
     task_names: list[str],
     finetune_dir: Path,
     output_dir: Path,
     title: str,
     stage_metrics: dict[str, Any] | None = None,
+    seed: int = 0,
 ) -> StageOutput:
     """Compute metrics.json and the reports from the finetune stage's predictions."""
-    tasks: dict[str, Any] = {}
-    for task in task_names:
-        result: dict[str, Any] = {}
-        for variant in VARIANTS:
-            predictions = read_predictions(finetune_dir, task, variant)
-            result[variant] = classification_metrics(
-                predictions["gold"], predictions["predicted"], predictions["labels"]
-            )
-        result["difference"] = {
-            metric: round(result["vertical"][metric] - result["general"][metric], 4)
-            for metric in ("accuracy", "macro_precision", "macro_recall", "macro_f1")
-        }
-        tasks[task] = result
-    metrics = {"tasks": tasks}
+    metrics = score_tasks(cfg, task_names, finetune_dir, seed)
     atomic_write_json(output_dir / "metrics.json", metrics)
     atomic_write_text(output_dir / "report.md", markdown_report(metrics, title))
-    atomic_write_text(output_dir / "report.html", html_report(metrics, title, stage_metrics))
+    curves = read_training_logs(finetune_dir, task_names)
+    atomic_write_text(output_dir / "report.html", html_report(metrics, title, stage_metrics, curves))
     headline = {
         task: {
-            f"{variant}_{metric}": result[variant][metric]
+            f"{variant}_{paired['metric']}": paired[variant]
+            for paired in result["significance"].values()
             for variant in VARIANTS
-            for metric in ("accuracy", "macro_f1")
         }
-        for task, result in tasks.items()
+        for task, result in metrics["tasks"].items()
     }
     return StageOutput(metrics=headline)
+
+
+def rebuild_report(run_dir: Path, output: Path | None = None) -> Path:
+    """Rebuild a run's report.html from its folder alone: the finetune stage's predictions and
+    training curves, the evaluate stage's settings and the earlier stages' manifests.
+
+    Returns:
+        Where the report was written: `output`, or ``run_dir/report.html``.
+    """
+    run_dir = Path(run_dir)
+    finetune_dir = run_dir / "finetune"
+    finetune_manifest = read_manifest(finetune_dir)
+    if finetune_manifest is None:
+        raise VerticalError(
+            f"{run_dir}: no completed finetune stage (finetune/manifest.json); "
+            "pass a run folder written by `vertical run`"
+        )
+    task_names = [task["name"] for task in finetune_manifest.get("config", {}).get("tasks", [])]
+    evaluate_settings = dict((read_manifest(run_dir / "evaluate") or {}).get("config", {}))
+    seed = int(evaluate_settings.pop("seed", finetune_manifest.get("config", {}).get("seed", 0)))
+    cfg = EvaluateConfig.model_validate(evaluate_settings)
+    metrics = score_tasks(cfg, task_names, finetune_dir, seed)
+    earlier = {
+        name: (read_manifest(run_dir / name) or {}).get("metrics", {})
+        for name in ("data", "knowledge", "tokenizer", "pretrain")
+    }
+    curves = read_training_logs(finetune_dir, task_names)
+    target = Path(output) if output else run_dir / "report.html"
+    atomic_write_text(target, html_report(metrics, f"{run_dir.name}: vertical vs general", earlier, curves))
+    return target

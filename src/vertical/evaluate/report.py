@@ -1,31 +1,60 @@
 """The report: vertical vs general on every task, as Markdown and as one self-contained HTML file.
 
-The HTML embeds its plot as a base64 PNG (matplotlib), so it can be mailed or archived alone.
+The HTML embeds its plots as base64 PNG (matplotlib), so it can be mailed or archived alone. It
+holds the headline table (each headline metric with its bootstrap interval and p-value), and per
+task: all metrics, per-class bars, confusion matrices, reliability diagrams and training curves;
+then the numbers of the earlier stages when they are there. `write_run_report` rebuilds it from a
+run folder alone (``vertical report RUN_DIR``).
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
+import json
+from pathlib import Path
 from typing import Any
 
-import matplotlib
+from vertical.evaluate import plots
 
-matplotlib.use("Agg")  # no display: render to memory
-import matplotlib.pyplot as plt  # noqa: E402
-
-_HEADLINE = ("accuracy", "macro_f1")
+_FALLBACK_HEADLINE = ("accuracy", "macro_f1")
+_TABLE_METRICS = (
+    "accuracy",
+    "entity_f1",
+    "relation_f1",
+    "micro_precision",
+    "micro_recall",
+    "micro_f1",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "weighted_precision",
+    "weighted_recall",
+    "weighted_f1",
+    "hamming_loss",
+    "ece",
+)
 
 
 def comparison_rows(metrics: dict[str, Any]) -> list[tuple[str, str, float, float, float]]:
     """(task, metric, general, vertical, vertical - general) for the headline metrics of each task."""
     rows = []
     for task, result in metrics["tasks"].items():
-        for metric in _HEADLINE:
+        headline = tuple(result.get("significance", {})) or _FALLBACK_HEADLINE
+        for metric in headline:
             general, vertical = result["general"][metric], result["vertical"][metric]
             rows.append((task, metric, general, vertical, round(vertical - general, 4)))
     return rows
+
+
+def _interval(result: dict[str, Any], metric: str) -> tuple[str, str]:
+    paired = result.get("significance", {}).get(metric)
+    if not paired:
+        return "", ""
+    # no resample on the other side of zero: p is below the resolution of the bootstrap
+    resolution = 1 / paired["bootstrap_samples"]
+    p_value = f"{paired['p_value']:.3f}" if paired["p_value"] > 0 else f"< {resolution:.3f}"
+    return f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}]", p_value
 
 
 def markdown_report(metrics: dict[str, Any], title: str) -> str:
@@ -34,13 +63,18 @@ def markdown_report(metrics: dict[str, Any], title: str) -> str:
         f"# {title}",
         "",
         "Every task was fine-tuned twice with the same data, budget and seed: once from the "
-        "general base model and once from the vertical (domain-pretrained) one.",
+        "general base model and once from the vertical (domain-pretrained) one. Interval: 95% "
+        "paired bootstrap of vertical - general over the test examples; p: two-sided bootstrap p-value.",
         "",
-        "| task | metric | general | vertical | difference |",
-        "| --- | --- | ---: | ---: | ---: |",
+        "| task | metric | general | vertical | difference | interval | p |",
+        "| --- | --- | ---: | ---: | ---: | --- | ---: |",
     ]
     for task, metric, general, vertical, difference in comparison_rows(metrics):
-        lines.append(f"| {task} | {metric} | {general:.3f} | {vertical:.3f} | {difference:+.3f} |")
+        interval, p_value = _interval(metrics["tasks"][task], metric)
+        lines.append(
+            f"| {task} | {metric} | {general:.3f} | {vertical:.3f} | {difference:+.3f} "
+            f"| {interval} | {p_value} |"
+        )
     for task, result in metrics["tasks"].items():
         lines += [
             "",
@@ -55,78 +89,156 @@ def markdown_report(metrics: dict[str, Any], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _bar_chart_png(metrics: dict[str, Any]) -> bytes:
-    rows = comparison_rows(metrics)
-    names = [f"{task}\n{metric}" for task, metric, *_ in rows]
-    positions = range(len(rows))
-    figure, axes = plt.subplots(figsize=(max(4.0, 1.6 * len(rows)), 3.2), dpi=110)
-    width = 0.38
-    axes.bar(
-        [p - width / 2 for p in positions], [r[2] for r in rows], width, label="general", color="#9aa5b1"
+def _image(png: bytes, alt: str) -> str:
+    return (
+        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
     )
-    axes.bar(
-        [p + width / 2 for p in positions], [r[3] for r in rows], width, label="vertical", color="#1f6feb"
-    )
-    axes.set_xticks(list(positions), names, fontsize=8)
-    axes.set_ylim(0, 1.05)
-    axes.set_ylabel("score")
-    axes.legend(loc="lower right", fontsize=8)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
 
 
 def _trend(difference: float) -> str:
     return "up" if difference > 0 else "down" if difference < 0 else ""
 
 
-def html_report(metrics: dict[str, Any], title: str, stage_metrics: dict[str, Any] | None = None) -> str:
-    """The comparison as one self-contained HTML page (plot embedded)."""
+def _headline_table(metrics: dict[str, Any]) -> str:
     escape = html.escape
-    chart = base64.b64encode(_bar_chart_png(metrics)).decode("ascii")
-    table = "".join(
-        f"<tr><td>{escape(task)}</td><td>{metric}</td><td>{general:.3f}</td><td>{vertical:.3f}</td>"
-        f"<td class='{_trend(difference)}'>{difference:+.3f}</td></tr>"
-        for task, metric, general, vertical, difference in comparison_rows(metrics)
+    rows = ""
+    for task, metric, general, vertical, difference in comparison_rows(metrics):
+        result = metrics["tasks"][task]
+        interval, p_value = _interval(result, metric)
+        rows += (
+            f"<tr><td>{escape(task)}</td><td>{escape(result.get('task_type', 'classification'))}</td>"
+            f"<td>{metric}</td><td>{general:.3f}</td><td>{vertical:.3f}</td>"
+            f"<td class='{_trend(difference)}'>{difference:+.3f}</td>"
+            f"<td>{interval}</td><td>{p_value}</td></tr>"
+        )
+    return (
+        "<table id='headline'><caption>vertical vs general, headline metrics</caption><tr><th>task</th>"
+        "<th>type</th><th>metric</th><th>general</th><th>vertical</th><th>difference</th>"
+        f"<th>95% interval</th><th>p</th></tr>{rows}</table>"
     )
-    per_class = ""
-    for task, result in metrics["tasks"].items():
-        rows = "".join(
-            f"<tr><td>{escape(label)}</td><td>{scores['f1']:.3f}</td>"
-            f"<td>{result['vertical']['per_class'][label]['f1']:.3f}</td><td>{scores['support']}</td></tr>"
-            for label, scores in result["general"]["per_class"].items()
+
+
+def _task_section(task: str, result: dict[str, Any], curves: dict[str, list]) -> str:
+    escape = html.escape
+    general, vertical = result["general"], result["vertical"]
+    metric_rows = "".join(
+        f"<tr><td>{metric}</td><td>{general[metric]:.4f}</td><td>{vertical[metric]:.4f}</td>"
+        f"<td>{vertical[metric] - general[metric]:+.4f}</td></tr>"
+        for metric in _TABLE_METRICS
+        if metric in general and metric in vertical
+    )
+    labels = list(general["per_class"])
+    parts = [
+        f"<section class='task' id='task-{escape(task)}'><h2>{escape(task)} "
+        f"<small>({escape(result.get('task_type', 'classification'))})</small></h2>",
+        f"<table><tr><th>metric</th><th>general</th><th>vertical</th><th>difference</th></tr>{metric_rows}</table>",
+    ]
+    if labels:
+        parts.append(
+            _image(
+                plots.per_class_plot(
+                    labels,
+                    [general["per_class"][label]["f1"] for label in labels],
+                    [vertical["per_class"][label]["f1"] for label in labels],
+                    "F1",
+                ),
+                f"{task}: F1 per class",
+            )
         )
-        per_class += (
-            f"<h2>{escape(task)}: F1 per class</h2><table><tr><th>class</th><th>general</th>"
-            f"<th>vertical</th><th>support</th></tr>{rows}</table>"
+    if "confusion_matrix" in general:
+        matrices = {"general": general["confusion_matrix"], "vertical": vertical["confusion_matrix"]}
+        parts.append(_image(plots.confusion_plot(matrices, labels), f"{task}: confusion matrices"))
+    if "calibration" in general:
+        reliability = {v: result[v]["calibration"]["reliability"] for v in ("general", "vertical")}
+        parts.append(
+            f"<p>Expected calibration error: general {general['ece']:.3f}, "
+            f"vertical {vertical['ece']:.3f}.</p>"
         )
-    stages = ""
+        parts.append(_image(plots.reliability_plot(reliability), f"{task}: reliability diagram"))
+    if any(curves.values()):
+        parts.append(_image(plots.training_curve_plot(curves), f"{task}: training loss"))
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items = []
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            items += _flatten(value, f"{name}.")
+        elif not isinstance(value, list):
+            items.append((name, value))
+    return items
+
+
+def _stage_tables(stage_metrics: dict[str, Any] | None) -> str:
+    escape = html.escape
+    sections = ""
     for stage, values in (stage_metrics or {}).items():
         items = "".join(
-            f"<tr><td>{escape(str(k))}</td><td>{escape(str(v))}</td></tr>"
-            for k, v in values.items()
-            if not isinstance(v, dict)
+            f"<tr><td>{escape(name)}</td><td>{escape(str(value))}</td></tr>"
+            for name, value in _flatten(values or {})
         )
         if items:
-            stages += f"<h3>{escape(stage)}</h3><table>{items}</table>"
+            sections += f"<h3>{escape(stage)}</h3><table class='stage'>{items}</table>"
+    return f"<h2>Earlier stages</h2>{sections}" if sections else ""
+
+
+def html_report(
+    metrics: dict[str, Any],
+    title: str,
+    stage_metrics: dict[str, Any] | None = None,
+    curves: dict[str, dict[str, list]] | None = None,
+) -> str:
+    """The comparison as one self-contained HTML page (plots embedded as PNG)."""
+    escape = html.escape
+    intervals = [
+        (f"{task} {metric}", paired["difference"], paired["ci_low"], paired["ci_high"])
+        for task, result in metrics["tasks"].items()
+        for metric, paired in result.get("significance", {}).items()
+    ]
+    overview = _image(plots.difference_plot(intervals), "differences with intervals") if intervals else ""
+    tasks = "\n".join(
+        _task_section(task, result, (curves or {}).get(task, {})) for task, result in metrics["tasks"].items()
+    )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
 <style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #1f2328; }}
+body {{ font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; color: #1f2328; }}
 table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
+caption {{ text-align: left; font-weight: 600; padding-bottom: 0.3rem; }}
 th, td {{ border: 1px solid #d0d7de; padding: 0.3rem 0.7rem; text-align: right; }}
-th:first-child, td:first-child, td:nth-child(2) {{ text-align: left; }}
+th:first-child, td:first-child, #headline td:nth-child(2), #headline td:nth-child(3) {{ text-align: left; }}
 .up {{ color: #1a7f37; font-weight: 600; }} .down {{ color: #cf222e; font-weight: 600; }}
+img {{ max-width: 100%; display: block; margin: 0.5rem 0 1rem; }}
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p>Every task was fine-tuned twice with the same data, budget and seed: once from the general base model
-and once from the vertical (domain-pretrained) one.</p>
-<table><tr><th>task</th><th>metric</th><th>general</th><th>vertical</th><th>difference</th></tr>{table}</table>
-<img alt="general vs vertical per task" src="data:image/png;base64,{chart}">
-{per_class}
-<h2>Stages</h2>{stages}
+and once from the vertical (domain-pretrained) one. The interval is a 95% paired bootstrap interval of
+vertical − general over the test examples; p is its two-sided bootstrap p-value. An interval that
+excludes zero is a difference the test set supports.</p>
+{_headline_table(metrics)}
+{overview}
+{tasks}
+{_stage_tables(stage_metrics)}
+<script>
+// Marks how many plots the browser decoded, so a headless browser test can see them.
+window.addEventListener("load", () => {{
+  document.body.dataset.imagesShown = [...document.images].filter((i) => i.naturalWidth > 0).length;
+}});
+</script>
 </body></html>
 """
+
+
+def read_training_logs(finetune_dir: Path, task_names: list[str]) -> dict[str, dict[str, list]]:
+    """Training-loss curves of each task and variant from the finetune stage's training.json files."""
+    curves: dict[str, dict[str, list]] = {}
+    for task in task_names:
+        for variant in ("general", "vertical"):
+            path = Path(finetune_dir) / task / variant / "training.json"
+            if path.is_file():
+                log = json.loads(path.read_text(encoding="utf-8"))
+                curves.setdefault(task, {})[variant] = log.get("loss", [])
+    return curves

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import torch
 from datasets import Dataset
-from transformers import DataCollatorWithPadding, Trainer, TrainingArguments
+from transformers import DataCollatorWithPadding
 
-from vertical.models import load_sequence_classifier, load_tokenizer, quiet_transformers
-from vertical.precision import trainer_precision_arguments
+from vertical.finetune.training import train_model
+from vertical.models import load_sequence_classifier, load_tokenizer
 from vertical.recipe import TaskConfig
 from vertical.records import Example
 
@@ -25,20 +25,11 @@ class Predictions:
     """What a classifier said about the test examples."""
 
     labels: list[str]  # the label of each class index
-    gold: list[int]  # (N,) true class of each test example
-    predicted: list[int]  # (N,) predicted class
-    probabilities: list[list[float]]  # (N, C)
-
-
-def _encode(examples: list[Example], tokenizer, index: dict[str, int], max_length: int) -> Dataset:
-    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
-    return Dataset.from_dict(
-        {
-            "input_ids": encoded["input_ids"],
-            "attention_mask": encoded["attention_mask"],
-            "labels": [index[e.label] for e in examples],
-        }
-    )
+    gold: list  # (N,) true class of each test example; multilabel: (N, C) 0/1 rows
+    predicted: list  # (N,) predicted class; multilabel: (N, C) 0/1 rows
+    probabilities: list[list[float]]  # (N, C) softmax; multilabel: sigmoid per label
+    task_type: str = "classification"
+    negative_label: str | None = None  # relation: the 'no relation' class
 
 
 @torch.no_grad()
@@ -66,6 +57,12 @@ def predict_logits(model, tokenizer, texts: list[str], max_length: int, batch_si
     return logits
 
 
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (N, C) logits."""
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
 def train_classifier(
     cfg: TaskConfig,
     model_path: Path,
@@ -76,48 +73,42 @@ def train_classifier(
     work_dir: Path,
     seed: int,
     precision: str = "auto",
-) -> Predictions:
-    """Fine-tune the model at `model_path` on `train`, save it to `output_dir`, predict `test`."""
+) -> tuple[Predictions, list]:
+    """Fine-tune the model at `model_path` on `train`, save it to `output_dir`, predict `test`.
+
+    Returns:
+        The predictions on `test` and the training-loss curve ([[step, loss], ...]).
+    """
     tokenizer = load_tokenizer(model_path)
     torch.manual_seed(seed)
     model = load_sequence_classifier(model_path, labels)
     index = {label: position for position, label in enumerate(labels)}
-    train_set = _encode(train, tokenizer, index, cfg.max_length)
-    arguments = TrainingArguments(
-        output_dir=str(work_dir),
-        num_train_epochs=cfg.epochs,
-        per_device_train_batch_size=cfg.batch_size,
-        learning_rate=cfg.learning_rate,
-        warmup_steps=0.1,
-        weight_decay=0.01,
-        lr_scheduler_type="linear",
-        **trainer_precision_arguments(precision),  # type: ignore[arg-type]
-        seed=seed,
-        data_seed=seed,
-        logging_steps=50,
-        save_strategy="no",
-        report_to="none",
-        train_sampling_strategy="group_by_length",
-        dataloader_num_workers=0,
-        disable_tqdm=False,
+    encoded = tokenizer([e.text for e in train], truncation=True, max_length=cfg.max_length)
+    train_set = Dataset.from_dict(
+        {
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "labels": [index[e.label] for e in train],
+        }
     )
-    trainer = Trainer(
-        model=model,
-        args=arguments,
-        train_dataset=train_set,
-        data_collator=DataCollatorWithPadding(tokenizer),
-        processing_class=tokenizer,
+    model, curve = train_model(
+        model,
+        tokenizer,
+        train_set,
+        DataCollatorWithPadding(tokenizer),
+        cfg,
+        work_dir,
+        seed,
+        precision,
+        "SEQ_CLS",
     )
-    with quiet_transformers():
-        trainer.train()
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
     logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    probabilities = shifted / shifted.sum(axis=1, keepdims=True)
-    return Predictions(
+    predictions = Predictions(
         labels=labels,
         gold=[index[example.label] for example in test],
         predicted=logits.argmax(axis=1).tolist(),
-        probabilities=probabilities.round(5).tolist(),
+        probabilities=softmax(logits).round(5).tolist(),
     )
+    return predictions, curve

@@ -3,8 +3,10 @@
 Both runs get the same data, budget and seed, so the difference between them is the base alone.
 Writes into its output folder, for each task and each of ``general`` and ``vertical``::
 
-    <task>/<variant>/model/             the fine-tuned model (plain transformers loads it)
-    <task>/<variant>/predictions.json   labels, gold and predicted classes, probabilities
+    <task>/<variant>/model/             the fine-tuned model (plain transformers loads it) and its
+                                        model card README.md
+    <task>/<variant>/predictions.json   task_type, labels, gold and predicted, probabilities
+    <task>/<variant>/training.json      the training-loss curve and wall time
 """
 
 from __future__ import annotations
@@ -12,10 +14,22 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
 from pathlib import Path
 
 from vertical.finetune.classification import train_classifier
-from vertical.finetune.examples import check_labels, read_examples, split_examples
+from vertical.finetune.examples import (
+    check_labels,
+    check_multilabels,
+    read_examples,
+    read_multilabel_examples,
+    split_examples,
+)
+from vertical.finetune.model_card import write_model_card
+from vertical.finetune.multilabel import train_multilabel_classifier
+from vertical.finetune.ner import train_tagger
+from vertical.finetune.relation import as_example, read_relations
+from vertical.finetune.tagged import read_tagged, tag_set
 from vertical.io import atomic_write_json
 from vertical.recipe import TaskConfig
 from vertical.run import StageOutput
@@ -25,18 +39,45 @@ VARIANTS = ("general", "vertical")
 log = logging.getLogger(__name__)
 
 
+def _read(task: TaskConfig, path: Path) -> list:
+    if task.type == "ner":
+        return read_tagged(path, task.text_column, task.entities_column)
+    if task.type == "multilabel":
+        return read_multilabel_examples(path, task.text_column, task.label_column, task.label_separator)
+    if task.type == "relation":
+        return [
+            as_example(example)
+            for example in read_relations(
+                path, task.text_column, task.head_column, task.tail_column, task.label_column
+            )
+        ]
+    return read_examples(path, task.text_column, task.label_column)
+
+
 def load_task_data(task: TaskConfig):
     """(train, test, labels) of a task: its test file, or a held-out share of its data."""
-    examples = read_examples(Path(task.data), task.text_column, task.label_column)
+    examples = _read(task, Path(task.data))
     if task.test:
-        train = examples
-        test = read_examples(Path(task.test), task.text_column, task.label_column)
-        test_path = task.test
+        train, test, test_path = examples, _read(task, Path(task.test)), task.test
     else:
         train, test = split_examples(examples, task.test_fraction)
         test_path = task.data
-    labels = check_labels(train, test, test_path)
+    if task.type == "ner":
+        labels = tag_set(train, test, test_path)
+    elif task.type == "multilabel":
+        labels = check_multilabels(train, test, test_path)
+    else:
+        labels = check_labels(train, test, test_path)
+    if task.type == "relation" and task.negative_label is not None and task.negative_label not in labels:
+        log.warning("%s: negative_label %r never occurs in the training data", task.name, task.negative_label)
     return train, test, labels
+
+
+def _trainer(task: TaskConfig):
+    return {
+        "ner": train_tagger,
+        "multilabel": train_multilabel_classifier,
+    }.get(task.type, train_classifier)
 
 
 def finetune_tasks(
@@ -47,16 +88,22 @@ def finetune_tasks(
     work_dir: Path,
     seed: int,
     precision: str = "auto",
+    base_model_name: str | None = None,
 ) -> StageOutput:
     """Fine-tune each task from both bases; see the module docstring."""
+    from vertical.evaluate.scoring import score_predictions  # evaluate imports this package
+
     metrics: dict[str, dict] = {}
     for task in tasks:
         train, test, labels = load_task_data(task)
         metrics[task.name] = {"train_examples": len(train), "test_examples": len(test), "labels": labels}
         for variant, model_path in (("general", general_model), ("vertical", vertical_model)):
-            log.info("finetune: %s from the %s base (%d examples)", task.name, variant, len(train))
+            log.info(
+                "finetune: %s (%s) from the %s base (%d examples)", task.name, task.type, variant, len(train)
+            )
             variant_dir = output_dir / task.name / variant
-            predictions = train_classifier(
+            started = time.perf_counter()
+            predictions, curve = _trainer(task)(
                 task,
                 model_path,
                 train,
@@ -67,7 +114,29 @@ def finetune_tasks(
                 seed,
                 precision,
             )
-            atomic_write_json(variant_dir / "predictions.json", dataclasses.asdict(predictions))
+            if task.type == "relation":
+                predictions = dataclasses.replace(
+                    predictions, task_type="relation", negative_label=task.negative_label
+                )
+            record = dataclasses.asdict(predictions)
+            wall_time = round(time.perf_counter() - started, 2)
+            atomic_write_json(variant_dir / "predictions.json", record)
+            atomic_write_json(variant_dir / "training.json", {"loss": curve, "wall_time_s": wall_time})
+            base_name = (
+                (base_model_name or str(general_model))
+                if variant == "general"
+                else f"{base_model_name or general_model} (domain-pretrained)"
+            )
+            write_model_card(
+                variant_dir / "model",
+                task,
+                variant,
+                base_name,
+                score_predictions(record),
+                len(train),
+                len(test),
+            )
+            metrics[task.name][f"{variant}_wall_time_s"] = wall_time
     return StageOutput(metrics={"tasks": metrics})
 
 

@@ -1,0 +1,102 @@
+"""The report's figures, drawn with matplotlib and returned as PNG bytes (to embed in HTML)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: render to memory
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+GENERAL_COLOUR, VERTICAL_COLOUR = "#9aa5b1", "#1f6feb"
+
+
+def _png(figure) -> bytes:
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def difference_plot(rows: list[tuple[str, float, float, float]]) -> bytes:
+    """vertical - general per (task metric) with its interval: rows of (name, difference, low, high)."""
+    figure, axes = plt.subplots(figsize=(6.4, 0.45 * len(rows) + 1.2), dpi=110)
+    positions = np.arange(len(rows))[::-1]
+    for y, (_, difference, low, high) in zip(positions, rows, strict=True):
+        colour = "#1a7f37" if low > 0 else "#cf222e" if high < 0 else "#57606a"
+        axes.plot([low, high], [y, y], color=colour, linewidth=2)
+        axes.plot([difference], [y], "o", color=colour)
+    axes.axvline(0.0, color="#1f2328", linewidth=0.8)
+    axes.set_yticks(positions, [name for name, *_ in rows], fontsize=8)
+    axes.set_xlabel("vertical − general (with bootstrap interval)")
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def per_class_plot(labels: list[str], general: list[float], vertical: list[float], metric: str) -> bytes:
+    """Horizontal bars of a per-class score, general beside vertical."""
+    height = max(2.0, 0.22 * len(labels) + 0.8)
+    figure, axes = plt.subplots(figsize=(6.4, height), dpi=100)
+    positions = np.arange(len(labels))[::-1]
+    axes.barh(positions + 0.2, general, 0.4, label="general", color=GENERAL_COLOUR)
+    axes.barh(positions - 0.2, vertical, 0.4, label="vertical", color=VERTICAL_COLOUR)
+    axes.set_yticks(positions, labels, fontsize=7 if len(labels) > 20 else 9)
+    axes.set_xlim(0, 1.0)
+    axes.set_xlabel(metric)
+    axes.legend(loc="lower right", fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def confusion_plot(matrices: dict[str, list[list[int]]], labels: list[str]) -> bytes:
+    """Confusion matrices side by side (rows: gold class, columns: predicted), each row normalised."""
+    figure, all_axes = plt.subplots(1, len(matrices), figsize=(4.2 * len(matrices), 4.0), dpi=100)
+    show_names = len(labels) <= 20
+    for axes, (variant, matrix) in zip(np.atleast_1d(all_axes), matrices.items(), strict=True):
+        counts = np.asarray(matrix, dtype=float)
+        rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+        axes.imshow(rates, cmap="Blues", vmin=0.0, vmax=1.0)
+        axes.set_title(variant, fontsize=10)
+        axes.set_xlabel("predicted", fontsize=8)
+        axes.set_ylabel("gold", fontsize=8)
+        if show_names:
+            axes.set_xticks(range(len(labels)), labels, rotation=90, fontsize=7)
+            axes.set_yticks(range(len(labels)), labels, fontsize=7)
+        else:
+            axes.set_xticks([])
+            axes.set_yticks([])
+    return _png(figure)
+
+
+def reliability_plot(reliability: dict[str, dict]) -> bytes:
+    """Reliability diagram: accuracy against confidence per bin, one line per variant."""
+    figure, axes = plt.subplots(figsize=(3.6, 3.4), dpi=100)
+    axes.plot([0, 1], [0, 1], linestyle="--", color="#8c959f", linewidth=0.8, label="calibrated")
+    for variant, colour in (("general", GENERAL_COLOUR), ("vertical", VERTICAL_COLOUR)):
+        bins = reliability.get(variant)
+        if bins:
+            axes.plot(bins["confidence"], bins["accuracy"], "o-", color=colour, label=variant, markersize=3)
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    axes.set_xlabel("confidence")
+    axes.set_ylabel("accuracy")
+    axes.legend(fontsize=7, loc="upper left")
+    return _png(figure)
+
+
+def training_curve_plot(curves: dict[str, list[list[float]]]) -> bytes:
+    """Training loss against optimizer step, one line per variant."""
+    figure, axes = plt.subplots(figsize=(4.4, 3.0), dpi=100)
+    for variant, colour in (("general", GENERAL_COLOUR), ("vertical", VERTICAL_COLOUR)):
+        points = curves.get(variant) or []
+        if points:
+            steps, losses = zip(*points, strict=True)
+            axes.plot(steps, losses, color=colour, label=variant)
+    axes.set_xlabel("step")
+    axes.set_ylabel("training loss")
+    axes.legend(fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)

@@ -1,0 +1,81 @@
+"""Multi-label sequence classification: each label is its own yes/no decision (sigmoid, BCE loss).
+
+A label is predicted when its probability is at least 0.5. The saved model's config says
+``problem_type: multi_label_classification``, so plain transformers computes the same loss.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from datasets import Dataset
+from transformers import DataCollatorWithPadding
+
+from vertical.finetune.classification import Predictions, predict_logits
+from vertical.finetune.examples import MultiLabelExample
+from vertical.finetune.training import train_model
+from vertical.models import load_sequence_classifier, load_tokenizer
+from vertical.recipe import TaskConfig
+
+
+def indicator_rows(examples: list[MultiLabelExample], labels: list[str]) -> list[list[int]]:
+    """(N, C) 0/1 rows: 1 where the example has the label."""
+    index = {label: position for position, label in enumerate(labels)}
+    rows = []
+    for example in examples:
+        row = [0] * len(labels)
+        for label in example.labels:
+            row[index[label]] = 1
+        rows.append(row)
+    return rows
+
+
+def train_multilabel_classifier(
+    cfg: TaskConfig,
+    model_path: Path,
+    train: list[MultiLabelExample],
+    test: list[MultiLabelExample],
+    labels: list[str],
+    output_dir: Path,
+    work_dir: Path,
+    seed: int,
+    precision: str = "auto",
+) -> tuple[Predictions, list]:
+    """Fine-tune on `train`, save to `output_dir`; returns predictions on `test` and the loss curve."""
+    tokenizer = load_tokenizer(model_path)
+    torch.manual_seed(seed)
+    model = load_sequence_classifier(model_path, labels)
+    model.config.problem_type = "multi_label_classification"
+    encoded = tokenizer([e.text for e in train], truncation=True, max_length=cfg.max_length)
+    train_set = Dataset.from_dict(
+        {
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "labels": [[float(v) for v in row] for row in indicator_rows(train, labels)],
+        }
+    )
+    model, curve = train_model(
+        model,
+        tokenizer,
+        train_set,
+        DataCollatorWithPadding(tokenizer),
+        cfg,
+        work_dir,
+        seed,
+        precision,
+        "SEQ_CLS",
+    )
+    model.save_pretrained(output_dir)
+    tokenizer.save_pretrained(output_dir)
+    logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
+    probabilities = 1.0 / (1.0 + np.exp(-logits))
+    predictions = Predictions(
+        labels=labels,
+        gold=indicator_rows(test, labels),
+        predicted=(probabilities >= 0.5).astype(int).tolist(),
+        probabilities=probabilities.round(5).tolist(),
+        task_type="multilabel",
+    )
+    return predictions, curve
