@@ -147,6 +147,8 @@ def test_data_prepare_runs_the_data_stage_alone_and_then_skips_it(tmp_path):
     manifest = json.loads((tmp_path / "runs" / "only-data" / "data" / "manifest.json").read_text())
     assert manifest["metrics"]["personal_data_found"]["PHONE"] == 30
     assert "up to date" in runner.invoke(app, arguments).output
+
+
 def test_report_command_rebuilds_the_html_from_the_run_folder(tiny_run, tmp_path):
     folder, _, _ = tiny_run
     run_dir = folder / "runs" / "tiny"

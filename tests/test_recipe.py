@@ -103,6 +103,8 @@ def test_entity_masking_can_use_the_knowledge_stage_instead_of_a_file(project):
         )
     )
     assert recipe.pretrain.entity_probability == 0.5 and recipe.pretrain.entities is None
+
+
 def test_task_types_lora_shorthand_and_evaluate_settings(project):
     path = write(
         project,

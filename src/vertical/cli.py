@@ -201,6 +201,8 @@ def data_redact(
         if interactive:
             sys.stdout.buffer.flush()
     sys.stdout.buffer.flush()
+
+
 @app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run folder written by `vertical run` (runs/<name>).")],

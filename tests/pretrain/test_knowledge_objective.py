@@ -35,8 +35,9 @@ def test_knowledge_objective_draws_triples_and_trains_the_shared_encoder(tiny_mo
         triples=[(0, 0, 1), (0, 1, 2), (3, 0, 4)],
     )
     tokenizer = AutoTokenizer.from_pretrained(str(tiny_model_dir))
-    batch = TripleBatcher(graph, tokenizer, size=6, max_length=16, seed=0)()
+    batch = TripleBatcher(graph, tokenizer, size=6, max_length=16)(torch.Generator().manual_seed(0))
     assert batch["kg_relation"].shape == (6,) and batch["kg_head_input_ids"].shape[0] == 6
+    assert not torch.equal(batch["kg_tail_input_ids"], batch["kg_negative_input_ids"])
     masked_lm = AutoModelForMaskedLM.from_pretrained(tiny_model_dir)
     model = PretrainingModel(masked_lm, mlm_weight=0.0, knowledge_weight=1.0, relations=2, margin=1.0)
     ids = torch.tensor([[101, 2000, 102]])

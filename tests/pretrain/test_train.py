@@ -112,3 +112,53 @@ def test_replay_mixes_general_text_in_and_the_forgetting_check_is_reported(tiny_
             tmp_path / "w2",
             0,
         )
+
+
+KILLED_RUN = """
+import os, signal, sys
+from pathlib import Path
+from transformers import TrainerCallback, trainer as trainer_module
+from vertical.models import resolve_base_model
+from vertical.pretrain import continue_pretraining
+from vertical.recipe import PretrainConfig
+
+class KillAfterCheckpoint(TrainerCallback):
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step == 3:
+            os.kill(os.getpid(), signal.SIGKILL)  # as a power cut or an out-of-memory kill would
+
+original = trainer_module.Trainer.__init__
+def with_kill(self, *args, **kwargs):
+    kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), KillAfterCheckpoint()]
+    original(self, *args, **kwargs)
+trainer_module.Trainer.__init__ = with_kill
+model_dir, data_dir, out, work = sys.argv[1:5]
+cfg = PretrainConfig.model_validate_json(sys.argv[5])
+continue_pretraining(cfg, resolve_base_model(model_dir), Path(data_dir), Path(out), Path(work), seed=0)
+"""
+
+
+def test_a_killed_run_resumes_to_where_an_uninterrupted_run_ends(tiny_model_dir, tmp_path):
+    import subprocess
+    import sys
+
+    import torch
+
+    data_dir = make_corpus(tmp_path)
+    base = resolve_base_model(str(tiny_model_dir))
+    cfg = PretrainConfig(
+        steps=6, batch_size=8, max_length=24, save_steps=3, learning_rate=1e-3, precision="fp32"
+    )
+    straight = continue_pretraining(cfg, base, data_dir, tmp_path / "a", tmp_path / "work-a", seed=0)
+
+    arguments = [str(tiny_model_dir), str(data_dir), str(tmp_path / "b"), str(tmp_path / "work-b")]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, *arguments, cfg.model_dump_json()], check=False
+    )
+    assert killed.returncode == -9 and not (tmp_path / "b").exists()
+    resumed = continue_pretraining(cfg, base, data_dir, tmp_path / "b", tmp_path / "work-b", seed=0)
+    assert resumed.metrics["resumed_from"] == "checkpoint-3" and resumed.metrics["steps"] == 6
+    assert abs(resumed.metrics["domain_mlm_loss_after"] - straight.metrics["domain_mlm_loss_after"]) < 1e-3
+    a = AutoModelForMaskedLM.from_pretrained(tmp_path / "a" / "model").state_dict()
+    b = AutoModelForMaskedLM.from_pretrained(tmp_path / "b" / "model").state_dict()
+    assert all(torch.allclose(a[key], b[key], atol=1e-5) for key in a)

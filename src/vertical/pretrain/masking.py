@@ -21,6 +21,7 @@ cannot pad it in a dynamic batch; word ids from the fast tokenizer are enough an
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -94,15 +95,24 @@ class WholeWordMaskingCollator:
     entity_probability: float = 0.0
     keep_original: bool = False
     seed: int | None = None
-    knowledge_batch: Callable[[], dict[str, torch.Tensor]] | None = None
+    knowledge_batch: Callable[[torch.Generator], dict[str, torch.Tensor]] | None = None
     sentence_order: bool = False
     cls_token_id: int | None = None
     sep_token_id: int | None = None
 
     def __post_init__(self) -> None:
-        self._generator = torch.Generator()
-        if self.seed is not None:
-            self._generator.manual_seed(self.seed)
+        self._generator = torch.Generator().manual_seed(self.seed) if self.seed is not None else None
+
+    def _random_source(self, input_ids: torch.Tensor) -> torch.Generator:
+        """The seeded stream, or, without a seed, a generator seeded by the batch's own tokens.
+
+        Training uses the second: a batch is masked the same way whenever it is collated, so a
+        run resumed from a checkpoint masks exactly as the unbroken run did (the data loader
+        collates a batch ahead, so no running random stream survives a resume unchanged).
+        """
+        if self._generator is not None:
+            return self._generator
+        return torch.Generator().manual_seed(zlib.crc32(input_ids.numpy().tobytes()))
 
     def __call__(self, examples: list[dict]) -> dict[str, torch.Tensor]:
         length = max(len(example["input_ids"]) for example in examples)
@@ -120,25 +130,26 @@ class WholeWordMaskingCollator:
             attention_mask[row, : len(example["input_ids"])] = 1
 
         original = input_ids.clone() if self.keep_original else None
-        masked = whole_word_mask(word_ids, self.mlm_probability, self._generator)
+        generator = self._random_source(input_ids)
+        masked = whole_word_mask(word_ids, self.mlm_probability, generator)
         if self.entity_probability > 0:
-            masked |= entity_span_mask(entity_ids, self.entity_probability, self._generator)
+            masked |= entity_span_mask(entity_ids, self.entity_probability, generator)
         labels = torch.where(masked, input_ids, torch.full_like(input_ids, IGNORE_INDEX))
-        draw = torch.rand(input_ids.shape, generator=self._generator)
+        draw = torch.rand(input_ids.shape, generator=generator)
         to_mask_token = masked & (draw < 0.8)
         to_random = masked & (draw >= 0.8) & (draw < 0.9)
-        random_tokens = torch.randint(self.vocab_size, input_ids.shape, generator=self._generator)
+        random_tokens = torch.randint(self.vocab_size, input_ids.shape, generator=generator)
         input_ids = torch.where(to_mask_token, torch.full_like(input_ids, self.mask_token_id), input_ids)
         input_ids = torch.where(to_random, random_tokens, input_ids)
         batch = {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
         if original is not None:
             batch["original_input_ids"] = original
         if self.knowledge_batch is not None:  # triples for the knowledge objective ride along
-            batch.update(self.knowledge_batch())
+            batch.update(self.knowledge_batch(generator))
         if self.sentence_order:  # segment pairs of the same documents, unmasked
             batch.update(
                 sentence_order_pairs(
-                    examples, self.cls_token_id, self.sep_token_id, self.pad_token_id, self._generator
+                    examples, self.cls_token_id, self.sep_token_id, self.pad_token_id, generator
                 )
             )
         return batch

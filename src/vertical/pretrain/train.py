@@ -128,7 +128,7 @@ def continue_pretraining(
         margin=cfg.margin,
         sop_weight=cfg.objectives.sop,
     )
-    triples = TripleBatcher(graph, tokenizer, cfg.triples_per_batch, seed=seed) if graph else None
+    triples = TripleBatcher(graph, tokenizer, cfg.triples_per_batch) if graph else None
     bf16 = use_bf16(cfg.precision)
 
     def collator(seed_value: int | None, training: bool = False) -> WholeWordMaskingCollator:

@@ -16,7 +16,6 @@ Inputs (tokenized by `TripleBatcher`): ``kg_head_*``, ``kg_tail_*``, ``kg_negati
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,11 +116,14 @@ class TripleBatcher:
         tokenizer: the model's tokenizer.
         size: triples per training batch.
         max_length: tokens per entity text.
-        seed: random source.
     """
 
     def __init__(
-        self, graph: EntityTriples, tokenizer, size: int = 16, max_length: int = 32, seed: int = 0
+        self,
+        graph: EntityTriples,
+        tokenizer,
+        size: int = 16,
+        max_length: int = 32,
     ) -> None:
         if not graph.triples:
             raise ValueError("the knowledge graph has no triples between two entities")
@@ -129,16 +131,15 @@ class TripleBatcher:
         self.tokenizer = tokenizer
         self.size = size
         self.max_length = max_length
-        self._random = random.Random(seed)
 
-    def __call__(self) -> dict[str, torch.Tensor]:
-        chosen = [self._random.choice(self.graph.triples) for _ in range(self.size)]
-        negatives = []
-        for _, _, tail in chosen:
-            negative = self._random.randrange(len(self.graph.texts))
-            while negative == tail and len(self.graph.texts) > 1:
-                negative = self._random.randrange(len(self.graph.texts))
-            negatives.append(negative)
+    def __call__(self, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Draw a batch of triples; `generator` is the random source (the collator passes its own)."""
+        picks = torch.randint(len(self.graph.triples), (self.size,), generator=generator).tolist()
+        chosen = [self.graph.triples[pick] for pick in picks]
+        # a random other entity for each tail: offset by 1..n-1, so never the tail itself
+        entities = len(self.graph.texts)
+        offsets = torch.randint(1, max(2, entities), (self.size,), generator=generator).tolist()
+        negatives = [(tail + offset) % entities for (_, _, tail), offset in zip(chosen, offsets, strict=True)]
         batch = {"kg_relation": torch.tensor([relation for _, relation, _ in chosen])}
         for role, entities in (
             ("head", [h for h, _, _ in chosen]),

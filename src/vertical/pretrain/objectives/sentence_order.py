@@ -27,7 +27,7 @@ def _split_point(word_ids: list[int]) -> int | None:
 
 
 def sentence_order_pairs(
-    examples: list[dict], cls_id: int, sep_id: int, pad_id: int, generator: torch.Generator
+    examples: list[dict], cls_id: int, sep_id: int, pad_id: int, generator: torch.Generator | None
 ) -> dict[str, torch.Tensor]:
     """Segment pairs for SOP from tokenized documents (``input_ids`` and ``word_ids``, -1 on specials).
 
