@@ -112,6 +112,18 @@ def plan_stages(recipe: Recipe, run: RunDirectory) -> list[Stage]:
         )
 
     stages.append(Stage("evaluate", recipe.evaluate.model_dump(), {"finetune": finetune_dir}, evaluate))
+    if recipe.compress is not None:
+        from vertical.compress.stage import compress_tasks
+
+        compress_cfg = recipe.compress
+        stages.append(
+            Stage(
+                "compress",
+                {"compress": compress_cfg.model_dump(), "tasks": [t.model_dump() for t in recipe.tasks]},
+                {"finetune": finetune_dir, **task_files},
+                lambda out, work: compress_tasks(compress_cfg, recipe.tasks, finetune_dir, out),
+            )
+        )
     return stages
 
 
