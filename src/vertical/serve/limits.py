@@ -26,10 +26,6 @@ def error_body(status: int, code: str, message: str, **extra) -> dict:
     return {"error": {"status": status, "code": code, "message": message, **extra}}
 
 
-class _BodyTooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Pure ASGI middleware: 413 when Content-Length, or the bytes actually received, exceed a limit."""
 
@@ -62,25 +58,23 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
-        started = False
+        refused = False
 
         async def counting_receive():
-            nonlocal received
+            # Past the limit: answer 413 now and tell the app the client left, so that it stops
+            # reading; whatever it answers after that is dropped (see guarded_send).
+            nonlocal received, refused
             message = await receive()
-            if message["type"] == "http.request":
+            if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
-                    raise _BodyTooLarge
+                    refused = True
+                    await self._refuse(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+        async def guarded_send(message):
+            if not refused:
+                await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
-            if not started:
-                await self._refuse(send)
+        await self.app(scope, counting_receive, guarded_send)
