@@ -109,7 +109,7 @@ def main() -> None:
         server = subprocess.Popen(command, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
         url = f"http://127.0.0.1:{args.port}"
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 600  # loading the models can be slow on a busy machine
             while True:
                 try:
                     if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
