@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -19,7 +21,8 @@ from vertical.serve.registry import load_run_classifiers
 
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_error(tiny_run_dir, tmp_path):
-    st = shutil.which("st") or shutil.which("schemathesis")
+    beside_python = str(Path(sys.executable).parent)  # the virtual environment's bin, often not on PATH
+    st = shutil.which("st", path=beside_python) or shutil.which("st")
     if st is None:
         pytest.skip("schemathesis is not installed: pip install -e .[fuzz]")
     key = add_key(tmp_path / "keys.json", "fuzz")
