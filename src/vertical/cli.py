@@ -219,6 +219,53 @@ def report(
         _fail(error)
     _print_comparison(run_dir)
     out.print(f"report: {written}")
+keys_app = typer.Typer(no_args_is_help=True, help="Make API keys for `vertical serve` (stored hashed).")
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("add")
+def keys_add(
+    keys_file: Annotated[Path, typer.Argument(help="The keys file (JSON; created when missing).")],
+    name: Annotated[str, typer.Option("--name", help="Who the key is for.")],
+    task: Annotated[
+        list[str] | None, typer.Option("--task", help="A task the key may call (repeat); default: all.")
+    ] = None,
+) -> None:
+    """Make a new API key, store its hash in KEYS_FILE and print the key once."""
+    from vertical.serve.keys import add_key
+
+    try:
+        key = add_key(keys_file, name, task)
+    except VerticalError as error:
+        _fail(error)
+    console.print(f"key {name!r} added to {keys_file}; it is shown only now:")
+    out.print(key, highlight=False)
+
+
+@app.command()
+def serve(
+    run_dir: Annotated[Path, typer.Argument(help="The run folder, runs/<name>.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    variant: Annotated[str, typer.Option(help="full, int8, onnx or onnx-int8.")] = "full",
+    keys: Annotated[Path | None, typer.Option("--keys", help="Keys file from `vertical keys add`.")] = None,
+    no_auth: Annotated[bool, typer.Option("--no-auth", help="No keys; only on a loopback host.")] = False,
+    max_texts: Annotated[int, typer.Option(help="Texts per request.")] = 64,
+    max_text_chars: Annotated[int, typer.Option(help="Characters per text.")] = 4000,
+    max_body_bytes: Annotated[int, typer.Option(help="Request body size.")] = 1_000_000,
+) -> None:
+    """Serve the run folder's task models over HTTP, with a playground page at /."""
+    from vertical.serve import ServeSettings
+    from vertical.serve import serve as run_server
+    from vertical.serve.limits import Limits
+
+    settings = ServeSettings(
+        run_dir, host, port, variant, keys, no_auth, Limits(max_body_bytes, max_texts, max_text_chars)
+    )
+    try:
+        run_server(settings)
+    except VerticalError as error:
+        _fail(error)
 
 
 def entry() -> None:

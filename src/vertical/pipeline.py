@@ -197,6 +197,18 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
 
     evaluate_config = {**recipe.evaluate.model_dump(), "seed": recipe.seed}
     stages.append(Stage("evaluate", evaluate_config, {"finetune": finetune_dir}, evaluate))
+    if recipe.compress is not None:
+        from vertical.compress.stage import compress_tasks
+
+        compress_cfg = recipe.compress
+        stages.append(
+            Stage(
+                "compress",
+                {"compress": compress_cfg.model_dump(), "tasks": [t.model_dump() for t in recipe.tasks]},
+                {"finetune": finetune_dir, **task_files},
+                lambda out, work: compress_tasks(compress_cfg, recipe.tasks, finetune_dir, out),
+            )
+        )
     return stages
 
 

@@ -25,7 +25,7 @@ from pydantic import (
 
 from vertical.errors import RecipeError, located
 
-STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate")
+STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress")
 
 
 class _Section(BaseModel):
@@ -372,6 +372,17 @@ class EvaluateConfig(_Section):
     )
 
 
+class CompressConfig(_Section):
+    """The compress stage: int8 and ONNX forms of each task's vertical model, measured against it."""
+
+    quantize: Literal["int8", "none"] = Field(
+        "int8", description="int8: dynamic int8 quantisation of linear layers (PyTorch, and ONNX when onnx)"
+    )
+    onnx: bool = Field(True, description="export to ONNX and run it with onnxruntime")
+    latency_calls: int = Field(50, ge=1, description="single-text calls timed for the batch-1 latency")
+    throughput_batches: int = Field(8, ge=1, description="batches of 32 timed for the throughput")
+
+
 class Recipe(_Section):
     """A whole vertical build."""
 
@@ -385,6 +396,7 @@ class Recipe(_Section):
     pretrain: PretrainConfig = PretrainConfig()
     tasks: list[TaskConfig] = Field(default_factory=list)
     evaluate: EvaluateConfig = EvaluateConfig()
+    compress: CompressConfig | None = Field(None, description="absent: no compress stage")
 
     @field_validator("tasks")
     @classmethod

@@ -1,0 +1,271 @@
+"""The HTTP API: FastAPI app over the classifiers of a run folder.
+
+Endpoints (all errors are JSON ``{"error": {"status", "code", "message"}}``):
+
+- ``GET /``: the playground page; ``GET /healthz``: liveness, no key needed;
+- ``GET /v1/models``: the tasks this key may call, with their labels;
+- ``POST /v1/classify/{task}``: ``{"texts": [...]}`` -> a label and probabilities per text;
+- ``GET /metrics``: Prometheus text format.
+
+A key goes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``: a missing or unknown key
+is 401, a key not allowed the task is 403. With `keys` None (``--no-auth``) every call is allowed.
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the per-app request model, a local.
+
+import time
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from pydantic import BaseModel, Field, StringConstraints, create_model
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vertical import __version__
+from vertical.compress.variants import TextClassifier
+from vertical.serve.batching import MicroBatcher
+from vertical.serve.keys import ApiKey, KeyStore
+from vertical.serve.limits import BodySizeLimit, Limits, error_body
+
+
+class ClassResult(BaseModel):
+    """The answer for one text."""
+
+    label: str = Field(description="the most probable class")
+    score: float = Field(description="its probability")
+    probabilities: dict[str, float] = Field(description="every class with its probability")
+
+
+class ClassifyResponse(BaseModel):
+    task: str
+    variant: str
+    results: list[ClassResult] = Field(description="one per input text, in the order given")
+
+
+class ModelInfo(BaseModel):
+    task: str
+    type: str = "classification"
+    variant: str
+    labels: list[str]
+    endpoint: str
+
+
+class ModelsResponse(BaseModel):
+    models: list[ModelInfo]
+
+
+class ErrorDetail(BaseModel):
+    status: int
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorDetail
+
+
+_ERRORS = {
+    status: {"model": ErrorResponse, "description": description}
+    for status, description in (
+        (401, "missing or unknown API key"),
+        (403, "the key may not call this task"),
+        (404, "no such task"),
+        (413, "request body too large"),
+        (422, "too many texts, a text too long, or a malformed body"),
+    )
+}
+_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+
+def _request_model(limits: Limits) -> type[BaseModel]:
+    # Built per app so that the limits show in the OpenAPI schema and pydantic enforces them (422).
+    text = Annotated[str, StringConstraints(min_length=1, max_length=limits.max_text_chars)]
+    return create_model(
+        "ClassifyRequest",
+        texts=(
+            list[text],
+            Field(min_length=1, max_length=limits.max_texts, description="the texts to classify"),
+        ),
+        __config__={"extra": "forbid"},
+    )
+
+
+def _describe_validation(errors: list[dict]) -> str:
+    first = errors[0]
+    place = ".".join(str(part) for part in first.get("loc", ()) if part != "body") or "body"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{place}: {first.get('msg', 'invalid')}{more}"
+
+
+def create_app(
+    classifiers: dict[str, TextClassifier],
+    keys: KeyStore | None,
+    limits: Limits | None = None,
+    max_batch_texts: int = 64,
+    max_wait_ms: float = 2.0,
+) -> FastAPI:
+    """The API over `classifiers` (task name -> classifier); `keys` None turns authentication off."""
+    limits = limits or Limits()
+    registry = CollectorRegistry()
+    requests_total = Counter(
+        "vertical_requests", "HTTP requests by route and status", ["route", "status"], registry=registry
+    )
+    latency = Histogram("vertical_request_seconds", "request latency by route", ["route"], registry=registry)
+    texts_total = Counter("vertical_texts", "texts classified by task", ["task"], registry=registry)
+    batch_sizes = Histogram(
+        "vertical_batch_texts",
+        "texts per model batch (micro-batching)",
+        ["task"],
+        buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+        registry=registry,
+    )
+    batchers = {
+        task: MicroBatcher(
+            classifier.probabilities,
+            max_batch_texts,
+            max_wait_ms,
+            on_batch=lambda size, task=task: batch_sizes.labels(task).observe(size),
+        )
+        for task, classifier in classifiers.items()
+    }
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        for batcher in batchers.values():
+            await batcher.start()
+        yield
+        for batcher in batchers.values():
+            await batcher.stop()
+
+    app = FastAPI(
+        title="vertical",
+        version=__version__,
+        description="Classify text with the models of a vertical run folder.",
+        lifespan=lifespan,
+        responses={413: _ERRORS[413]},
+    )
+
+    bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <key>")
+    header_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: <key>")
+
+    def caller(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+        api_key: Annotated[str | None, Depends(header_key)],
+    ) -> ApiKey | None:
+        if keys is None:
+            return None
+        presented = credentials.credentials if credentials is not None else api_key
+        if not presented:
+            raise HTTPException(401, "an API key is required: send `Authorization: Bearer <key>`")
+        found = keys.find(presented)
+        if found is None:
+            raise HTTPException(401, "unknown API key")
+        return found
+
+    def may_call(key: ApiKey | None, task: str) -> bool:
+        return key is None or key.allows(task)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+        code = _CODES.get(error.status_code, "error")
+        return JSONResponse(
+            error_body(error.status_code, code, str(error.detail)), error.status_code, headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = jsonable_encoder(error.errors(), exclude={"input", "ctx", "url"})
+        body = error_body(422, "invalid_request", _describe_validation(errors), details=errors)
+        return JSONResponse(body, 422)
+
+    @app.middleware("http")
+    async def count_requests(request: Request, call_next):
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        requests_total.labels(route, str(response.status_code)).inc()
+        latency.labels(route).observe(time.perf_counter() - started)
+        return response
+
+    page = resources.files("vertical.serve").joinpath("static/index.html").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def playground() -> str:
+        return page
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process is up and its models are loaded. Needs no key."""
+        return {"status": "ok"}
+
+    @app.get("/metrics", tags=["operations"], response_class=Response, responses={401: _ERRORS[401]})
+    async def metrics(_key: Annotated[ApiKey | None, Depends(caller)]) -> Response:
+        """Request counts, latencies and batch sizes in the Prometheus text format."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/v1/models", response_model=ModelsResponse, tags=["models"], responses={401: _ERRORS[401]})
+    async def models(key: Annotated[ApiKey | None, Depends(caller)]) -> ModelsResponse:
+        """The tasks this key may call, with their labels."""
+        return ModelsResponse(
+            models=[
+                ModelInfo(
+                    task=task,
+                    variant=classifier.variant,
+                    labels=classifier.labels,
+                    endpoint=f"/v1/classify/{task}",
+                )
+                for task, classifier in sorted(classifiers.items())
+                if may_call(key, task)
+            ]
+        )
+
+    request_model = _request_model(limits)
+
+    @app.post(
+        "/v1/classify/{task}",
+        response_model=ClassifyResponse,
+        tags=["models"],
+        responses={status: _ERRORS[status] for status in (401, 403, 404, 422)},
+    )
+    async def classify(
+        task: str,
+        body: request_model,
+        key: Annotated[ApiKey | None, Depends(caller)],  # type: ignore[valid-type]
+    ) -> ClassifyResponse:
+        """Classify a batch of texts with the task's model: the label and probabilities of each."""
+        if not may_call(key, task):
+            raise HTTPException(403, f"this key may not call task {task!r}")
+        if task not in classifiers:
+            raise HTTPException(404, f"no task {task!r}; GET /v1/models lists them")
+        classifier = classifiers[task]
+        rows = await batchers[task].submit(body.texts)  # (N, C)
+        texts_total.labels(task).inc(len(body.texts))
+        results = []
+        for row in rows:
+            best = int(row.argmax())
+            results.append(
+                ClassResult(
+                    label=classifier.labels[best],
+                    score=round(float(row[best]), 6),
+                    probabilities={
+                        label: round(float(p), 6) for label, p in zip(classifier.labels, row, strict=True)
+                    },
+                )
+            )
+        return ClassifyResponse(task=task, variant=classifier.variant, results=results)
+
+    app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)  # outermost: before parsing
+    return app

@@ -1,0 +1,63 @@
+"""Which models a run folder holds, loaded for serving.
+
+A classification task is served from ``runs/<name>/finetune/<task>/vertical/model``; the ``onnx``
+variants come from ``runs/<name>/compress/<task>/``. The token limit of each task is the
+``max_length`` it was fine-tuned with (from the finetune manifest).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from vertical.compress.variants import TextClassifier, load_classifier
+from vertical.errors import VerticalError
+from vertical.run import read_manifest
+
+log = logging.getLogger(__name__)
+
+
+def _max_lengths(finetune_dir: Path) -> dict[str, int]:
+    manifest = read_manifest(finetune_dir) or {}
+    tasks = manifest.get("config", {}).get("tasks", [])
+    return {task["name"]: int(task.get("max_length", 128)) for task in tasks if "name" in task}
+
+
+def classification_tasks(run_dir: Path) -> list[str]:
+    """Names of the fine-tuned classification tasks in a run folder, sorted."""
+    finetune_dir = Path(run_dir) / "finetune"
+    return sorted(
+        path.parent.parent.name
+        for path in finetune_dir.glob("*/vertical/model")
+        if (path / "config.json").is_file()
+    )
+
+
+def load_run_classifiers(run_dir: Path, variant: str = "full") -> dict[str, TextClassifier]:
+    """Every classification task of `run_dir`, loaded in the form `variant`, by task name.
+
+    Raises:
+        VerticalError: the folder is not a run folder, or it holds no fine-tuned task.
+    """
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise VerticalError(f"{run_dir}: run folder not found (expected runs/<name> made by `vertical run`)")
+    tasks = classification_tasks(run_dir)
+    if not tasks:
+        raise VerticalError(
+            f"{run_dir}: no fine-tuned task to serve (looked for finetune/<task>/vertical/model); "
+            "add tasks to the recipe and run `vertical run` first"
+        )
+    lengths = _max_lengths(run_dir / "finetune")
+    classifiers = {}
+    for task in tasks:
+        compress_dir = run_dir / "compress" / task
+        classifiers[task] = load_classifier(
+            task,
+            variant,
+            run_dir / "finetune" / task / "vertical" / "model",
+            compress_dir if compress_dir.is_dir() else None,
+            lengths.get(task, 128),
+        )
+        log.info("serving %s (%s, labels: %s)", task, variant, ", ".join(classifiers[task].labels))
+    return classifiers
