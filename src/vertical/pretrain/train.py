@@ -34,7 +34,7 @@ from vertical.pretrain.model import PretrainingModel
 from vertical.pretrain.optimizer import parameter_groups
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
-from vertical.tokenizer import read_terms
+from vertical.tokenizer import read_embedding_init, read_terms
 from vertical.tokenizer.extend import init_new_embeddings
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,9 @@ def continue_pretraining(
     torch.manual_seed(seed)
     masked_lm = load_masked_lm(base.path)
     if tokenizer_dir:
-        init_new_embeddings(masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir))
+        init_new_embeddings(
+            masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir), read_embedding_init(tokenizer_dir), seed
+        )
     model = PretrainingModel(masked_lm)
     bf16 = use_bf16(cfg.precision)
 
