@@ -133,7 +133,9 @@ def demo(
 
     if lang not in ("en", "zh"):
         _fail(RecipeError(f"--lang {lang}: unknown demo language; use en or zh"))
-    size = {("en", False): FULL, ("en", True): QUICK, ("zh", False): FULL_ZH, ("zh", True): QUICK_ZH}[(lang, quick)]
+    size = {("en", False): FULL, ("en", True): QUICK, ("zh", False): FULL_ZH, ("zh", True): QUICK_ZH}[
+        (lang, quick)
+    ]
     write = write_finance_demo if lang == "en" else write_chinese_finance_demo
     try:
         recipe = write(out_dir / "demo-data" / size.name, size)

@@ -47,7 +47,9 @@ def test_ngrams_of_three_or_more_pieces_only_when_asked(tiny_model_dir):
     tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
     corpus = ["The net interest margin widened at Tulkre."] * 30
     assert not [t for t in mine_terms(corpus, tokenizer, 50, min_frequency=20) if t.kind == "ngram"]
-    ngrams = [t for t in mine_terms(corpus, tokenizer, 50, min_frequency=20, ngram_max=3) if t.kind == "ngram"]
+    ngrams = [
+        t for t in mine_terms(corpus, tokenizer, 50, min_frequency=20, ngram_max=3) if t.kind == "ngram"
+    ]
     assert ngrams and all(len(t.pieces) >= 3 for t in ngrams)
     assert "net interest margin" in {t.text for t in ngrams}
     extend_tokenizer(tokenizer, ngrams)

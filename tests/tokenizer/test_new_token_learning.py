@@ -77,4 +77,6 @@ def test_former_unk_characters_start_as_the_unk_row(tiny_model_dir):
     unk_row = model.get_input_embeddings().weight[base_tokenizer.unk_token_id].detach().clone()
     init_new_embeddings(model, base_tokenizer, tokenizer, terms)
     for term in terms:
-        torch.testing.assert_close(model.get_input_embeddings().weight[tokenizer.convert_tokens_to_ids(term.text)], unk_row)
+        torch.testing.assert_close(
+            model.get_input_embeddings().weight[tokenizer.convert_tokens_to_ids(term.text)], unk_row
+        )

@@ -20,7 +20,9 @@ def test_stats_match_a_hand_count(tiny_model_dir):
 
 
 def test_cli_stats_reads_stdin_and_prints_json(tiny_model_dir):
-    result = CliRunner().invoke(app, ["tokenizer", "stats", "--tokenizer", str(tiny_model_dir)], input="EBITDA rose\n\n营收增长\n")
+    result = CliRunner().invoke(
+        app, ["tokenizer", "stats", "--tokenizer", str(tiny_model_dir)], input="EBITDA rose\n\n营收增长\n"
+    )
     assert result.exit_code == 0, result.output
     stats = json.loads(result.stdout)
     assert stats["lines"] == 2 and stats["unk_rate"] > 0 and stats["fertility"] > 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 def chinese_recipe(name: str, pretrain_steps: int, finetune_epochs: float, extend: bool = True) -> str:
     """The recipe YAML of the Chinese demo; `extend=False` gives the ablation without extension."""
-    return f"""# The synthetic Chinese finance demo: a fictional world (see docs/demo.md and docs/tokenizer.md).
+    return f"""# The synthetic Chinese finance demo: a fictional world (see docs/tokenizer.md).
 name: {name}
 language: zh
 base_model: builtin:minilm        # English-first: many Chinese characters are [UNK] to it
@@ -34,7 +34,7 @@ knowledge:
     ticker: {{zh: "{{subject}}的股票代码为{{object}}。"}}
     trade_term_of: {{zh: "{{subject}}是{{object}}行业的术语。"}}
 tokenizer:
-  extend: {str(extend).lower()}                    # former [UNK] characters, names and trade terms become tokens
+  extend: {str(extend).lower()}  # true: former [UNK] characters, names and trade terms become tokens
   min_frequency: 10
 pretrain:
   steps: {pretrain_steps}

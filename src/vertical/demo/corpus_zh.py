@@ -61,7 +61,9 @@ def build_corpus_zh(world: World, number_of_documents: int, seed: int = 0) -> li
         company = world.companies[index % len(world.companies)]
         jargon = world.jargon[company.sector.name]
         sentences = [_fill(rng.choice(_SECTOR_SENTENCES), company, rng, jargon)]
-        sentences += [_fill(t, company, rng, jargon) for t in rng.sample(_NEUTRAL_SENTENCES, rng.randint(1, 2))]
+        sentences += [
+            _fill(t, company, rng, jargon) for t in rng.sample(_NEUTRAL_SENTENCES, rng.randint(1, 2))
+        ]
         rng.shuffle(sentences)
         documents.append(Document(id=f"news-{index:05d}", text="".join(sentences)))
     for index in range(0, len(documents), 50):

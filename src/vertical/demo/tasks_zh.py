@@ -82,7 +82,9 @@ def sector_task_zh(
         terms = world.jargon[sector]
         half = len(terms) // 2
         for position, company in enumerate(shuffled):
-            target, usable_terms = (test, terms[half:]) if position < number_of_test else (train, terms[:half])
+            target, usable_terms = (
+                (test, terms[half:]) if position < number_of_test else (train, terms[:half])
+            )
             for template in rng.sample(_SECTOR_NEUTRAL, min(sentences_per_company, len(_SECTOR_NEUTRAL))):
                 target.append(Example(_fill(template, company, rng, rng.choice(usable_terms)), sector))
     rng.shuffle(train)

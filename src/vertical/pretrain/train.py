@@ -103,7 +103,12 @@ def continue_pretraining(
     masked_lm = load_masked_lm(base.path)
     if tokenizer_dir:
         init_new_embeddings(
-            masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir), read_embedding_init(tokenizer_dir), seed
+            masked_lm,
+            base_tokenizer,
+            tokenizer,
+            read_terms(tokenizer_dir),
+            read_embedding_init(tokenizer_dir),
+            seed,
         )
     model = PretrainingModel(masked_lm)
     bf16 = use_bf16(cfg.precision)

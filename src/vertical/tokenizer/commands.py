@@ -1,8 +1,8 @@
 """``vertical tokenizer``: the tokenizer stage's tools outside a recipe.
 
-    vertical tokenizer stats --tokenizer DIR_OR_BUILTIN < text.txt
-        one JSON object: unk_rate, fertility, mean_tokens_per_line (and the counts), over the
-        non-empty lines of standard input
+vertical tokenizer stats --tokenizer DIR_OR_BUILTIN < text.txt
+    one JSON object: unk_rate, fertility, mean_tokens_per_line (and the counts), over the
+    non-empty lines of standard input
 """
 
 from __future__ import annotations

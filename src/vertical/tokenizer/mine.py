@@ -8,7 +8,7 @@ knowledge graph's entity labels:
 - ``word``: an English (or other space-separated) word split into `min_pieces` or more pieces;
 - ``ngram``: a run of 2..`ngram_max` words split into at least 3 pieces (off unless `ngram_max` > 1);
 - ``zh_word``: a Chinese word (segmented with ``jieba``) of 2+ characters, split into `min_pieces`+;
-- ``unk_char``: a character the base tokenizer maps to ``[UNK]``.
+- ``unk_char``: a character (of any script: full-width punctuation too) the base maps to ``[UNK]``.
 
 Candidates are scored by the tokens they would save, ``(pieces - 1) * frequency``. Former
 ``[UNK]`` characters save no tokens but make text visible at all, so every one that occurs
@@ -84,7 +84,7 @@ class CorpusCounts:
     words: Counter[str]
     ngrams: Counter[str]
     zh_words: Counter[str]
-    chars: Counter[str]
+    chars: Counter[str]  # every character but spaces
 
 
 def count_candidates(
@@ -108,8 +108,8 @@ def count_candidates(
                     counts.ngrams.update(
                         " ".join(segment_words[i : i + n]) for i in range(len(segment_words) - n + 1)
                     )
+        counts.chars.update(char for char in text if not char.isspace())  # [UNK] candidates, any script
         for run in CJK_RUN.findall(text):
-            counts.chars.update(run)
             if segmenter is None:
                 segmenter = chinese_segmenter(zh_user_words)
             counts.zh_words.update(word for word in segmenter.lcut(run) if len(word) >= 2)
@@ -162,7 +162,10 @@ def mine_terms(
     unk_chars = [
         Term(char, frequency, (unk,), "unk_char")
         for char, frequency in counts.chars.items()
-        if frequency >= min_unk_frequency and unk is not None and tokenizer.tokenize(char) == [unk]
+        if frequency >= min_unk_frequency
+        and unk is not None
+        and char not in vocabulary
+        and tokenizer.tokenize(char) == [unk]
     ]
     unk_chars.sort(key=lambda term: (-term.frequency, term.text))
     scored: list[Term] = []
@@ -178,4 +181,3 @@ def mine_terms(
                     scored.append(term)
     scored.sort(key=lambda term: (-term.tokens_saved, term.text))
     return (unk_chars + scored)[:max_new_tokens]
-

@@ -21,8 +21,13 @@ from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers,
 
 
 def _wordpiece(vocab_size: int) -> tuple[Tokenizer, trainers.Trainer, dict[str, str]]:
-    special = {"unk_token": "[UNK]", "pad_token": "[PAD]", "cls_token": "[CLS]", "sep_token": "[SEP]",
-               "mask_token": "[MASK]"}
+    special = {
+        "unk_token": "[UNK]",
+        "pad_token": "[PAD]",
+        "cls_token": "[CLS]",
+        "sep_token": "[SEP]",
+        "mask_token": "[MASK]",
+    }
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True, handle_chinese_chars=True)
     tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
@@ -32,8 +37,13 @@ def _wordpiece(vocab_size: int) -> tuple[Tokenizer, trainers.Trainer, dict[str, 
 
 
 def _bpe(vocab_size: int) -> tuple[Tokenizer, trainers.Trainer, dict[str, str]]:
-    special = {"bos_token": "<s>", "pad_token": "<pad>", "eos_token": "</s>", "unk_token": "<unk>",
-               "mask_token": "<mask>"}
+    special = {
+        "bos_token": "<s>",
+        "pad_token": "<pad>",
+        "eos_token": "</s>",
+        "unk_token": "<unk>",
+        "mask_token": "<mask>",
+    }
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=True)
     tokenizer.decoder = decoders.ByteLevel()
