@@ -17,7 +17,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 from vertical import __version__
-from vertical.errors import VerticalError
+from vertical.errors import RecipeError, VerticalError
 
 app = typer.Typer(
     add_completion=False,
@@ -124,13 +124,21 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for the demo's data and its runs/ folder.")
     ] = Path("."),
+    lang: Annotated[
+        str, typer.Option("--lang", help="en: the English finance world; zh: the Chinese one.")
+    ] = "en",
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
-    from vertical.demo import FULL, QUICK, write_finance_demo
+    from vertical.demo import FULL, FULL_ZH, QUICK, QUICK_ZH, write_chinese_finance_demo, write_finance_demo
 
-    size = QUICK if quick else FULL
+    if lang not in ("en", "zh"):
+        _fail(RecipeError(f"--lang {lang}: unknown demo language; use en or zh"))
+    size = {("en", False): FULL, ("en", True): QUICK, ("zh", False): FULL_ZH, ("zh", True): QUICK_ZH}[
+        (lang, quick)
+    ]
+    write = write_finance_demo if lang == "en" else write_chinese_finance_demo
     try:
-        recipe = write_finance_demo(out_dir / "demo-data" / size.name, size)
+        recipe = write(out_dir / "demo-data" / size.name, size)
         console.print(f"demo data and recipe written to {recipe.parent}")
         _run(recipe, out_dir / "runs", None)
     except VerticalError as error:
@@ -144,6 +152,15 @@ def _add_knowledge_commands() -> None:
 
 
 _add_knowledge_commands()
+
+
+def _add_tokenizer_commands() -> None:
+    from vertical.tokenizer.commands import tokenizer_app
+
+    app.add_typer(tokenizer_app, name="tokenizer")
+
+
+_add_tokenizer_commands()
 data_app = typer.Typer(no_args_is_help=True, help="The data stage on its own: curate a corpus, redact text.")
 app.add_typer(data_app, name="data")
 

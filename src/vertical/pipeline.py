@@ -114,12 +114,16 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     if recipe.tokenizer.extend:
         tokenizer_dir = run.stage_dir("tokenizer")
         pretrain_inputs["tokenizer"] = tokenizer_dir
+        tokenizer_inputs = {"data": data_dir, "base_model": base.path}
+        labels_dir = None  # the knowledge stage's entity labels are mining candidates
+        if recipe.knowledge is not None and recipe.tokenizer.entity_labels:
+            labels_dir = tokenizer_inputs["knowledge"] = run.stage_dir("knowledge")
         stages.append(
             Stage(
                 "tokenizer",
                 {"tokenizer": recipe.tokenizer.model_dump(), "base_model": recipe.base_model},
-                {"data": data_dir, "base_model": base.path},
-                lambda out, work: build_tokenizer(recipe.tokenizer, base, data_dir, out),
+                tokenizer_inputs,
+                lambda out, work: build_tokenizer(recipe.tokenizer, base, data_dir, out, labels_dir),
             )
         )
     pretrain_config = {

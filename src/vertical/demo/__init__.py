@@ -24,9 +24,9 @@ from pathlib import Path
 
 from vertical.demo.corpus import build_corpus, build_glossary
 from vertical.demo.tasks import sector_task, sentiment_task
-from vertical.demo.world import build_world
+from vertical.demo.world import World, build_world
 from vertical.io import atomic_write_text
-from vertical.records import Example
+from vertical.records import Document, Example
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,13 @@ FULL = DemoSize(
 )
 QUICK = DemoSize(
     "finance-demo-quick", documents=1200, glossary_documents=400, pretrain_steps=120, finetune_epochs=3
+)
+# The Chinese demo: the same sizes, its own run names.
+FULL_ZH = DemoSize(
+    "finance-demo-zh", documents=3000, glossary_documents=3000, pretrain_steps=500, finetune_epochs=4
+)
+QUICK_ZH = DemoSize(
+    "finance-demo-zh-quick", documents=1200, glossary_documents=400, pretrain_steps=120, finetune_epochs=3
 )
 
 
@@ -105,12 +112,44 @@ evaluate:
 
 def write_finance_demo(folder: Path, size: DemoSize = FULL, seed: int = 0) -> Path:
     """Write the demo's files into `folder`; returns the path of its recipe."""
-    folder = Path(folder)
     world = build_world(seed)
-    for file_name, documents in (
-        ("news.jsonl", build_corpus(world, size.documents, seed)),
-        ("glossary.jsonl", build_glossary(world, size.glossary_documents, seed)),
-    ):
+    return _write_demo(
+        Path(folder),
+        world,
+        corpus=build_corpus(world, size.documents, seed),
+        glossary=build_glossary(world, size.glossary_documents, seed),
+        tasks={"sector": sector_task(world, seed=seed), "sentiment": sentiment_task(world, seed=seed)},
+        recipe_text=_recipe(size),
+    )
+
+
+def write_chinese_finance_demo(folder: Path, size: DemoSize = FULL_ZH, seed: int = 0) -> Path:
+    """Write the Chinese demo's files (same layout as the English one) into `folder`; returns its recipe."""
+    from vertical.demo.chinese_recipe import chinese_recipe
+    from vertical.demo.corpus_zh import build_corpus_zh, build_glossary_zh
+    from vertical.demo.tasks_zh import sector_task_zh, sentiment_task_zh
+    from vertical.demo.world_zh import build_world_zh
+
+    world = build_world_zh(seed)
+    return _write_demo(
+        Path(folder),
+        world,
+        corpus=build_corpus_zh(world, size.documents, seed),
+        glossary=build_glossary_zh(world, size.glossary_documents, seed),
+        tasks={"sector": sector_task_zh(world, seed=seed), "sentiment": sentiment_task_zh(world, seed=seed)},
+        recipe_text=chinese_recipe(size.name, size.pretrain_steps, size.finetune_epochs),
+    )
+
+
+def _write_demo(
+    folder: Path,
+    world: World,
+    corpus: list[Document],
+    glossary: list[Document],
+    tasks: dict[str, tuple[list[Example], list[Example]]],
+    recipe_text: str,
+) -> Path:
+    for file_name, documents in (("news.jsonl", corpus), ("glossary.jsonl", glossary)):
         lines = (json.dumps({"id": d.id, "text": d.text}, ensure_ascii=False) + "\n" for d in documents)
         atomic_write_text(folder / "corpus" / file_name, "".join(lines))
     buffer = io.StringIO()
@@ -122,12 +161,9 @@ def write_finance_demo(folder: Path, size: DemoSize = FULL, seed: int = 0) -> Pa
         t for terms in world.jargon.values() for t in terms
     ]
     atomic_write_text(folder / "kg" / "entities.txt", "\n".join(names) + "\n")
-    for name, (train, test) in (
-        ("sector", sector_task(world, seed=seed)),
-        ("sentiment", sentiment_task(world, seed=seed)),
-    ):
+    for name, (train, test) in tasks.items():
         atomic_write_text(folder / "tasks" / f"{name}_train.csv", _examples_csv(train))
         atomic_write_text(folder / "tasks" / f"{name}_test.csv", _examples_csv(test))
     recipe = folder / "recipe.yaml"
-    atomic_write_text(recipe, _recipe(size))
+    atomic_write_text(recipe, recipe_text)
     return recipe

@@ -36,7 +36,7 @@ from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher,
 from vertical.pretrain.optimizer import parameter_groups
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
-from vertical.tokenizer import read_terms
+from vertical.tokenizer import read_embedding_init, read_terms
 from vertical.tokenizer.extend import init_new_embeddings
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,14 @@ def continue_pretraining(
     torch.manual_seed(seed)
     masked_lm = load_masked_lm(base.path)
     if tokenizer_dir:
-        init_new_embeddings(masked_lm, base_tokenizer, tokenizer, read_terms(tokenizer_dir))
+        init_new_embeddings(
+            masked_lm,
+            base_tokenizer,
+            tokenizer,
+            read_terms(tokenizer_dir),
+            read_embedding_init(tokenizer_dir),
+            seed,
+        )
     graph = _knowledge_graph(knowledge_dir) if cfg.objectives.knowledge > 0 else None
     model = PretrainingModel(
         masked_lm,

@@ -2,10 +2,13 @@
 
 Writes into its output folder::
 
-    tokenizer/    the extended tokenizer (``AutoTokenizer.from_pretrained`` loads it)
-    terms.json    the added terms: text, frequency, the pieces the base tokenizer made of them
+    tokenizer/         the extended tokenizer (``AutoTokenizer.from_pretrained`` loads it)
+    terms.json         the added terms: text, frequency, the pieces the base made of them, kind
+    embedding_init.json  how the pretrain stage initialises the new rows (``mean`` or ``random``)
+    stats.json         fertility, [UNK] rate, mean tokens per document on held-out text, before/after
+    scratch/           with ``from_scratch``: a new WordPiece or BPE tokenizer trained on the corpus
 
-Metrics: terms added, and tokens per word (fertility) and mean tokens per document on the
+Metrics: terms added by kind, and fertility, ``[UNK]`` rate and mean tokens per document on the
 held-out corpus, before and after. The pretrain stage resizes the model and initialises the new
 embeddings (`vertical.tokenizer.extend.init_new_embeddings`).
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,8 +28,9 @@ from vertical.io import atomic_write_json
 from vertical.models import BaseModel, load_tokenizer
 from vertical.recipe import TokenizerConfig
 from vertical.run import StageOutput
-from vertical.tokenizer.extend import extend_tokenizer
-from vertical.tokenizer.mine import WORD_PATTERN, Term, mine_terms
+from vertical.tokenizer.extend import InitMethod, extend_tokenizer
+from vertical.tokenizer.mine import Term, mine_terms
+from vertical.tokenizer.stats import tokenization_stats
 
 
 def _texts(shards: list[Path]) -> Iterator[str]:
@@ -34,43 +39,72 @@ def _texts(shards: list[Path]) -> Iterator[str]:
             yield from batch.column("text").to_pylist()
 
 
-def tokenization_stats(tokenizer, texts: Iterator[str]) -> dict[str, float]:
-    """Tokens per word (fertility) and mean tokens per document over `texts`."""
-    words = tokens = documents = 0
-    for text in texts:
-        words += len(WORD_PATTERN.findall(text))
-        tokens += len(tokenizer.tokenize(text))
-        documents += 1
-    return {
-        "fertility": round(tokens / max(words, 1), 4),
-        "mean_tokens_per_document": round(tokens / max(documents, 1), 2),
-    }
+def entity_labels(knowledge_dir: Path | None) -> list[str]:
+    """The labels of the knowledge stage's entity table (empty without a knowledge stage)."""
+    if knowledge_dir is None or not (Path(knowledge_dir) / "entities.parquet").exists():
+        return []
+    labels = pq.read_table(Path(knowledge_dir) / "entities.parquet", columns=["label"]).column("label")
+    return [label for label in labels.to_pylist() if label]
 
 
-def build_tokenizer(cfg: TokenizerConfig, base: BaseModel, data_dir: Path, output_dir: Path) -> StageOutput:
-    """Mine terms from the train shards of `data_dir` and save the extended tokenizer."""
+def build_tokenizer(
+    cfg: TokenizerConfig, base: BaseModel, data_dir: Path, output_dir: Path, knowledge_dir: Path | None = None
+) -> StageOutput:
+    """Mine terms from the train shards of `data_dir` (and entity labels) and save the extended tokenizer."""
     tokenizer = load_tokenizer(base.path)
     train = corpus_shards(data_dir, "train")
     held_out = corpus_shards(data_dir, "validation") or train
     before = tokenization_stats(tokenizer, _texts(held_out))
-    terms = mine_terms(_texts(train), tokenizer, cfg.max_new_tokens, cfg.min_frequency, cfg.min_pieces)
+    labels = entity_labels(knowledge_dir) if cfg.entity_labels else []
+    terms = mine_terms(
+        _texts(train),
+        tokenizer,
+        cfg.max_new_tokens,
+        cfg.min_frequency,
+        cfg.min_pieces,
+        ngram_max=cfg.ngram_max,
+        min_unk_frequency=cfg.min_unk_frequency,
+        labels=labels,
+    )
     added = extend_tokenizer(tokenizer, terms)
     after = tokenization_stats(tokenizer, _texts(held_out))
     tokenizer.save_pretrained(output_dir / "tokenizer")
     atomic_write_json(output_dir / "terms.json", [dataclasses.asdict(term) for term in terms])
-    return StageOutput(
-        metrics={
-            "terms_added": added,
-            "fertility_before": before["fertility"],
-            "fertility_after": after["fertility"],
-            "mean_tokens_per_document_before": before["mean_tokens_per_document"],
-            "mean_tokens_per_document_after": after["mean_tokens_per_document"],
-            "top_terms": [term.text for term in terms[:20]],
-        }
-    )
+    atomic_write_json(output_dir / "embedding_init.json", {"method": cfg.init})
+    atomic_write_json(output_dir / "stats.json", {"before": before, "after": after})
+    metrics = {
+        "terms_added": added,
+        "terms_by_kind": dict(Counter(term.kind for term in terms)),
+        "entity_labels": len(labels),
+        "fertility_before": before["fertility"],
+        "fertility_after": after["fertility"],
+        "unk_rate_before": before["unk_rate"],
+        "unk_rate_after": after["unk_rate"],
+        "mean_tokens_per_document_before": before["mean_tokens_per_line"],
+        "mean_tokens_per_document_after": after["mean_tokens_per_line"],
+        "top_terms": [term.text for term in terms if term.kind != "unk_char"][:20],
+    }
+    if cfg.from_scratch is not None:
+        from vertical.tokenizer.scratch import train_tokenizer
+
+        metrics["scratch_vocab_size"] = train_tokenizer(
+            _texts(train), cfg.from_scratch, cfg.scratch_vocab_size, output_dir / "scratch"
+        )
+        scratch = tokenization_stats(load_tokenizer(output_dir / "scratch"), _texts(held_out))
+        metrics["fertility_scratch"] = scratch["fertility"]
+        metrics["unk_rate_scratch"] = scratch["unk_rate"]
+    return StageOutput(metrics=metrics)
 
 
 def read_terms(tokenizer_dir: Path) -> list[Term]:
     """The terms a completed tokenizer stage added."""
     records = json.loads((Path(tokenizer_dir) / "terms.json").read_text(encoding="utf-8"))
-    return [Term(r["text"], r["frequency"], tuple(r["pieces"])) for r in records]
+    return [Term(r["text"], r["frequency"], tuple(r["pieces"]), r.get("kind", "word")) for r in records]
+
+
+def read_embedding_init(tokenizer_dir: Path) -> InitMethod:
+    """How the new rows of a completed tokenizer stage are initialised (``mean`` when not recorded)."""
+    path = Path(tokenizer_dir) / "embedding_init.json"
+    if not path.exists():
+        return "mean"
+    return json.loads(path.read_text(encoding="utf-8"))["method"]
