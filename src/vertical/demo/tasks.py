@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
 from vertical.demo.world import Company, World
 from vertical.records import Example
@@ -58,20 +59,39 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 _MONTHS = ("February", "April", "June", "August", "October", "December")
 
 
-def _fill(template: str, company: Company, rng: random.Random, term: str = "") -> str:
+@dataclass(frozen=True)
+class Phrasebook:
+    """The sentences and words the tasks are written with, in one language."""
+
+    sector_neutral: tuple[str, ...]  # name a company and a trade term, never the sector
+    positive: tuple[str, ...]
+    negative: tuple[str, ...]
+    neutral: tuple[str, ...]
+    days: tuple[str, ...]
+    months: tuple[str, ...]
+
+
+ENGLISH = Phrasebook(_SECTOR_NEUTRAL, _POSITIVE, _NEGATIVE, _NEUTRAL, _DAYS, _MONTHS)
+
+
+def _fill(template: str, company: Company, rng: random.Random, phrases: Phrasebook, term: str = "") -> str:
     return template.format(
         term=term,
         name=company.name,
         ticker=company.ticker,
         ceo=company.ceo,
         pct=rng.randint(1, 9),
-        day=rng.choice(_DAYS),
-        month=rng.choice(_MONTHS),
+        day=rng.choice(phrases.days),
+        month=rng.choice(phrases.months),
     )
 
 
 def sector_task(
-    world: World, sentences_per_company: int = 10, test_fraction: float = 1 / 3, seed: int = 0
+    world: World,
+    sentences_per_company: int = 10,
+    test_fraction: float = 1 / 3,
+    seed: int = 0,
+    phrases: Phrasebook = ENGLISH,
 ) -> tuple[list[Example], list[Example]]:
     """Train and test examples of the sector task, split by company.
 
@@ -95,24 +115,31 @@ def sector_task(
         for position, company in enumerate(shuffled):
             is_test = position < number_of_test
             target, usable_terms = (test, terms[half:]) if is_test else (train, terms[:half])
-            for template in rng.sample(_SECTOR_NEUTRAL, min(sentences_per_company, len(_SECTOR_NEUTRAL))):
-                target.append(Example(_fill(template, company, rng, rng.choice(usable_terms)), sector))
+            templates = phrases.sector_neutral
+            for template in rng.sample(templates, min(sentences_per_company, len(templates))):
+                target.append(
+                    Example(_fill(template, company, rng, phrases, rng.choice(usable_terms)), sector)
+                )
     rng.shuffle(train)
     rng.shuffle(test)
     return train, test
 
 
 def sentiment_task(
-    world: World, number_of_examples: int = 1200, test_fraction: float = 0.25, seed: int = 0
+    world: World,
+    number_of_examples: int = 1200,
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    phrases: Phrasebook = ENGLISH,
 ) -> tuple[list[Example], list[Example]]:
     """Train and test headlines labelled positive, negative or neutral."""
     rng = random.Random(seed + 1)
-    by_label = {"positive": _POSITIVE, "negative": _NEGATIVE, "neutral": _NEUTRAL}
+    by_label = {"positive": phrases.positive, "negative": phrases.negative, "neutral": phrases.neutral}
     examples = []
     for index in range(number_of_examples):
         label = ("positive", "negative", "neutral")[index % 3]
         company = rng.choice(world.companies)
-        examples.append(Example(_fill(rng.choice(by_label[label]), company, rng), label))
+        examples.append(Example(_fill(rng.choice(by_label[label]), company, rng, phrases), label))
     rng.shuffle(examples)
     number_of_test = round(len(examples) * test_fraction)
     return examples[number_of_test:], examples[:number_of_test]

@@ -7,9 +7,8 @@
 
 from __future__ import annotations
 
-import random
-
-from vertical.demo.world import Company, World
+from vertical.demo.tasks import Phrasebook, sector_task, sentiment_task
+from vertical.demo.world import World
 from vertical.records import Example
 
 _SECTOR_NEUTRAL = (
@@ -54,54 +53,18 @@ _DAYS = ("周一", "周二", "周三", "周四", "周五")
 _MONTHS = ("二月", "四月", "六月", "八月", "十月", "十二月")
 
 
-def _fill(template: str, company: Company, rng: random.Random, term: str = "") -> str:
-    return template.format(
-        term=term,
-        name=company.name,
-        ticker=company.ticker,
-        ceo=company.ceo,
-        pct=rng.randint(1, 9),
-        day=rng.choice(_DAYS),
-        month=rng.choice(_MONTHS),
-    )
+CHINESE = Phrasebook(_SECTOR_NEUTRAL, _POSITIVE, _NEGATIVE, _NEUTRAL, _DAYS, _MONTHS)
 
 
 def sector_task_zh(
     world: World, sentences_per_company: int = 10, test_fraction: float = 1 / 3, seed: int = 0
 ) -> tuple[list[Example], list[Example]]:
     """Train and test examples, split by company and by trade term (first half of terms: train)."""
-    rng = random.Random(seed)
-    train: list[Example] = []
-    test: list[Example] = []
-    by_sector: dict[str, list[Company]] = {}
-    for company in world.companies:
-        by_sector.setdefault(company.sector.name, []).append(company)
-    for sector, companies in by_sector.items():
-        shuffled = rng.sample(companies, len(companies))
-        number_of_test = max(1, round(len(shuffled) * test_fraction))
-        terms = world.jargon[sector]
-        half = len(terms) // 2
-        for position, company in enumerate(shuffled):
-            target, usable_terms = (
-                (test, terms[half:]) if position < number_of_test else (train, terms[:half])
-            )
-            for template in rng.sample(_SECTOR_NEUTRAL, min(sentences_per_company, len(_SECTOR_NEUTRAL))):
-                target.append(Example(_fill(template, company, rng, rng.choice(usable_terms)), sector))
-    rng.shuffle(train)
-    rng.shuffle(test)
-    return train, test
+    return sector_task(world, sentences_per_company, test_fraction, seed, CHINESE)
 
 
 def sentiment_task_zh(
     world: World, number_of_examples: int = 1200, test_fraction: float = 0.25, seed: int = 0
 ) -> tuple[list[Example], list[Example]]:
     """Train and test headlines labelled positive, negative or neutral."""
-    rng = random.Random(seed + 1)
-    by_label = {"positive": _POSITIVE, "negative": _NEGATIVE, "neutral": _NEUTRAL}
-    examples = []
-    for index in range(number_of_examples):
-        label = ("positive", "negative", "neutral")[index % 3]
-        examples.append(Example(_fill(rng.choice(by_label[label]), rng.choice(world.companies), rng), label))
-    rng.shuffle(examples)
-    number_of_test = round(len(examples) * test_fraction)
-    return examples[number_of_test:], examples[:number_of_test]
+    return sentiment_task(world, number_of_examples, test_fraction, seed, CHINESE)
