@@ -117,6 +117,39 @@ def run(
 
 
 @app.command()
+def ablate(
+    recipe: Annotated[Path, typer.Argument(help="The recipe YAML file, with an `ablation` section.")],
+    runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where run folders go.")] = Path("runs"),
+    nproc: Annotated[
+        int,
+        typer.Option("--nproc", min=1, help="Pretrain on this many local processes (DDP through torchrun)."),
+    ] = 1,
+) -> None:
+    """Build each variant of the recipe's ablation once per seed and compare them (mean ± std)."""
+    from vertical.ablation import run_ablation
+    from vertical.recipe import load_ablation
+
+    try:
+        loaded, variants = load_ablation(recipe)
+        summary = run_ablation(loaded, variants, runs_dir, nproc)
+    except VerticalError as error:
+        _fail(error)
+    table = Table(title="ablation: mean ± std over seeds", title_style="bold")
+    for column in ("variant", "task", "metric", "seeds", "general", "vertical", "difference"):
+        table.add_column(column, justify="left" if column in ("variant", "task", "metric") else "right")
+    for variant, entry in summary["variants"].items():
+        for task, task_scores in entry["tasks"].items():
+            for metric, scores in task_scores.items():
+                cells = [
+                    f"{s['mean']:.3f} ± {s['std']:.3f}"
+                    for s in (scores["summary"][side] for side in ("general", "vertical", "difference"))
+                ]
+                table.add_row(variant, task, metric, str(len(entry["seeds"])), *cells)
+    out.print(table)
+    out.print(f"summary: {runs_dir / loaded.name / 'ablation' / 'summary.md'}")
+
+
+@app.command()
 def demo(
     quick: Annotated[
         bool, typer.Option("--quick", help="A smaller demo that runs in a few minutes.")
@@ -236,6 +269,8 @@ def report(
         _fail(error)
     _print_comparison(run_dir)
     out.print(f"report: {written}")
+
+
 keys_app = typer.Typer(no_args_is_help=True, help="Make API keys for `vertical serve` (stored hashed).")
 app.add_typer(keys_app, name="keys")
 

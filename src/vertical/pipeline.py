@@ -15,7 +15,7 @@ from vertical.errors import RecipeError
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.models import resolve_base_model
-from vertical.recipe import STAGES, Recipe
+from vertical.recipe import STAGES, Recipe, TaskConfig
 from vertical.run import RunDirectory, Stage, StageReport, read_manifest
 
 if TYPE_CHECKING:
@@ -36,16 +36,16 @@ class RunResult:
         return self.run_dir / "report.html"
 
 
-def evaluation_examples(recipe: Recipe) -> list[EvaluationExample]:
+def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -> list[EvaluationExample]:
     """The test examples of every task (its test file, or the held-out share of its data), for the
-    data stage's leakage check; none when the check is off."""
+    data stage's leakage check; none when the check is off. `tasks`: these instead of the recipe's."""
     from vertical.data.leakage import EvaluationExample
     from vertical.finetune.examples import read_examples, split_examples
 
     if not recipe.data.leakage:
         return []
     examples = []
-    for task in recipe.tasks:
+    for task in recipe.tasks if tasks is None else tasks:
         if task.test:
             test = read_examples(Path(task.test), task.text_column, task.label_column)
         else:
@@ -55,11 +55,14 @@ def evaluation_examples(recipe: Recipe) -> list[EvaluationExample]:
     return examples
 
 
-def data_stage(recipe: Recipe) -> Stage:
-    """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone)."""
+def data_stage(recipe: Recipe, held_out_tasks: list[TaskConfig] | None = None) -> Stage:
+    """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone).
+
+    `held_out_tasks`: the tasks whose test examples are kept out of the corpus, when not the recipe's own.
+    """
     from vertical.data import prepare_corpus
 
-    held_out = evaluation_examples(recipe)
+    held_out = evaluation_examples(recipe, held_out_tasks)
     return Stage(
         "data",
         {**recipe.data.model_dump(), "leakage_examples": hash_config([(e.task, e.text) for e in held_out])},
@@ -84,10 +87,14 @@ def _knowledge_stage(recipe: Recipe, data_dir: Path) -> Stage:
     )
 
 
-def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[Stage]:
+def plan_stages(
+    recipe: Recipe, run: RunDirectory, processes: int = 1, held_out_tasks: list[TaskConfig] | None = None
+) -> list[Stage]:
     """The recipe's stages, with their configs, inputs and work, in order.
 
     `processes` > 1 runs pretraining on that many local processes (DDP through torchrun).
+    `held_out_tasks`: the tasks whose test examples the data stage keeps out, when not the recipe's own
+    (an ablation scores some of the tasks but curates the corpus as the full recipe does).
     """
     from vertical.evaluate import compare_variants
     from vertical.finetune import finetune_tasks
@@ -97,7 +104,7 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     base = resolve_base_model(recipe.base_model)
     data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
     finetune_dir = run.stage_dir("finetune")
-    stages = [data_stage(recipe)]
+    stages = [data_stage(recipe, held_out_tasks)]
     if recipe.knowledge is not None:
         stages.append(_knowledge_stage(recipe, data_dir))
     pretrain_inputs = {"data": data_dir, "base_model": base.path}
@@ -217,16 +224,21 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
 
 
 def run_recipe(
-    recipe: Recipe, runs_dir: Path, from_stage: str | None = None, processes: int = 1
+    recipe: Recipe,
+    runs_dir: Path,
+    from_stage: str | None = None,
+    processes: int = 1,
+    held_out_tasks: list[TaskConfig] | None = None,
 ) -> RunResult:
     """Run every stage of `recipe` under ``runs_dir/<name>``, re-running from `from_stage` on.
 
-    `processes` > 1 pretrains on that many local processes (DDP through torchrun).
+    `processes` > 1 pretrains on that many local processes (DDP through torchrun); `held_out_tasks`
+    as in `plan_stages`.
     """
     if from_stage is not None and from_stage not in STAGES:
         raise RecipeError(f"--from {from_stage}: unknown stage; stages are {', '.join(STAGES)}")
     run = RunDirectory(Path(runs_dir) / recipe.name)
-    stages = plan_stages(recipe, run, processes)
+    stages = plan_stages(recipe, run, processes, held_out_tasks)
     names = [stage.name for stage in stages]
     if from_stage is not None and from_stage not in names:
         raise RecipeError(

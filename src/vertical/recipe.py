@@ -397,6 +397,45 @@ class CompressConfig(_Section):
     throughput_batches: int = Field(8, ge=1, description="batches of 32 timed for the throughput")
 
 
+# Recipe sections a variant of an ablation may change; the rest (name, seed, tasks, evaluate) is fixed
+# so that every variant is scored the same way.
+ABLATABLE_SECTIONS = ("base_model", "data", "knowledge", "tokenizer", "pretrain")
+
+
+class AblationConfig(_Section):
+    """Variants of the build, each over several seeds, to show what each part is worth (`vertical ablate`)."""
+
+    variants: dict[str, dict[str, Any]] = Field(
+        min_length=1,
+        description="name -> changes to the recipe, e.g. {pretrain: {entity_probability: 0.0}}; {} is the "
+        "recipe as it is",
+    )
+    seeds: list[int] = Field([0, 1, 2], min_length=1, description="every variant is built once per seed")
+    tasks: list[str] | None = Field(None, description="the tasks to fine-tune and score; absent: all")
+
+    @field_validator("variants")
+    @classmethod
+    def _known_sections(cls, variants: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        for name, changes in variants.items():
+            if not name or not all(c.isalnum() or c in "_.-" for c in name):
+                raise ValueError(f"variant name {name!r}: use letters, digits, '_', '.', '-' (a folder name)")
+            if not isinstance(changes, dict):
+                raise ValueError(f"{name}: a variant is a mapping of recipe sections to changes, or {{}}")
+            for section in changes:
+                if section not in ABLATABLE_SECTIONS:
+                    raise ValueError(
+                        f"{name}.{section}: a variant may change {', '.join(ABLATABLE_SECTIONS)}"
+                    )
+        return variants
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, seeds: list[int]) -> list[int]:
+        if len(set(seeds)) != len(seeds):
+            raise ValueError("seeds must be distinct")
+        return seeds
+
+
 class Recipe(_Section):
     """A whole vertical build."""
 
@@ -411,6 +450,9 @@ class Recipe(_Section):
     tasks: list[TaskConfig] = Field(default_factory=list)
     evaluate: EvaluateConfig = EvaluateConfig()
     compress: CompressConfig | None = Field(None, description="absent: no compress stage")
+    ablation: AblationConfig | None = Field(
+        None, description="variants for `vertical ablate`; `run` ignores it"
+    )
 
     @field_validator("tasks")
     @classmethod
@@ -439,6 +481,18 @@ class Recipe(_Section):
         if not value.startswith("builtin:") and not Path(value).is_absolute() and candidate.is_dir():
             return str(candidate.resolve())
         return value
+
+    @field_validator("ablation")
+    @classmethod
+    def _ablation_tasks(cls, ablation: AblationConfig | None, info: ValidationInfo) -> AblationConfig | None:
+        if ablation is not None and ablation.tasks is not None and "tasks" in info.data:
+            names = {task.name for task in info.data["tasks"]}
+            unknown = [name for name in ablation.tasks if name not in names]
+            if unknown:
+                raise ValueError(
+                    f"tasks: no task named {', '.join(unknown)} (tasks: {', '.join(sorted(names))})"
+                )
+        return ablation
 
 
 def _line_marks(node: yaml.Node, path: tuple = (), marks: dict | None = None) -> dict[tuple, int]:
@@ -472,13 +526,8 @@ def _describe(error: dict) -> str:
     return message
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe file.
-
-    Raises:
-        RecipeError: one line naming the file, the line and the key of the first problem.
-    """
-    path = Path(path)
+def _read_recipe_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
+    """The recipe file's mapping and the line of each key path."""
     if not path.is_file():
         raise RecipeError(f"{path}: recipe file not found")
     text = path.read_text(encoding="utf-8")
@@ -493,7 +542,14 @@ def load_recipe(path: str | Path) -> Recipe:
         ) from None
     if not isinstance(data, dict):
         raise RecipeError(located(path, 1, "a recipe is a YAML mapping of keys (name, data, tasks, ...)"))
-    marks = _line_marks(root) if root is not None else {}
+    return data, (_line_marks(root) if root is not None else {})
+
+
+def _validate(
+    data: dict[str, Any], path: Path, marks: dict[tuple, int], where: tuple = (), label: str = ""
+) -> Recipe:
+    """Validate a recipe mapping; an error names the file, the line and the key (`where` prefixes the
+    key path of a variant's changes, `label` the variant)."""
     try:
         knowledge = data.get("knowledge")
         links = isinstance(knowledge, dict) and knowledge.get("link", True) is not False
@@ -509,7 +565,68 @@ def load_recipe(path: str | Path) -> Recipe:
         errors = exc.errors()
         first = errors[0]
         loc = tuple(first["loc"])
-        line = next((marks[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in marks), None)
+        candidates = [where + loc[:n] for n in range(len(loc), 0, -1)] + [
+            where[:n] for n in range(len(where), -1, -1)
+        ]
+        line = next((marks[c] for c in candidates if c in marks), None)
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         key = _dotted(loc) or "recipe"
-        raise RecipeError(located(path, line, f"{key}: {_describe(first)}{more}")) from None
+        raise RecipeError(located(path, line, f"{label}{key}: {_describe(first)}{more}")) from None
+
+
+def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """`base` with `changes` laid over it, mapping by mapping (a change to a list replaces the list)."""
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_recipe(path: str | Path) -> Recipe:
+    """Read and validate a recipe file (its ablation variants too).
+
+    Raises:
+        RecipeError: one line naming the file, the line and the key of the first problem.
+    """
+    path = Path(path)
+    data, marks = _read_recipe_yaml(path)
+    recipe = _validate(data, path, marks)
+    if recipe.ablation is not None:
+        _variants(data, recipe.ablation, path, marks)
+    return recipe
+
+
+def _variants(
+    data: dict[str, Any], ablation: AblationConfig, path: Path, marks: dict[tuple, int]
+) -> dict[str, Recipe]:
+    without = {key: value for key, value in data.items() if key not in ("ablation", "compress")}
+    return {
+        name: _validate(
+            _merged(without, changes),
+            path,
+            marks,
+            ("ablation", "variants", name),
+            f"ablation.variants.{name}: ",
+        )
+        for name, changes in ablation.variants.items()
+    }
+
+
+def load_ablation(path: str | Path) -> tuple[Recipe, dict[str, Recipe]]:
+    """The recipe and one recipe per ablation variant (its changes laid over the recipe; no compress).
+
+    Raises:
+        RecipeError: the recipe is invalid, has no `ablation` section, or a variant's changes are invalid.
+    """
+    path = Path(path)
+    data, marks = _read_recipe_yaml(path)
+    recipe = _validate(data, path, marks)
+    if recipe.ablation is None:
+        raise RecipeError(
+            f"{path}: no `ablation` section; add one, e.g. ablation: {{variants: {{plain: {{pretrain: "
+            f"{{entity_probability: 0.0}}}}, recipe: {{}}}}, seeds: [0, 1, 2]}}"
+        )
+    return recipe, _variants(data, recipe.ablation, path, marks)

@@ -107,6 +107,13 @@ tasks:
      epochs: {size.finetune_epochs}}}
 evaluate:
   compare_with: base_model
+ablation:                         # `vertical ablate recipe.yaml`: what each part of pretraining is worth
+  seeds: [0, 1, 2]
+  tasks: [sector]                 # the task that needs the domain's facts
+  variants:
+    plain_mlm: {{pretrain: {{entity_probability: 0.0}}}}
+    entity_masking: {{}}            # the recipe as it is
+    all_objectives: {{pretrain: {{objectives: {{mlm: 1.0, contrastive: 0.5, knowledge: 0.5, sop: 0.2}}}}}}
 """
 
 

@@ -11,6 +11,7 @@ Writes into its output folder::
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -112,5 +113,8 @@ def rebuild_report(run_dir: Path, output: Path | None = None) -> Path:
     }
     curves = read_training_logs(finetune_dir, task_names)
     target = Path(output) if output else run_dir / "report.html"
-    atomic_write_text(target, html_report(metrics, f"{run_dir.name}: vertical vs general", earlier, curves))
+    summary_file = run_dir / "ablation" / "summary.json"  # written by `vertical ablate`
+    ablation = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else None
+    title = f"{run_dir.name}: vertical vs general"
+    atomic_write_text(target, html_report(metrics, title, earlier, curves, ablation))
     return target

@@ -100,3 +100,26 @@ def training_curve_plot(curves: dict[str, list[list[float]]]) -> bytes:
     axes.legend(fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
+
+
+def ablation_plot(variants: list[str], scores: dict[str, list[list[float]]], metric: str) -> bytes:
+    """Each variant's score per seed (dots) and their mean (bar), general beside vertical.
+
+    Args:
+        variants: the variants' names, in order.
+        scores: ``{"general": [[seed scores] per variant], "vertical": [...]}``.
+        metric: the metric's name, for the axis.
+    """
+    figure, axes = plt.subplots(figsize=(6.4, 0.5 * len(variants) + 1.4), dpi=110)
+    positions = np.arange(len(variants))[::-1]
+    for offset, side, colour in ((0.2, "general", GENERAL_COLOUR), (-0.2, "vertical", VERTICAL_COLOUR)):
+        means = [float(np.mean(values)) for values in scores[side]]
+        axes.barh(positions + offset, means, 0.4, color=colour, label=f"{side} (mean)")
+        for y, values in zip(positions, scores[side], strict=True):
+            axes.plot(values, [y + offset] * len(values), "o", color="#1f2328", markersize=3)
+    axes.set_yticks(positions, variants, fontsize=9)
+    axes.set_xlim(0, 1.0)
+    axes.set_xlabel(f"{metric} (dots: one seed each)")
+    axes.legend(loc="lower right", fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)

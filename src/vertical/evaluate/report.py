@@ -185,13 +185,55 @@ def _stage_tables(stage_metrics: dict[str, Any] | None) -> str:
     return f"<h2>Earlier stages</h2>{sections}" if sections else ""
 
 
+def _ablation_section(summary: dict[str, Any] | None) -> str:
+    """The ablation's variants side by side: mean ± std over seeds, each seed's score, and a plot."""
+    if not summary or not summary.get("variants"):
+        return ""
+    escape = html.escape
+    variants = summary["variants"]
+    changes = summary.get("changes", {})
+    rows, plot_data = "", {}
+    for variant, entry in variants.items():
+        change = json.dumps(changes.get(variant, {}), separators=(", ", ": "))
+        for task, task_scores in entry["tasks"].items():
+            for metric, scores in task_scores.items():
+                cells = "".join(
+                    f"<td>{s['mean']:.3f} ± {s['std']:.3f}</td>"
+                    for s in (scores["summary"][side] for side in ("general", "vertical", "difference"))
+                )
+                per_seed = ", ".join(f"{value:.3f}" for value in scores["vertical"])
+                rows += (
+                    f"<tr><td>{escape(variant)}</td><td><code>{escape(change)}</code></td><td>{escape(task)}</td>"
+                    f"<td>{escape(metric)}</td><td>{len(entry['seeds'])}</td>{cells}<td>{per_seed}</td></tr>"
+                )
+                plot = plot_data.setdefault((task, metric), {"variants": [], "general": [], "vertical": []})
+                plot["variants"].append(variant)
+                plot["general"].append(scores["general"])
+                plot["vertical"].append(scores["vertical"])
+    images = "".join(
+        _image(plots.ablation_plot(data["variants"], data, metric), f"ablation: {task} {metric}")
+        for (task, metric), data in plot_data.items()
+    )
+    missing = summary.get("missing") or []
+    note = f"<p>Not built yet: {escape(', '.join(missing))}.</p>" if missing else ""
+    return f"""<h2>Ablation</h2>
+<p>Each variant of the recipe was built once per seed (seeds {escape(str(summary.get("seeds", "")))}) and
+fine-tuned on the same data and budget; mean ± sample standard deviation over the seeds
+(<code>vertical ablate</code>).</p>
+<table id="ablation"><tr><th>variant</th><th>changes</th><th>task</th><th>metric</th><th>seeds</th>
+<th>general</th><th>vertical</th><th>vertical − general</th><th>vertical, per seed</th></tr>{rows}</table>
+{images}{note}"""
+
+
 def html_report(
     metrics: dict[str, Any],
     title: str,
     stage_metrics: dict[str, Any] | None = None,
     curves: dict[str, dict[str, list]] | None = None,
+    ablation: dict[str, Any] | None = None,
 ) -> str:
-    """The comparison as one self-contained HTML page (plots embedded as PNG)."""
+    """The comparison as one self-contained HTML page (plots embedded as PNG); `ablation`: the summary
+    written by `vertical ablate`, shown when given."""
     escape = html.escape
     intervals = [
         (f"{task} {metric}", paired["difference"], paired["ci_low"], paired["ci_high"])
@@ -221,6 +263,7 @@ excludes zero is a difference the test set supports.</p>
 {_headline_table(metrics)}
 {overview}
 {tasks}
+{_ablation_section(ablation)}
 {_stage_tables(stage_metrics)}
 <script>
 // Marks how many plots the browser decoded, so a headless browser test can see them.
