@@ -42,6 +42,17 @@ def test_pretraining_lowers_domain_loss_saves_a_plain_model_and_resumes(tiny_mod
     reloaded = AutoModelForMaskedLM.from_pretrained(output / "model")
     assert reloaded.config.hidden_size == 32
 
+    # TensorBoard: one curve over the first run and the resumed one, each objective's loss included
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    steps = set()
+    for events in (output / "tensorboard").glob("events.out.tfevents.*"):
+        board = EventAccumulator(str(events))
+        board.Reload()
+        assert {"train/loss", "train/mlm_loss", "train/learning_rate"} <= set(board.Tags()["scalars"])
+        steps |= {event.step for event in board.Scalars("train/loss")}
+    assert min(steps) <= 2 and max(steps) == 30
+
 
 def test_saved_vertical_model_keeps_the_base_pooler(tmp_path):
     """A classifier built on the vertical model must start from the same pooler as the general one."""

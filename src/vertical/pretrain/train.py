@@ -34,6 +34,7 @@ from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
 from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher, read_entity_triples
 from vertical.pretrain.optimizer import parameter_groups
+from vertical.pretrain.tensorboard import keep_tensorboard_logs, tensorboard_callbacks
 from vertical.recipe import PretrainConfig
 from vertical.run import StageOutput
 from vertical.tokenizer import read_embedding_init, read_terms
@@ -183,13 +184,15 @@ def continue_pretraining(
     groups = parameter_groups(
         model, cfg.learning_rate, cfg.vocabulary_learning_rate or cfg.learning_rate, arguments.weight_decay
     )
+    board_dir = work_dir / "tensorboard"  # beside the checkpoints: a resumed run goes on with its curve
+    board = tensorboard_callbacks(board_dir)
     trainer = Trainer(
         model=model,
         args=arguments,
         train_dataset=train_set,
         data_collator=collator(None, training=True),
         optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
-        callbacks=[ObjectiveLossLogger(model)],
+        callbacks=[ObjectiveLossLogger(model), *board],  # the logger first: the board sees its losses
     )
     resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if resume_from:
@@ -200,6 +203,7 @@ def continue_pretraining(
     general_after = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)
 
     if trainer.is_world_process_zero():
+        keep_tensorboard_logs(board, board_dir, output_dir)
         state = model.masked_lm.state_dict()
         state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
         model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
