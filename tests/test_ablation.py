@@ -65,11 +65,8 @@ def test_summary_holds_each_seed_and_its_mean_and_spread(ablated):
         assert entry["seeds"] == [0, 1]
         assert set(entry["tasks"]) == {"topic"}  # the ablation's task list
         scores = entry["tasks"]["topic"]["accuracy"]
-        measured = [
-            json.loads((run_dir / "ablation" / variant / f"seed-{s}" / "evaluate" / "metrics.json").read_text())
-            ["tasks"]["topic"]["vertical"]["accuracy"]
-            for s in (0, 1)
-        ]
+        files = [run_dir / "ablation" / variant / f"seed-{s}" / "evaluate" / "metrics.json" for s in (0, 1)]
+        measured = [json.loads(f.read_text())["tasks"]["topic"]["vertical"]["accuracy"] for f in files]
         assert scores["vertical"] == measured
         assert scores["summary"]["vertical"]["mean"] == pytest.approx(statistics.fmean(measured), abs=1e-4)
         assert scores["summary"]["vertical"]["std"] == pytest.approx(statistics.stdev(measured), abs=1e-4)

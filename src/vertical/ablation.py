@@ -164,14 +164,20 @@ def run_ablation(
         earlier = [b.run_dir for b in builds[: number - 1]]
         reuse_shared_stages(build.run_dir, [main_run, *earlier])
         run_recipe(build.recipe, build.run_dir.parent, processes=processes, held_out_tasks=recipe.tasks)
-    summary = summarize_ablation(builds)
-    summary["seeds"] = list(recipe.ablation.seeds)
-    summary["changes"] = dict(recipe.ablation.variants)
-    ablation_dir = main_run / "ablation"
-    atomic_write_json(ablation_dir / "summary.json", summary)
-    atomic_write_text(ablation_dir / "summary.md", summary_markdown(summary, recipe.ablation.variants))
+        summary = write_summary(recipe, builds, main_run / "ablation")  # a long ablation shows its progress
     if read_manifest(main_run / "finetune") is not None:
         from vertical.evaluate.compare import rebuild_report
 
         rebuild_report(main_run)
+    return summary
+
+
+def write_summary(recipe: Recipe, builds: list[AblationBuild], ablation_dir: Path) -> dict[str, Any]:
+    """Summarise the builds that finished into ``summary.json`` and ``summary.md``; returns the summary."""
+    assert recipe.ablation is not None
+    summary = summarize_ablation(builds)
+    summary["seeds"] = list(recipe.ablation.seeds)
+    summary["changes"] = dict(recipe.ablation.variants)
+    atomic_write_json(ablation_dir / "summary.json", summary)
+    atomic_write_text(ablation_dir / "summary.md", summary_markdown(summary, recipe.ablation.variants))
     return summary

@@ -2,7 +2,7 @@
 
 bf16 autocast is used where the device has native bf16 matrix units: NVIDIA GPUs from Ampere on,
 and x86 CPUs with AVX-512 BF16 or AMX. On a 2-core AVX-512 BF16 CPU a MiniLM training step ran
-1.7x faster in bf16 than in fp32 (bench/pretrain_step.py). Elsewhere bf16 is emulated and slow,
+1.7x faster in bf16 than in fp32 (bench/pretrain_throughput.py). Elsewhere bf16 is emulated and slow,
 so `auto` falls back to fp32.
 """
 

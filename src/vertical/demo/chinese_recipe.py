@@ -8,8 +8,8 @@ makes the characters the base maps to ``[UNK]`` visible.
 from __future__ import annotations
 
 
-def chinese_recipe(name: str, pretrain_steps: int, finetune_epochs: float, extend: bool = True) -> str:
-    """The recipe YAML of the Chinese demo; `extend=False` gives the ablation without extension."""
+def chinese_recipe(name: str, pretrain_steps: int, finetune_epochs: float) -> str:
+    """The recipe YAML of the Chinese demo; its ablation builds it with and without tokenizer extension."""
     return f"""# The synthetic Chinese finance demo: a fictional world (see docs/tokenizer.md).
 name: {name}
 language: zh
@@ -34,7 +34,7 @@ knowledge:
     ticker: {{zh: "{{subject}}的股票代码为{{object}}。"}}
     trade_term_of: {{zh: "{{subject}}是{{object}}行业的术语。"}}
 tokenizer:
-  extend: {str(extend).lower()}  # true: former [UNK] characters, names and trade terms become tokens
+  extend: true                    # former [UNK] characters, names and trade terms become tokens
   min_frequency: 10
 pretrain:
   steps: {pretrain_steps}
@@ -52,4 +52,10 @@ tasks:
      epochs: {finetune_epochs}}}
 evaluate:
   compare_with: base_model
+ablation:                         # `vertical ablate recipe.yaml`: what the tokenizer extension is worth
+  seeds: [0, 1, 2]
+  tasks: [sector]
+  variants:
+    extended_vocabulary: {{}}       # the recipe as it is
+    base_vocabulary: {{tokenizer: {{extend: false}}}}
 """

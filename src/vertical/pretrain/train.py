@@ -208,6 +208,7 @@ def continue_pretraining(
         state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
         model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
         tokenizer.save_pretrained(output_dir / "model")
+    steps_done_before = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
     tokens_seen = cfg.steps * cfg.batch_size * arguments.world_size * _mean_length(train_set)
     return StageOutput(
         metrics={
@@ -219,6 +220,14 @@ def continue_pretraining(
             "domain_perplexity_after": _perplexity(loss_after),
             "train_documents": len(train_set),
             "tokens_seen_approx": int(tokens_seen),
+            # this invocation's training time and speed (after a resume: of the steps that were left)
+            "train_seconds": round(result.metrics["train_runtime"], 2),
+            "tokens_per_second_approx": round(
+                tokens_seen
+                * (cfg.steps - steps_done_before)
+                / cfg.steps
+                / max(result.metrics["train_runtime"], 1e-9)
+            ),
             "base_has_trained_mlm_head": _has_masked_lm_head(base.path),
             **_forgetting_metrics(general_before, general_after, cfg),
             "bf16": bf16,
