@@ -17,6 +17,7 @@ from datasets import Dataset, load_dataset
 from datasets.utils import logging as datasets_logging
 
 from vertical.errors import DataError
+from vertical.pretrain.chinese_words import chinese_word_ids
 from vertical.pretrain.entities import LinkedMentions, MentionFinder, token_entity_ids
 
 
@@ -84,10 +85,11 @@ def tokenize_texts(
 
     def tokenize(batch: dict[str, list]) -> dict[str, list]:
         texts = batch["text"]
-        encoded = tokenizer(
-            texts, truncation=True, max_length=max_length, return_offsets_mapping=mentions is not None
-        )
-        word_ids = [[-1 if w is None else w for w in encoded.word_ids(i)] for i in range(len(texts))]
+        encoded = tokenizer(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
+        word_ids = [
+            chinese_word_ids(text, offsets, [-1 if w is None else w for w in encoded.word_ids(i)])
+            for i, (text, offsets) in enumerate(zip(texts, encoded["offset_mapping"], strict=True))
+        ]
         columns = {
             "input_ids": encoded["input_ids"],
             "word_ids": word_ids,

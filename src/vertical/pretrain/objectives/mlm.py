@@ -4,7 +4,8 @@ Hugging Face masked-LM models project every position onto the vocabulary and the
 but the ~15% masked ones in the loss. With MiniLM's 30,522-word vocabulary that projection costs
 as much as the whole encoder. Here the encoder runs once, and the head runs only on the masked
 positions: the same loss and gradients (a test checks), and a MiniLM training step on 32 x 64
-tokens went from 3.9 s to 1.6 s on 2 CPU cores in fp32 (bench/pretrain_throughput.py measures the whole stage).
+tokens went from 3.9 s to 1.6 s on 2 CPU cores in fp32 (bench/pretrain_throughput.py times the
+whole stage).
 
 Example:
     >>> objective = SparseMaskedLM(AutoModelForMaskedLM.from_pretrained(path))
