@@ -114,8 +114,9 @@ def plan_stages(
     if recipe.pretrain.entities:
         pretrain_inputs["entities"] = Path(recipe.pretrain.entities)
     masks_linked_mentions = recipe.pretrain.entity_probability > 0 and not recipe.pretrain.entities
-    if recipe.knowledge is not None and (masks_linked_mentions or recipe.pretrain.objectives.knowledge > 0):
-        knowledge_dir = run.stage_dir("knowledge")  # its mentions and its graph
+    uses_knowledge = recipe.pretrain.objectives.knowledge > 0 or recipe.pretrain.facts_ratio > 0
+    if recipe.knowledge is not None and (masks_linked_mentions or uses_knowledge):
+        knowledge_dir = run.stage_dir("knowledge")  # its mentions, its graph, its facts as sentences
         pretrain_inputs["knowledge"] = knowledge_dir
     tokenizer_dir = None
     if recipe.tokenizer.extend:

@@ -284,10 +284,23 @@ class PretrainConfig(_Section):
     general_holdout: int = Field(
         200, ge=1, description="documents of general_data held out for the forgetting check, never trained on"
     )
+    facts_ratio: float = Field(
+        0.0,
+        ge=0.0,
+        lt=1.0,
+        description="share of training sequences drawn from the knowledge stage's facts written as sentences "
+        "(knowledge as input; repeated as needed); 0: the facts are not trained on",
+    )
 
     _check_entities = field_validator("entities", "general_data")(
         lambda value, info: value if value is None else _existing_path(value, info)
     )
+
+    @model_validator(mode="after")
+    def _graph_for_facts(self, info: ValidationInfo) -> PretrainConfig:
+        if self.facts_ratio > 0 and not (info.context or {}).get("has_knowledge", True):
+            raise ValueError("facts_ratio needs a `knowledge` section (its facts written as sentences)")
+        return self
 
     @model_validator(mode="after")
     def _general_data_for_replay(self) -> PretrainConfig:

@@ -173,3 +173,32 @@ def test_a_killed_run_resumes_to_where_an_uninterrupted_run_ends(tiny_model_dir,
     a = AutoModelForMaskedLM.from_pretrained(tmp_path / "a" / "model").state_dict()
     b = AutoModelForMaskedLM.from_pretrained(tmp_path / "b" / "model").state_dict()
     assert all(torch.allclose(a[key], b[key], atol=1e-5) for key in a)
+
+
+def test_facts_ratio_mixes_the_knowledge_stage_facts_into_training(tiny_model_dir, tmp_path):
+    import pytest
+
+    from vertical.errors import DataError
+    from vertical.knowledge.shard_writer import ShardWriter
+    from vertical.records import Document
+
+    data_dir = make_corpus(tmp_path)
+    knowledge_dir = tmp_path / "knowledge"
+    writer = ShardWriter(knowledge_dir / "corpus", "train")
+    for i in range(3):
+        writer.write(
+            Document(id=f"kg:en:e{i}", text=f"Lender {i} is a company in the banking sector.", source="kg")
+        )
+    writer.close()
+    base = resolve_base_model(str(tiny_model_dir))
+    plain = PretrainConfig(steps=2, batch_size=8, max_length=24, save_steps=2, precision="fp32")
+    alone = continue_pretraining(plain, base, data_dir, tmp_path / "a", tmp_path / "wa", seed=0).metrics
+    mixed_cfg = plain.model_copy(update={"facts_ratio": 0.5})
+    mixed = continue_pretraining(
+        mixed_cfg, base, data_dir, tmp_path / "b", tmp_path / "wb", seed=0, knowledge_dir=knowledge_dir
+    ).metrics
+    # half the sequences are facts, repeated until the corpus is used up: about twice the sequences
+    assert 1.6 * alone["train_documents"] < mixed["train_documents"] < 2.4 * alone["train_documents"]
+
+    with pytest.raises(DataError, match="no facts as sentences"):
+        continue_pretraining(mixed_cfg, base, data_dir, tmp_path / "c", tmp_path / "wc", seed=0)

@@ -102,6 +102,9 @@ def continue_pretraining(
             else None
         )
 
+    if cfg.facts_ratio > 0:  # knowledge as input: the graph's facts as sentences, mixed in
+        train_set = _with_facts(cfg, train_set, knowledge_dir, tokenizer, cache_dir, mentions, seed)
+
     general_check = None
     if cfg.general_data:
         with _first_process_first():
@@ -261,6 +264,30 @@ def base_weights_outside_masked_lm(
             if ".pooler." in f".{name}" and name not in state:
                 carried[name] = checkpoint.get_tensor(key)
     return carried
+
+
+def _with_facts(
+    cfg: PretrainConfig, train_set, knowledge_dir: Path | None, tokenizer, cache_dir, mentions, seed
+):
+    """`train_set` with the knowledge stage's verbalised facts interleaved at `facts_ratio`.
+
+    The facts are few next to a corpus (one document per entity), so they are repeated until the corpus
+    is used up ("all_exhausted"), which is what the ratio means.
+    """
+    fact_shards = corpus_shards(knowledge_dir, "train") if knowledge_dir else []
+    if not fact_shards:
+        raise DataError(
+            f"{knowledge_dir}: pretrain.facts_ratio is {cfg.facts_ratio} but the knowledge stage wrote no "
+            "facts as sentences; set knowledge.verbalise: true (the default) or facts_ratio: 0"
+        )
+    with _first_process_first():
+        facts = tokenized_corpus(fact_shards, tokenizer, cfg.max_length, cache_dir, mentions)
+    return interleave_datasets(
+        [train_set, facts],
+        probabilities=[1 - cfg.facts_ratio, cfg.facts_ratio],
+        seed=seed,
+        stopping_strategy="all_exhausted",
+    )
 
 
 def _general_sets(cfg: PretrainConfig, tokenizer, cache_dir: Path, entity_column: bool):
