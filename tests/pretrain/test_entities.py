@@ -11,6 +11,12 @@ def test_mentions_are_found_case_insensitively_on_word_boundaries_longest_first(
     assert MentionFinder([]).spans(text) == []
 
 
+def test_chinese_names_are_found_inside_running_text_and_latin_ones_only_as_words():
+    finder = MentionFinder(["瀚璟集团", "Voman"])
+    text = "瀚璟集团发布年报，Voman与Vomans不同"
+    assert [text[s:e] for s, e in finder.spans(text)] == ["瀚璟集团", "Voman"]
+
+
 def test_tokens_inside_a_mention_get_its_index():
     # "[CLS] Voman Group said zorbel [SEP]" with character offsets of each token
     offsets = [(0, 0), (0, 3), (3, 5), (6, 11), (12, 16), (17, 20), (20, 23), (0, 0)]

@@ -3,8 +3,8 @@
 Two sources of mentions, both answering ``spans(text, document_id)``:
 
 * `MentionFinder` finds the known names of a recipe's `entities` file (company names, trade terms)
-  in a text: case-insensitive, on word boundaries, longest name first where names overlap. Meant
-  for a few thousand names.
+  in a text: case-insensitive, on word boundaries (none for Chinese, which has no spaces), longest
+  name first where names overlap. Meant for a few thousand names.
 * `LinkedMentions` reads what the knowledge stage's Aho-Corasick linker found in the corpus
   (``spans.parquet``), by document id: the way to use a whole ontology's names.
 
@@ -16,6 +16,22 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+
+_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+_LETTER_OF_WORDS = r"[^\W\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a word character, not an ideograph
+
+
+def _bounded(name: str) -> str:
+    """`name` as a pattern that matches whole words only where its script has words.
+
+    A Latin name must not start or end inside a Latin word ("Voman" is not in "Vomans") but may touch
+    Chinese ("Voman与"); Chinese has no spaces, so 瀚璟集团 matches in 瀚璟集团发布 too.
+    """
+    start = "" if _IDEOGRAPH.match(name[0]) else rf"(?<!{_LETTER_OF_WORDS})"
+    end = "" if _IDEOGRAPH.match(name[-1]) else rf"(?!{_LETTER_OF_WORDS})"
+    return f"{start}{re.escape(name)}{end}"
 
 
 class MentionFinder:
@@ -29,8 +45,8 @@ class MentionFinder:
     def __init__(self, names: Iterable[str]) -> None:
         unique = sorted({name.strip() for name in names if name and name.strip()}, key=len, reverse=True)
         self.names = unique
-        alternation = "|".join(re.escape(name) for name in unique)
-        self._pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE) if unique else None
+        alternation = "|".join(_bounded(name) for name in unique)
+        self._pattern = re.compile(alternation, re.IGNORECASE) if unique else None
 
     def spans(self, text: str, document_id: str | None = None) -> list[tuple[int, int]]:
         """Character (start, end) of each mention, left to right, never overlapping."""
