@@ -33,6 +33,8 @@ class ServeSettings:
         limits: request size limits.
         max_batch_texts: largest micro-batch a model runs.
         max_wait_ms: how long a request may wait for others to join its batch.
+        redact: replace personal data in the texts and entity strings sent back.
+        kg_timeout_s: the longest a SPARQL query may run (a request may ask for less).
     """
 
     run_dir: Path
@@ -44,6 +46,8 @@ class ServeSettings:
     limits: Limits = Limits()
     max_batch_texts: int = 64
     max_wait_ms: float = 2.0
+    redact: bool = False
+    kg_timeout_s: float = 10.0
 
 
 def is_loopback(host: str) -> bool:
@@ -83,11 +87,23 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
     from vertical.serve.app import create_app
-    from vertical.serve.registry import load_run_classifiers
+    from vertical.serve.graph import load_run_graph
+    from vertical.serve.registry import load_run_classifiers, load_run_taggers
 
     keys = check_settings(settings)
-    classifiers = load_run_classifiers(settings.run_dir, settings.variant)
-    return create_app(classifiers, keys, settings.limits, settings.max_batch_texts, settings.max_wait_ms)
+    taggers = load_run_taggers(settings.run_dir, settings.variant)
+    graph = load_run_graph(settings.run_dir, settings.kg_timeout_s)
+    classifiers = load_run_classifiers(settings.run_dir, settings.variant, required=not taggers)
+    return create_app(
+        classifiers,
+        keys,
+        settings.limits,
+        settings.max_batch_texts,
+        settings.max_wait_ms,
+        taggers=taggers,
+        graph=graph,
+        redact=settings.redact,
+    )
 
 
 def serve(settings: ServeSettings) -> None:
