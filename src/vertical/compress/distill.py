@@ -125,9 +125,9 @@ def distill_classifier(
         loss.backward()
         optimizer.step()
         scheduler.step()
-        curve.append(round(float(loss), 5))
+        curve.append(round(float(loss.detach()), 5))
         if step % 50 == 0:
-            log.info("distil step %d/%d: loss %.4f", step + 1, total_steps, float(loss))
+            log.info("distil step %d/%d: loss %.4f", step + 1, total_steps, curve[-1])
     student.eval()
     output_dir = Path(output_dir)
     student.save_pretrained(output_dir)
