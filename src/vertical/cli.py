@@ -276,6 +276,7 @@ def serve(
         bool, typer.Option("--redact", help="Replace personal data in texts and entities sent back.")
     ] = False,
     kg_timeout: Annotated[float, typer.Option(help="Longest a SPARQL query may run, in seconds.")] = 10.0,
+    workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the models.")] = 1,
 ) -> None:
     """Serve the run folder's task models over HTTP, with a playground page at /."""
     from vertical.serve import ServeSettings
@@ -292,6 +293,7 @@ def serve(
         Limits(max_body_bytes, max_texts, max_text_chars),
         redact=redact,
         kg_timeout_s=kg_timeout,
+        workers=workers,
     )
     try:
         run_server(settings)

@@ -14,7 +14,6 @@ is 401, a key not allowed the task is 403. With `keys` None (``--no-auth``) ever
 
 # No `from __future__ import annotations`: FastAPI must see the per-app request model, a local.
 
-import time
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated
@@ -36,6 +35,7 @@ from vertical.serve.graph import KnowledgeGraph
 from vertical.serve.keys import ApiKey, KeyStore
 from vertical.serve.limits import BodySizeLimit, Limits, error_body
 from vertical.serve.redaction import Redactor
+from vertical.serve.request_metrics import RequestMetrics
 from vertical.serve.tagger import TextTagger
 
 
@@ -207,15 +207,6 @@ def create_app(
         body = error_body(422, "invalid_request", _describe_validation(errors), details=errors)
         return JSONResponse(body, 422)
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests_total.labels(route, str(response.status_code)).inc()
-        latency.labels(route).observe(time.perf_counter() - started)
-        return response
-
     page = resources.files("vertical.serve").joinpath("static/index.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -299,5 +290,6 @@ def create_app(
             lambda task, count: texts_total.labels(task).inc(count),
         )
     )
+    app.add_middleware(RequestMetrics, requests_total=requests_total, latency=latency)
     app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)  # outermost: before parsing
     return app
