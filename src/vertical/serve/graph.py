@@ -40,7 +40,7 @@ class KnowledgeGraph:
     timeout_s: float = 10.0
     max_parallel_queries: int = 2
     entities: dict[str, Entity] = field(default_factory=dict)
-    _slots: asyncio.Semaphore | None = None
+    _slots: asyncio.Semaphore | None = field(default=None, init=False, repr=False)  # made in the event loop
 
     def __post_init__(self) -> None:
         if self.linker is not None and not self.entities:
