@@ -77,7 +77,8 @@ tasks:
 
 @pytest.fixture(scope="session")
 def tiny_run_dir(tiny_model_dir, tmp_path_factory) -> Path:
-    """runs/tiny made by `vertical run` on the tiny project with a compress stage: a `topic` task to serve."""
+    """runs/tiny made by `vertical run` on the tiny project with a compress stage (a 1-layer student too):
+    a `topic` task to serve."""
     from typer.testing import CliRunner
 
     from vertical.cli import app
@@ -85,7 +86,7 @@ def tiny_run_dir(tiny_model_dir, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("served-project")
     recipe = write_tiny_project(folder, tiny_model_dir)
     with open(recipe, "a", encoding="utf-8") as handle:
-        handle.write("compress: {latency_calls: 5, throughput_batches: 2}\n")
+        handle.write("compress: {latency_calls: 5, throughput_batches: 2, distill: {layers: 1, epochs: 2}}\n")
     result = CliRunner().invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
     assert result.exit_code == 0, result.output
     return folder / "runs" / "tiny"

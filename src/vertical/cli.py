@@ -299,12 +299,17 @@ def serve(
     run_dir: Annotated[Path, typer.Argument(help="The run folder, runs/<name>.")],
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    variant: Annotated[str, typer.Option(help="full, int8, onnx or onnx-int8.")] = "full",
+    variant: Annotated[str, typer.Option(help="full, int8, onnx, onnx-int8 or distilled.")] = "full",
     keys: Annotated[Path | None, typer.Option("--keys", help="Keys file from `vertical keys add`.")] = None,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="No keys; only on a loopback host.")] = False,
     max_texts: Annotated[int, typer.Option(help="Texts per request.")] = 64,
     max_text_chars: Annotated[int, typer.Option(help="Characters per text.")] = 4000,
     max_body_bytes: Annotated[int, typer.Option(help="Request body size.")] = 1_000_000,
+    redact: Annotated[
+        bool, typer.Option("--redact", help="Replace personal data in texts and entities sent back.")
+    ] = False,
+    kg_timeout: Annotated[float, typer.Option(help="Longest a SPARQL query may run, in seconds.")] = 10.0,
+    workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the models.")] = 1,
 ) -> None:
     """Serve the run folder's task models over HTTP, with a playground page at /."""
     from vertical.serve import ServeSettings
@@ -312,7 +317,16 @@ def serve(
     from vertical.serve.limits import Limits
 
     settings = ServeSettings(
-        run_dir, host, port, variant, keys, no_auth, Limits(max_body_bytes, max_texts, max_text_chars)
+        run_dir,
+        host,
+        port,
+        variant,
+        keys,
+        no_auth,
+        Limits(max_body_bytes, max_texts, max_text_chars),
+        redact=redact,
+        kg_timeout_s=kg_timeout,
+        workers=workers,
     )
     try:
         run_server(settings)

@@ -216,9 +216,13 @@ def plan_stages(
         stages.append(
             Stage(
                 "compress",
-                {"compress": compress_cfg.model_dump(), "tasks": [t.model_dump() for t in recipe.tasks]},
+                {
+                    "compress": compress_cfg.model_dump(),
+                    "tasks": [t.model_dump() for t in recipe.tasks],
+                    "seed": recipe.seed,
+                },
                 {"finetune": finetune_dir, **task_files},
-                lambda out, work: compress_tasks(compress_cfg, recipe.tasks, finetune_dir, out),
+                lambda out, work: compress_tasks(compress_cfg, recipe.tasks, finetune_dir, out, recipe.seed),
             )
         )
     return stages

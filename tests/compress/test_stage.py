@@ -20,7 +20,14 @@ def test_compress_writes_onnx_files_and_a_table_per_task(tiny_run_dir):
         onnx.checker.check_model(str(compress_dir / "topic" / name))
     manifest = json.loads((compress_dir / "manifest.json").read_text())
     table = manifest["metrics"]["tasks"]["topic"]
-    assert [row["variant"] for row in table["rows"]] == ["hf_pipeline", "full", "int8", "onnx", "onnx-int8"]
+    assert [row["variant"] for row in table["rows"]] == [
+        "hf_pipeline",
+        "full",
+        "int8",
+        "onnx",
+        "onnx-int8",
+        "distilled",
+    ]
     for row in table["rows"]:
         assert row["size_mb"] > 0 and row["latency_batch1_ms"] > 0 and row["throughput_batch32"] > 0
         assert 0.0 <= row["accuracy"] <= 1.0 and 0.0 <= row["agreement_with_full"] <= 1.0

@@ -48,3 +48,46 @@ def test_typing_a_sentence_shows_its_label_and_a_wrong_key_the_servers_message(t
                 browser.close()
     assert shown.split(" (")[0] == expected
     assert bars == 2 and error == ""
+
+
+def test_entities_are_highlighted_with_their_types_and_graph_links(entity_run_dir):
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    from vertical.serve.graph import load_run_graph
+    from vertical.serve.registry import load_run_taggers
+
+    chromium = _chromium()
+    taggers = load_run_taggers(entity_run_dir)
+    app = create_app(
+        load_run_classifiers(entity_run_dir), None, taggers=taggers, graph=load_run_graph(entity_run_dir)
+    )
+    text = "Acme Bank opened a branch in Beijing"
+    expected = [(text[e.start : e.end], e.type) for e in taggers["ents"].entities([text])[0]]
+    with LiveServer(app) as url:
+        with playwright_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            try:
+                page = browser.new_page()
+                page.goto(url + "/")
+                page.wait_for_selector("#ner option[value=ents]", state="attached")
+                page.fill("#text", text)
+                page.click("#go")
+                page.wait_for_function("document.getElementById('label').textContent.length > 0")
+                marks = page.locator("#highlight mark.entity")
+                shown = [
+                    (
+                        marks.nth(i).locator("a, span").first.text_content(),
+                        marks.nth(i).get_attribute("data-type"),
+                    )
+                    for i in range(marks.count())
+                ]
+                acme_href = page.locator("#highlight mark[data-type=ORG] a").first.get_attribute("href")
+                links = page.locator("#links li").all_text_contents()
+                highlighted_text = page.text_content("#highlight")
+            finally:
+                browser.close()
+    assert shown == expected and ("Acme Bank", "ORG") in shown
+    assert acme_href == "http://example.org/fin/AcmeBank"
+    assert links[0].startswith("Acme Bank → Acme Bank") and any(
+        "example.org/fin/Beijing" in item for item in links
+    )
+    assert highlighted_text.startswith("Acme BankORG opened a branch in")

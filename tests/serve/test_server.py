@@ -79,3 +79,25 @@ def test_read_keys_names_the_bad_entry(tmp_path):
         read_keys(path)
     add_key(tmp_path / "new.json", "x")
     assert read_keys(tmp_path / "new.json").find("vk_wrong") is None
+
+
+def test_settings_travel_to_workers_as_json(tmp_path):
+    from vertical.serve.limits import Limits
+
+    settings = ServeSettings(
+        tmp_path / "run",
+        port=9000,
+        variant="onnx-int8",
+        keys_file=tmp_path / "k.json",
+        limits=Limits(10, 2, 3),
+        redact=True,
+        kg_timeout_s=4.0,
+        workers=3,
+    )
+    assert ServeSettings.from_json(settings.to_json()) == settings
+    assert ServeSettings.from_json(ServeSettings(tmp_path).to_json()) == ServeSettings(tmp_path)
+
+
+def test_cli_serve_zero_workers_exits_2(tmp_path):
+    result = runner.invoke(app, ["serve", str(tmp_path), "--no-auth", "--workers", "0"])
+    assert result.exit_code == 2 and "--workers 0" in result.output

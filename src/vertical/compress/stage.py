@@ -4,6 +4,7 @@ For every task it writes into its output folder::
 
     <task>/model.onnx        the fine-tuned classifier exported to ONNX (when compress.onnx)
     <task>/model-int8.onnx   that export with onnxruntime's dynamic int8 quantisation
+    <task>/distilled/        the student with fewer layers (when compress.distill; save_pretrained)
     table.md                 size, batch-1 latency, batch-32 throughput, accuracy of each form
 
 and puts the same table in the manifest's metrics. The first row, ``hf_pipeline``, is the plain
@@ -11,6 +12,9 @@ Hugging Face ``pipeline("text-classification")`` on the full model: the baseline
 taken against. The PyTorch int8 form is not stored: dynamic quantisation is deterministic and takes
 well under a second, so ``vertical serve --variant int8`` quantises the full model on load; its
 size is that of its state dict as ``torch.save`` writes it.
+
+Only single-label sequence classifiers (task types ``classification`` and ``relation``) have
+forms here; the other tasks are served as fine-tuned.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vertical.compress.distill import DistillSettings, distill_classifier
 from vertical.compress.measure import Measurement, measure
 from vertical.compress.onnx_export import export_onnx, quantize_onnx_int8
 from vertical.compress.variants import (
+    DISTILLED_FOLDER,
     OnnxClassifier,
     TorchClassifier,
     labels_of,
@@ -39,6 +45,8 @@ from vertical.recipe import CompressConfig, TaskConfig
 from vertical.run import StageOutput
 
 log = logging.getLogger(__name__)
+
+COMPRESSED_TYPES = ("classification", "relation")  # single-label sequence classifiers
 
 
 def _folder_bytes(folder: Path, suffixes: tuple[str, ...] = (".safetensors", ".bin")) -> int:
@@ -73,10 +81,14 @@ def _pipeline_predict(model_dir: Path, labels: list[str], max_length: int):
 
 
 def compress_task(
-    cfg: CompressConfig, task: TaskConfig, model_dir: Path, output_dir: Path
-) -> list[Measurement]:
-    """Build and measure the forms of one task's model; returns the table rows, the baseline first."""
-    _, test, _ = load_task_data(task)
+    cfg: CompressConfig, task: TaskConfig, model_dir: Path, output_dir: Path, seed: int = 0
+) -> tuple[list[Measurement], dict[str, object]]:
+    """Build and measure the forms of one task's model.
+
+    Returns:
+        The table rows (the baseline first) and the distillation's training figures ({} without).
+    """
+    train, test, _ = load_task_data(task)
     labels = labels_of(model_dir)
     index = {label: position for position, label in enumerate(labels)}
     texts, gold = [e.text for e in test], [index[e.label] for e in test]
@@ -121,7 +133,37 @@ def compress_task(
                     variant, runner.probabilities, path.stat().st_size, texts, gold, full_predicted, **timing
                 )[0]
             )
-    return rows
+    distillation: dict[str, object] = {}
+    if cfg.distill is not None:
+        settings = DistillSettings(
+            layers=cfg.distill.layers,
+            epochs=cfg.distill.epochs,
+            temperature=cfg.distill.temperature,
+            alpha=cfg.distill.alpha,
+            learning_rate=cfg.distill.learning_rate,
+            batch_size=cfg.distill.batch_size,
+            max_length=task.max_length,
+            seed=seed,
+        )
+        student_dir = output_dir / DISTILLED_FOLDER
+        distillation = distill_classifier(
+            model, tokenizer, [e.text for e in train], [index[e.label] for e in train], settings, student_dir
+        )
+        student = TorchClassifier(
+            task.name, "distilled", labels, load_torch_model(student_dir), tokenizer, task.max_length
+        )
+        rows.append(
+            measure(
+                "distilled",
+                student.probabilities,
+                _folder_bytes(student_dir),
+                texts,
+                gold,
+                full_predicted,
+                **timing,
+            )[0]
+        )
+    return rows, distillation
 
 
 def table_markdown(tables: dict[str, list[Measurement]]) -> str:
@@ -148,16 +190,20 @@ def table_markdown(tables: dict[str, list[Measurement]]) -> str:
 
 
 def compress_tasks(
-    cfg: CompressConfig, tasks: list[TaskConfig], finetune_dir: Path, output_dir: Path
+    cfg: CompressConfig, tasks: list[TaskConfig], finetune_dir: Path, output_dir: Path, seed: int = 0
 ) -> StageOutput:
-    """Compress and measure the vertical model of every task; see the module docstring."""
+    """Compress and measure the vertical model of every classification task; see the module docstring."""
     tables: dict[str, list[Measurement]] = {}
+    distillations: dict[str, dict[str, object]] = {}
     for task in tasks:
+        if task.type not in COMPRESSED_TYPES:
+            log.info("compress: %s skipped (a %s task is served as fine-tuned)", task.name, task.type)
+            continue
         log.info("compress: %s", task.name)
         model_dir = Path(finetune_dir) / task.name / "vertical" / "model"
         task_dir = output_dir / task.name
         task_dir.mkdir(parents=True, exist_ok=True)
-        tables[task.name] = compress_task(cfg, task, model_dir, task_dir)
+        tables[task.name], distillations[task.name] = compress_task(cfg, task, model_dir, task_dir, seed)
     atomic_write_text(output_dir / "table.md", table_markdown(tables))
     metrics = {}
     for task, rows in tables.items():
@@ -170,4 +216,6 @@ def compress_tasks(
             },
             "accuracy_change_points": {r.variant: round(100 * (r.accuracy - base.accuracy), 3) for r in rows},
         }
+        if distillations[task]:
+            metrics[task]["distillation"] = distillations[task]
     return StageOutput(metrics={"tasks": metrics})

@@ -4,7 +4,8 @@
 - ``int8``: the same model with its linear layers quantised to int8 on load
   (``torch.ao.quantization.quantize_dynamic``; weights int8, activations quantised per batch);
 - ``onnx``: the ONNX export the compress stage wrote, run with onnxruntime;
-- ``onnx-int8``: that export with onnxruntime's dynamic int8 quantisation.
+- ``onnx-int8``: that export with onnxruntime's dynamic int8 quantisation;
+- ``distilled``: the student the compress stage distilled from it (fewer layers; fp32 PyTorch).
 
 Each is a `TextClassifier`: texts in, class probabilities out, in the order given.
 """
@@ -22,9 +23,10 @@ import torch
 from vertical.errors import ModelError
 from vertical.models import load_tokenizer, quiet_transformers
 
-Variant = Literal["full", "int8", "onnx", "onnx-int8"]
-VARIANTS: tuple[str, ...] = ("full", "int8", "onnx", "onnx-int8")
+Variant = Literal["full", "int8", "onnx", "onnx-int8", "distilled"]
+VARIANTS: tuple[str, ...] = ("full", "int8", "onnx", "onnx-int8", "distilled")
 ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
+DISTILLED_FOLDER = "distilled"  # the student, in the compress stage's folder of a task
 
 
 class TextClassifier(Protocol):
@@ -144,23 +146,33 @@ def onnx_session(path: Path, threads: int | None = None):
 
 
 def load_classifier(
-    task: str, variant: str, model_dir: Path, onnx_dir: Path | None, max_length: int = 128
+    task: str, variant: str, model_dir: Path, compress_dir: Path | None, max_length: int = 128
 ) -> TextClassifier:
     """The classifier of `task` in the form `variant`.
 
     Args:
         model_dir: the fine-tuned model folder (tokenizer and labels come from here for every variant).
-        onnx_dir: the compress stage's folder of this task, holding model.onnx and model-int8.onnx.
+        compress_dir: the compress stage's folder of this task, holding model.onnx, model-int8.onnx
+            and distilled/.
     """
     labels = labels_of(model_dir)
     tokenizer = load_tokenizer(model_dir)
-    if variant in ONNX_FILES:
-        if onnx_dir is None:
+    if variant in ONNX_FILES or variant == "distilled":
+        if compress_dir is None:
             raise ModelError(
                 f"variant {variant}: this run has no compress stage; add `compress:` to the recipe"
             )
-        session = onnx_session(Path(onnx_dir) / ONNX_FILES[variant])
+    if variant in ONNX_FILES:
+        session = onnx_session(Path(compress_dir) / ONNX_FILES[variant])
         return OnnxClassifier(task, variant, labels, session, tokenizer, max_length)
+    if variant == "distilled":
+        student_dir = Path(compress_dir) / DISTILLED_FOLDER
+        if not (student_dir / "config.json").is_file():
+            raise ModelError(
+                f"{student_dir}: no distilled model; add `distill: {{layers: 3}}` under `compress:` "
+                "in the recipe and run again"
+            )
+        return TorchClassifier(task, variant, labels, load_torch_model(student_dir), tokenizer, max_length)
     model = load_torch_model(model_dir)
     if variant == "int8":
         model = quantize_int8(model)

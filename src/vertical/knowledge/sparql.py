@@ -14,6 +14,11 @@ from typing import Literal as TypingLiteral
 
 from vertical.errors import KnowledgeError
 
+
+class QueryTimeoutError(KnowledgeError):
+    """A query ran past its timeout and was stopped."""
+
+
 OutputFormat = TypingLiteral["json", "csv"]
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
@@ -81,7 +86,8 @@ def query_store(
     """Run a read-only query on the store in `store_dir`; results as SPARQL JSON/CSV, or N-Triples for graphs.
 
     Raises:
-        KnowledgeError: an update, a syntax error, a missing store, or a query past `timeout` seconds.
+        KnowledgeError: an update, a syntax error, a missing store, or (`QueryTimeoutError`) a query
+            past `timeout` seconds.
     """
     form = query_form(sparql)
     store_dir = Path(store_dir)
@@ -98,7 +104,7 @@ def query_store(
     sender.close()
     try:
         if not receiver.poll(timeout):
-            raise KnowledgeError(
+            raise QueryTimeoutError(
                 f"query stopped after its timeout of {timeout:g} s; narrow it (LIMIT, filters) "
                 "or raise --timeout"
             )

@@ -5,6 +5,7 @@ Endpoints (all errors are JSON ``{"error": {"status", "code", "message"}}``):
 - ``GET /``: the playground page; ``GET /healthz``: liveness, no key needed;
 - ``GET /v1/models``: the tasks this key may call, with their labels;
 - ``POST /v1/classify/{task}``: ``{"texts": [...]}`` -> a label and probabilities per text;
+- ``POST /v1/ner/{task}``, ``POST /v1/link``, ``POST /v1/kg/query``: see `vertical.serve.entities_api`;
 - ``GET /metrics``: Prometheus text format.
 
 A key goes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``: a missing or unknown key
@@ -13,7 +14,6 @@ is 401, a key not allowed the task is 403. With `keys` None (``--no-auth``) ever
 
 # No `from __future__ import annotations`: FastAPI must see the per-app request model, a local.
 
-import time
 from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated
@@ -30,8 +30,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from vertical import __version__
 from vertical.compress.variants import TextClassifier
 from vertical.serve.batching import MicroBatcher
+from vertical.serve.entities_api import KG_SCOPE, LINK_SCOPE, entity_router
+from vertical.serve.graph import KnowledgeGraph
 from vertical.serve.keys import ApiKey, KeyStore
 from vertical.serve.limits import BodySizeLimit, Limits, error_body
+from vertical.serve.redaction import Redactor
+from vertical.serve.request_metrics import RequestMetrics
+from vertical.serve.tagger import TextTagger
 
 
 class ClassResult(BaseModel):
@@ -86,6 +91,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    504: "timeout",
 }
 
 
@@ -115,9 +121,19 @@ def create_app(
     limits: Limits | None = None,
     max_batch_texts: int = 64,
     max_wait_ms: float = 2.0,
+    taggers: dict[str, TextTagger] | None = None,
+    graph: KnowledgeGraph | None = None,
+    redact: bool = False,
 ) -> FastAPI:
-    """The API over `classifiers` (task name -> classifier); `keys` None turns authentication off."""
+    """The API over `classifiers` (task name -> classifier); `keys` None turns authentication off.
+
+    Args:
+        taggers: NER task name -> tagger, served at /v1/ner/{task}.
+        graph: the run's knowledge graph, served at /v1/link and /v1/kg/query (None: neither).
+        redact: replace personal data in the texts and entity strings the API sends back.
+    """
     limits = limits or Limits()
+    taggers = taggers or {}
     registry = CollectorRegistry()
     requests_total = Counter(
         "vertical_requests", "HTTP requests by route and status", ["route", "status"], registry=registry
@@ -191,15 +207,6 @@ def create_app(
         body = error_body(422, "invalid_request", _describe_validation(errors), details=errors)
         return JSONResponse(body, 422)
 
-    @app.middleware("http")
-    async def count_requests(request: Request, call_next):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests_total.labels(route, str(response.status_code)).inc()
-        latency.labels(route).observe(time.perf_counter() - started)
-        return response
-
     page = resources.files("vertical.serve").joinpath("static/index.html").read_text(encoding="utf-8")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -218,19 +225,24 @@ def create_app(
 
     @app.get("/v1/models", response_model=ModelsResponse, tags=["models"], responses={401: _ERRORS[401]})
     async def models(key: Annotated[ApiKey | None, Depends(caller)]) -> ModelsResponse:
-        """The tasks this key may call, with their labels."""
-        return ModelsResponse(
-            models=[
-                ModelInfo(
-                    task=task,
-                    variant=classifier.variant,
-                    labels=classifier.labels,
-                    endpoint=f"/v1/classify/{task}",
-                )
-                for task, classifier in sorted(classifiers.items())
-                if may_call(key, task)
-            ]
-        )
+        """The tasks this key may call, with their labels (entity types for NER), and the graph endpoints."""
+        served = [
+            ModelInfo(task=task, variant=c.variant, labels=c.labels, endpoint=f"/v1/classify/{task}")
+            for task, c in sorted(classifiers.items())
+        ]
+        served += [
+            ModelInfo(task=task, type="ner", variant=t.variant, labels=t.labels, endpoint=f"/v1/ner/{task}")
+            for task, t in sorted(taggers.items())
+        ]
+        if graph is not None and graph.linker is not None:
+            served.append(
+                ModelInfo(task=LINK_SCOPE, type="link", variant="graph", labels=[], endpoint="/v1/link")
+            )
+        if graph is not None and graph.store_dir is not None:
+            served.append(
+                ModelInfo(task=KG_SCOPE, type="kg", variant="graph", labels=[], endpoint="/v1/kg/query")
+            )
+        return ModelsResponse(models=[info for info in served if may_call(key, info.task)])
 
     request_model = _request_model(limits)
 
@@ -267,5 +279,17 @@ def create_app(
             )
         return ClassifyResponse(task=task, variant=classifier.variant, results=results)
 
+    app.include_router(
+        entity_router(
+            taggers,
+            graph,
+            caller,
+            limits,
+            Redactor(redact),
+            _ERRORS,
+            lambda task, count: texts_total.labels(task).inc(count),
+        )
+    )
+    app.add_middleware(RequestMetrics, requests_total=requests_total, latency=latency)
     app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)  # outermost: before parsing
     return app

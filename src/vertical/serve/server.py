@@ -2,12 +2,20 @@
 
 Authentication is on unless ``--no-auth``, which is refused for any address but loopback: a
 server without keys must not be reachable from another machine.
+
+With ``--workers N`` uvicorn starts N processes that share the port; each builds its own app
+(models loaded once per process) from the settings, which the parent hands over in the
+environment variable ``VERTICAL_SERVE_SETTINGS`` (JSON): uvicorn's workers call a factory by
+import path and take no arguments.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
+import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +25,8 @@ from vertical.serve.keys import KeyStore, read_keys
 from vertical.serve.limits import Limits
 
 log = logging.getLogger(__name__)
+
+SETTINGS_VARIABLE = "VERTICAL_SERVE_SETTINGS"
 
 
 @dataclass(frozen=True)
@@ -33,6 +43,9 @@ class ServeSettings:
         limits: request size limits.
         max_batch_texts: largest micro-batch a model runs.
         max_wait_ms: how long a request may wait for others to join its batch.
+        redact: replace personal data in the texts and entity strings sent back.
+        kg_timeout_s: the longest a SPARQL query may run (a request may ask for less).
+        workers: server processes sharing the port, each with its own copy of the models.
     """
 
     run_dir: Path
@@ -44,6 +57,20 @@ class ServeSettings:
     limits: Limits = Limits()
     max_batch_texts: int = 64
     max_wait_ms: float = 2.0
+    redact: bool = False
+    kg_timeout_s: float = 10.0
+    workers: int = 1
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeSettings:
+        fields = json.loads(text)
+        fields["limits"] = Limits(**fields["limits"])
+        for name in ("run_dir", "keys_file"):
+            fields[name] = Path(fields[name]) if fields[name] is not None else None
+        return cls(**fields)
 
 
 def is_loopback(host: str) -> bool:
@@ -58,6 +85,8 @@ def is_loopback(host: str) -> bool:
 
 def check_settings(settings: ServeSettings) -> KeyStore | None:
     """The key store the settings call for (None with --no-auth); a bad combination raises VerticalError."""
+    if settings.workers < 1:
+        raise VerticalError(f"--workers {settings.workers}: give 1 or more")
     if settings.variant not in VARIANTS:
         raise VerticalError(f"--variant {settings.variant}: choose one of {', '.join(VARIANTS)}")
     if settings.no_auth:
@@ -83,17 +112,49 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
     from vertical.serve.app import create_app
-    from vertical.serve.registry import load_run_classifiers
+    from vertical.serve.graph import load_run_graph
+    from vertical.serve.registry import load_run_classifiers, load_run_taggers
 
     keys = check_settings(settings)
-    classifiers = load_run_classifiers(settings.run_dir, settings.variant)
-    return create_app(classifiers, keys, settings.limits, settings.max_batch_texts, settings.max_wait_ms)
+    taggers = load_run_taggers(settings.run_dir, settings.variant)
+    graph = load_run_graph(settings.run_dir, settings.kg_timeout_s)
+    classifiers = load_run_classifiers(settings.run_dir, settings.variant, required=not taggers)
+    return create_app(
+        classifiers,
+        keys,
+        settings.limits,
+        settings.max_batch_texts,
+        settings.max_wait_ms,
+        taggers=taggers,
+        graph=graph,
+        redact=settings.redact,
+    )
+
+
+def app_from_environment():
+    """The app of the settings in ``VERTICAL_SERVE_SETTINGS``: the factory each uvicorn worker calls."""
+    return build_app(ServeSettings.from_json(os.environ[SETTINGS_VARIABLE]))
 
 
 def serve(settings: ServeSettings) -> None:
     """Run the API until interrupted."""
     import uvicorn
 
-    app = build_app(settings)
-    log.info("serving %s on http://%s:%d (playground at /)", settings.run_dir, settings.host, settings.port)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    common = {"host": settings.host, "port": settings.port, "log_level": "warning", "access_log": False}
+    if settings.workers == 1:
+        app = build_app(settings)
+        log.info(
+            "serving %s on http://%s:%d (playground at /)", settings.run_dir, settings.host, settings.port
+        )
+        uvicorn.run(app, **common)
+        return
+    check_settings(settings)  # a bad setting fails here, once, not in every worker
+    os.environ[SETTINGS_VARIABLE] = settings.to_json()
+    log.info(
+        "serving %s on http://%s:%d with %d workers",
+        settings.run_dir,
+        settings.host,
+        settings.port,
+        settings.workers,
+    )
+    uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=settings.workers, **common)
