@@ -89,3 +89,39 @@ def tiny_run_dir(tiny_model_dir, tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
     assert result.exit_code == 0, result.output
     return folder / "runs" / "tiny"
+
+
+DECODER_TEXTS = [
+    "The lender {n} raised deposits and cut mortgage rates for savers.",
+    "The chipmaker {n} shipped new processors from its wafer fab this week.",
+    "Markets closed higher as the central bank held interest rates.",
+    "Question: which sector is the lender in? Answer: banking.",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide GPT-2 over a byte-level BPE tokenizer trained on a few sentences, saved
+    with save_pretrained to a local folder and randomly initialised (seeded)."""
+    import torch
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    from vertical.tokenizer.scratch import train_tokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-gpt2")
+    texts = [template.format(n=n) for n in range(20) for template in DECODER_TEXTS]
+    train_tokenizer(texts, "bpe", 400, folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=128,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    return folder
