@@ -22,7 +22,17 @@ _PIPELINE = {
     "ner": ("token-classification", "AutoModelForTokenClassification"),
     "generation": ("text-generation", "AutoModelForCausalLM"),
 }
-_CARD_METRICS = ("perplexity", "token_accuracy", "accuracy", "entity_f1", "relation_f1", "micro_f1", "macro_f1", "weighted_f1", "ece")
+_CARD_METRICS = (
+    "perplexity",
+    "token_accuracy",
+    "accuracy",
+    "entity_f1",
+    "relation_f1",
+    "micro_f1",
+    "macro_f1",
+    "weighted_f1",
+    "ece",
+)
 
 
 def model_card(
