@@ -238,6 +238,32 @@ def report(
         _fail(error)
     _print_comparison(run_dir)
     out.print(f"report: {written}")
+
+
+@app.command()
+def generate(
+    run_dir: Annotated[Path, typer.Argument(help="A decoder run folder written by `vertical run`.")],
+    prompt: Annotated[str, typer.Argument(help="The text to continue.")],
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="The most tokens to write.")] = 64,
+    temperature: Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: freer samples.")] = 0.8,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling probability mass.")] = 0.95,
+    seed: Annotated[int | None, typer.Option(help="Makes the sample repeatable.")] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", help="A generation task's model instead of the pretrained one.")
+    ] = None,
+) -> None:
+    """Continue PROMPT with the run's domain-pretrained decoder (or a generation task's model)."""
+    from vertical.generate import decoder_model_dir, load_generator
+
+    try:
+        model_dir = decoder_model_dir(run_dir, task)
+        generator = load_generator(model_dir, task or "pretrain")
+    except VerticalError as error:
+        _fail(error)
+    text = generator.generate([prompt], max_new_tokens, temperature, top_p, seed)[0]
+    out.print(text, highlight=False, markup=False, soft_wrap=True)
+
+
 keys_app = typer.Typer(no_args_is_help=True, help="Make API keys for `vertical serve` (stored hashed).")
 app.add_typer(keys_app, name="keys")
 

@@ -5,6 +5,7 @@ Endpoints (all errors are JSON ``{"error": {"status", "code", "message"}}``):
 - ``GET /``: the playground page; ``GET /healthz``: liveness, no key needed;
 - ``GET /v1/models``: the tasks this key may call, with their labels;
 - ``POST /v1/classify/{task}``: ``{"texts": [...]}`` -> a label and probabilities per text;
+- ``POST /v1/generate``: continue prompts with a decoder run's models (`vertical.serve.generation`);
 - ``GET /metrics``: Prometheus text format.
 
 A key goes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``: a missing or unknown key
@@ -29,7 +30,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vertical import __version__
 from vertical.compress.variants import TextClassifier
+from vertical.generate import TextGenerator
 from vertical.serve.batching import MicroBatcher
+from vertical.serve.generation import generation_router
 from vertical.serve.keys import ApiKey, KeyStore
 from vertical.serve.limits import BodySizeLimit, Limits, error_body
 
@@ -115,8 +118,10 @@ def create_app(
     limits: Limits | None = None,
     max_batch_texts: int = 64,
     max_wait_ms: float = 2.0,
+    generators: dict[str, TextGenerator] | None = None,
 ) -> FastAPI:
-    """The API over `classifiers` (task name -> classifier); `keys` None turns authentication off."""
+    """The API over `classifiers` (task name -> classifier) and the decoder `generators` (model
+    name -> generator); `keys` None turns authentication off."""
     limits = limits or Limits()
     registry = CollectorRegistry()
     requests_total = Counter(
@@ -267,5 +272,6 @@ def create_app(
             )
         return ClassifyResponse(task=task, variant=classifier.variant, results=results)
 
+    app.include_router(generation_router(generators or {}, caller, limits, _ERRORS))
     app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)  # outermost: before parsing
     return app

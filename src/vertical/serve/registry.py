@@ -12,6 +12,7 @@ from pathlib import Path
 
 from vertical.compress.variants import TextClassifier, load_classifier
 from vertical.errors import VerticalError
+from vertical.models import is_decoder
 from vertical.run import read_manifest
 
 log = logging.getLogger(__name__)
@@ -24,12 +25,13 @@ def _max_lengths(finetune_dir: Path) -> dict[str, int]:
 
 
 def classification_tasks(run_dir: Path) -> list[str]:
-    """Names of the fine-tuned classification tasks in a run folder, sorted."""
+    """Names of the fine-tuned classification tasks in a run folder, sorted (decoders are left out:
+    they are served by ``/v1/generate``)."""
     finetune_dir = Path(run_dir) / "finetune"
     return sorted(
         path.parent.parent.name
         for path in finetune_dir.glob("*/vertical/model")
-        if (path / "config.json").is_file()
+        if (path / "config.json").is_file() and not is_decoder(path)
     )
 
 

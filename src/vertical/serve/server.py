@@ -83,11 +83,17 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
     from vertical.serve.app import create_app
-    from vertical.serve.registry import load_run_classifiers
+    from vertical.serve.generation import load_run_generators
+    from vertical.serve.registry import classification_tasks, load_run_classifiers
 
     keys = check_settings(settings)
-    classifiers = load_run_classifiers(settings.run_dir, settings.variant)
-    return create_app(classifiers, keys, settings.limits, settings.max_batch_texts, settings.max_wait_ms)
+    generators = load_run_generators(settings.run_dir) if settings.run_dir.is_dir() else {}
+    classifiers = {}
+    if classification_tasks(settings.run_dir) or not generators:  # raises when there is nothing to serve
+        classifiers = load_run_classifiers(settings.run_dir, settings.variant)
+    return create_app(
+        classifiers, keys, settings.limits, settings.max_batch_texts, settings.max_wait_ms, generators
+    )
 
 
 def serve(settings: ServeSettings) -> None:
