@@ -86,3 +86,30 @@ def test_encoder_objectives_on_a_decoder_base_are_a_clear_error(tiny_gpt2_dir, t
         continue_pretraining(
             cfg, resolve_base_model(str(tiny_gpt2_dir)), data_dir, tmp_path / "o", tmp_path / "w", 0
         )
+
+
+@pytest.mark.slow  # a second Python process that trains and is killed: over 30 s on a busy machine
+def test_a_killed_causal_run_resumes_to_where_an_uninterrupted_run_ends(tiny_gpt2_dir, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.pretrain.test_train import KILLED_RUN
+
+    data_dir = make_corpus(tmp_path)
+    base = resolve_base_model(str(tiny_gpt2_dir))
+    cfg = PretrainConfig(
+        steps=6, batch_size=4, max_length=24, save_steps=3, learning_rate=3e-3, precision="fp32"
+    )
+    straight = continue_pretraining(cfg, base, data_dir, tmp_path / "a", tmp_path / "work-a", seed=0)
+
+    arguments = [str(tiny_gpt2_dir), str(data_dir), str(tmp_path / "b"), str(tmp_path / "work-b")]
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, *arguments, cfg.model_dump_json()], check=False
+    )
+    assert killed.returncode == -9 and not (tmp_path / "b" / "model").exists()
+    resumed = continue_pretraining(cfg, base, data_dir, tmp_path / "b", tmp_path / "work-b", seed=0)
+    assert resumed.metrics["resumed_from"] == "checkpoint-3"
+    assert abs(resumed.metrics["domain_lm_loss_after"] - straight.metrics["domain_lm_loss_after"]) < 1e-3
+    a = AutoModelForCausalLM.from_pretrained(tmp_path / "a" / "model").state_dict()
+    b = AutoModelForCausalLM.from_pretrained(tmp_path / "b" / "model").state_dict()
+    assert all(torch.allclose(a[key], b[key], atol=1e-5) for key in a)
