@@ -129,12 +129,28 @@ def demo(
     lang: Annotated[
         str, typer.Option("--lang", help="en: the English finance world; zh: the Chinese one.")
     ] = "en",
+    decoder: Annotated[
+        bool, typer.Option("--decoder", help="Train a small GPT-2 from scratch on the English world instead.")
+    ] = False,
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
     from vertical.demo import FULL, FULL_ZH, QUICK, QUICK_ZH, write_chinese_finance_demo, write_finance_demo
 
     if lang not in ("en", "zh"):
         _fail(RecipeError(f"--lang {lang}: unknown demo language; use en or zh"))
+    if decoder:
+        from vertical.demo.decoder import write_decoder_demo
+
+        if lang != "en":
+            _fail(RecipeError("--decoder: the decoder demo is English only; leave out --lang"))
+        try:
+            name = "finance-demo-gpt-quick" if quick else "finance-demo-gpt"
+            recipe = write_decoder_demo(out_dir / "demo-data" / name, quick)
+            console.print(f"demo data and recipe written to {recipe.parent}")
+            _run(recipe, out_dir / "runs", None)
+        except VerticalError as error:
+            _fail(error)
+        return
     size = {("en", False): FULL, ("en", True): QUICK, ("zh", False): FULL_ZH, ("zh", True): QUICK_ZH}[
         (lang, quick)
     ]
