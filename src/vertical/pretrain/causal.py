@@ -136,10 +136,6 @@ def causal_pretraining(
             seed=seed,
             stopping_strategy="all_exhausted",
         )
-    if cfg.from_scratch is not None:
-        model.save_pretrained(output_dir / "untrained")
-        tokenizer.save_pretrained(output_dir / "untrained")
-
     bf16 = use_bf16(cfg.precision)
     collator = CausalLMCollator(tokenizer.pad_token_id)
     loss_before = causal_lm_loss(model, validation_set, collator, cfg.batch_size, bf16)
@@ -147,6 +143,9 @@ def causal_pretraining(
     checkpoints = work_dir / "checkpoints"
     arguments = training_arguments(cfg, checkpoints, seed, "random")  # packed blocks: one length
     trainer = Trainer(model=model, args=arguments, train_dataset=train_set, data_collator=collator)
+    if cfg.from_scratch is not None and trainer.is_world_process_zero():  # the seeded initial weights
+        model.save_pretrained(output_dir / "untrained")
+        tokenizer.save_pretrained(output_dir / "untrained")
     result, resume_from = train_resuming(trainer, checkpoints)
     loss_after = causal_lm_loss(model, validation_set, collator, cfg.batch_size, bf16)
     general_after = causal_lm_loss(model, general_check, collator, cfg.batch_size, bf16)
