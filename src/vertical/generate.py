@@ -84,6 +84,7 @@ def load_generator(model_dir: Path, name: str) -> TextGenerator:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     tokenizer.padding_side = "left"  # new tokens follow every prompt directly
+    tokenizer.truncation_side = "left"  # a long prompt keeps its end, which the continuation follows
     model = load_causal_lm(model_dir).eval()
     config = model.config
     context = getattr(config, "n_positions", None) or getattr(config, "max_position_embeddings", None) or 1024
