@@ -56,3 +56,20 @@ def test_generate_refuses_an_encoder_run_and_an_unknown_task(decoder_run_dir, ti
     assert result.exit_code == 2 and "is an encoder (masked LM)" in result.output
     result = runner.invoke(app, ["generate", str(decoder_run_dir), "hello", "--task", "nope"])
     assert result.exit_code == 2 and "no generation task 'nope' (generation tasks: sector)" in result.output
+
+
+def test_a_prompt_longer_than_the_context_keeps_its_end(tiny_gpt2_dir):
+    import torch
+
+    from vertical.generate import load_generator
+
+    generator = load_generator(tiny_gpt2_dir, "tiny")
+    long_prompt = "Markets closed higher. " * 200 + "The lender"
+    written = generator.generate([long_prompt], 4, temperature=0)[0]
+    assert generator.context == 128
+    tail = generator.tokenizer(long_prompt, add_special_tokens=False)["input_ids"][-(128 - 4) :]
+    ids = torch.tensor([tail])
+    output = generator.model.generate(
+        input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=4, do_sample=False
+    )
+    assert written == generator.tokenizer.decode(output[0, len(tail) :], skip_special_tokens=True).strip()
