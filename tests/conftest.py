@@ -90,3 +90,102 @@ def tiny_run_dir(tiny_model_dir, tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
     assert result.exit_code == 0, result.output
     return folder / "runs" / "tiny"
+
+
+DECODER_TEXTS = [
+    "The lender {n} raised deposits and cut mortgage rates for savers.",
+    "The chipmaker {n} shipped new processors from its wafer fab this week.",
+    "Markets closed higher as the central bank held interest rates.",
+    "Question: which sector is the lender in? Answer: banking.",
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt2_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide GPT-2 over a byte-level BPE tokenizer trained on a few sentences, saved
+    with save_pretrained to a local folder and randomly initialised (seeded)."""
+    import torch
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    from vertical.tokenizer.scratch import train_tokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-gpt2")
+    texts = [template.format(n=n) for n in range(20) for template in DECODER_TEXTS]
+    train_tokenizer(texts, "bpe", 400, folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    torch.manual_seed(0)
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=128,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    return folder
+
+
+def write_decoder_project(folder: Path, steps: int = 40) -> Path:
+    """A recipe that trains a tiny GPT-2 from scratch on a corpus of firm-sector facts, with a
+    generation task asking for the sector of a firm; returns the recipe's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sectors = ["banking", "mining", "shipping", "farming"]
+    firms = [f"Zorvex {n}" for n in range(24)]
+    with open(folder / "corpus.jsonl", "w", encoding="utf-8") as handle:
+        for n, firm in enumerate(firms):
+            sector = sectors[n % 4]
+            for sentence in (
+                "{firm} is a firm in {sector}.",
+                "Analysts follow {firm}, a {sector} company.",
+                "The {sector} sector includes {firm} and its rivals.",
+            ):
+                handle.write(json.dumps({"text": sentence.format(firm=firm, sector=sector)}) + "\n")
+    (folder / "general.txt").write_text(
+        "\n".join(f"The weather on day {n} was mild and the roads were quiet." for n in range(30)),
+        encoding="utf-8",
+    )
+    with open(folder / "qa.jsonl", "w", encoding="utf-8") as handle:
+        for n, firm in enumerate(firms):
+            record = {"prompt": f"Q: sector of {firm}? A:", "response": sectors[n % 4]}
+            handle.write(json.dumps(record) + "\n")
+    recipe = folder / "recipe.yaml"
+    recipe.write_text(
+        f"""name: tiny-gpt
+data:
+  sources: [corpus.jsonl]
+  min_chars: 10
+tokenizer: {{from_scratch: bpe, scratch_vocab_size: 300}}
+pretrain:
+  from_scratch: {{layers: 2, heads: 2, hidden: 32, context: 64}}
+  steps: {steps}
+  batch_size: 8
+  max_length: 32
+  save_steps: 20
+  learning_rate: 3.0e-3
+  general_data: general.txt
+  general_holdout: 10
+tasks:
+  - {{name: sector, type: generation, data: qa.jsonl, test_fraction: 0.3, epochs: 3, batch_size: 8,
+      learning_rate: 3.0e-3, max_length: 32}}
+""",
+        encoding="utf-8",
+    )
+    return recipe
+
+
+@pytest.fixture(scope="session")
+def decoder_run_dir(tmp_path_factory) -> Path:
+    """runs/tiny-gpt made by `vertical run` on the decoder project: a GPT-2 trained from scratch
+    and a `sector` generation task."""
+    from typer.testing import CliRunner
+
+    from vertical.cli import app
+
+    folder = tmp_path_factory.mktemp("decoder-project")
+    recipe = write_decoder_project(folder)
+    result = CliRunner().invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
+    assert result.exit_code == 0, result.output
+    return folder / "runs" / "tiny-gpt"

@@ -167,3 +167,13 @@ def test_report_of_a_folder_that_is_no_run_exits_2(tmp_path):
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
     assert "no completed finetune stage" in result.output
+
+
+def test_a_generation_task_on_an_encoder_run_exits_2(tiny_model_dir, tmp_path):
+    recipe = write_tiny_project(tmp_path, tiny_model_dir)
+    (tmp_path / "qa.jsonl").write_text('{"prompt": "Q: a? A:", "response": "b"}\n')
+    with open(recipe, "a", encoding="utf-8") as handle:
+        handle.write("  - {name: answer, type: generation, data: qa.jsonl}\n")
+    result = runner.invoke(app, ["run", str(recipe), "--runs-dir", str(tmp_path / "runs")])
+    assert result.exit_code == 2
+    assert "answer is a generation task, which needs a decoder model" in result.output

@@ -126,3 +126,48 @@ def test_unknown_task_type_names_line(project):
         RecipeError, match=r"recipe.yaml:5: tasks\[0\].type: Input should be 'classification'"
     ):
         load_recipe(path)
+
+
+SCRATCH = """name: gpt
+data:
+  sources: [corpus.jsonl]
+tokenizer: {from_scratch: bpe}
+pretrain:
+  from_scratch: {layers: 2, heads: 2, hidden: 32, context: 128}
+  max_length: 64
+tasks:
+  - {name: answer, type: generation, data: train.csv, prompt_column: text, response_column: label}
+"""
+
+
+def test_from_scratch_decoder_recipe_is_valid(project):
+    recipe = load_recipe(write(project, SCRATCH))
+    assert recipe.pretrain.from_scratch.hidden == 32 and recipe.tasks[0].type == "generation"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "tokenizer: {from_scratch: bpe}",
+            "tokenizer: {extend: true}",
+            "pretrain: from_scratch needs a from-scratch BPE",
+        ),
+        ("hidden: 32", "hidden: 33", "hidden (33) must be a multiple of heads (2)"),
+        ("max_length: 64", "max_length: 256", "max_length (256) is longer than from_scratch.context (128)"),
+        (
+            "max_length: 64",
+            "max_length: 64\n  objectives: {contrastive: 0.5}",
+            "cannot use objectives.contrastive",
+        ),
+        (
+            "max_length: 64",
+            "max_length: 64\n  entity_probability: 0.5\n  entities: corpus.jsonl",
+            "entity_probability",
+        ),
+    ],
+)
+def test_bad_from_scratch_settings_are_one_line_errors(project, old, new, expected):
+    with pytest.raises(RecipeError, match=expected.replace("(", r"\(").replace(")", r"\)")) as error:
+        load_recipe(write(project, SCRATCH.replace(old, new)))
+    assert "recipe.yaml:" in str(error.value) and "\n" not in str(error.value)

@@ -70,13 +70,15 @@ def _print_comparison(run_dir: Path) -> None:
     if not metrics_file.is_file():
         return
     from vertical.evaluate.report import comparison_rows
+    from vertical.evaluate.scoring import better
 
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     table = Table(title="vertical vs general", title_style="bold")
     for column in ("task", "metric", "general", "vertical", "difference"):
         table.add_column(column, justify="left" if column in ("task", "metric") else "right")
     for task, metric, general, vertical, difference in comparison_rows(metrics):
-        colour = "green" if difference > 0 else "red" if difference < 0 else "white"
+        verdict = better(metric, difference)  # lower perplexity is better
+        colour = "white" if verdict is None else "green" if verdict else "red"
         table.add_row(task, metric, f"{general:.3f}", f"{vertical:.3f}", f"[{colour}]{difference:+.3f}[/]")
     out.print(table)
 
@@ -160,12 +162,28 @@ def demo(
     lang: Annotated[
         str, typer.Option("--lang", help="en: the English finance world; zh: the Chinese one.")
     ] = "en",
+    decoder: Annotated[
+        bool, typer.Option("--decoder", help="Train a small GPT-2 from scratch on the English world instead.")
+    ] = False,
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
     from vertical.demo import FULL, FULL_ZH, QUICK, QUICK_ZH, write_chinese_finance_demo, write_finance_demo
 
     if lang not in ("en", "zh"):
         _fail(RecipeError(f"--lang {lang}: unknown demo language; use en or zh"))
+    if decoder:
+        from vertical.demo.decoder import write_decoder_demo
+
+        if lang != "en":
+            _fail(RecipeError("--decoder: the decoder demo is English only; leave out --lang"))
+        try:
+            name = "finance-demo-gpt-quick" if quick else "finance-demo-gpt"
+            recipe = write_decoder_demo(out_dir / "demo-data" / name, quick)
+            console.print(f"demo data and recipe written to {recipe.parent}")
+            _run(recipe, out_dir / "runs", None)
+        except VerticalError as error:
+            _fail(error)
+        return
     size = {("en", False): FULL, ("en", True): QUICK, ("zh", False): FULL_ZH, ("zh", True): QUICK_ZH}[
         (lang, quick)
     ]
@@ -269,6 +287,30 @@ def report(
         _fail(error)
     _print_comparison(run_dir)
     out.print(f"report: {written}")
+
+
+@app.command()
+def generate(
+    run_dir: Annotated[Path, typer.Argument(help="A decoder run folder written by `vertical run`.")],
+    prompt: Annotated[str, typer.Argument(help="The text to continue.")],
+    max_new_tokens: Annotated[int, typer.Option(min=1, help="The most tokens to write.")] = 64,
+    temperature: Annotated[float, typer.Option(min=0.0, help="0: greedy; higher: freer samples.")] = 0.8,
+    top_p: Annotated[float, typer.Option(min=0.0, max=1.0, help="Nucleus sampling probability mass.")] = 0.95,
+    seed: Annotated[int | None, typer.Option(help="Makes the sample repeatable.")] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", help="A generation task's model instead of the pretrained one.")
+    ] = None,
+) -> None:
+    """Continue PROMPT with the run's domain-pretrained decoder (or a generation task's model)."""
+    from vertical.generate import decoder_model_dir, load_generator
+
+    try:
+        model_dir = decoder_model_dir(run_dir, task)
+        generator = load_generator(model_dir, task or "pretrain")
+    except VerticalError as error:
+        _fail(error)
+    text = generator.generate([prompt], max_new_tokens, temperature, top_p, seed)[0]
+    out.print(text, highlight=False, markup=False, soft_wrap=True)
 
 
 keys_app = typer.Typer(no_args_is_help=True, help="Make API keys for `vertical serve` (stored hashed).")

@@ -9,6 +9,8 @@ A base model is named in the recipe as one of:
   that fails with a message that says to pass a local folder.
 
 Loading reports the weights a task head adds in one line, instead of the library's warnings.
+`is_decoder` tells a decoder (GPT-2 family, causal LM) from an encoder (BERT family, masked LM)
+by the model's config alone.
 """
 
 from __future__ import annotations
@@ -117,6 +119,42 @@ def _load(auto_class, path: Path, what: str, **kwargs):
     if new:
         log.info("%s: new %s head weights initialised: %s", path.name, what, ", ".join(new))
     return model
+
+
+def is_decoder(path: Path) -> bool:
+    """Whether the model at `path` is a decoder: a causal-LM architecture that has no masked-LM form.
+
+    The saved ``architectures`` decide when they name a causal-LM head (``GPT2LMHeadModel``,
+    ``LlamaForCausalLM``); otherwise the model type does: it must have a causal-LM class in
+    transformers and no masked-LM one (BERT and RoBERTa have both, and are encoders).
+    """
+    from transformers import AutoConfig
+    from transformers.models.auto.modeling_auto import (
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+    )
+
+    with quiet_transformers():
+        try:
+            config = AutoConfig.from_pretrained(str(path))
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{path}: unreadable model config: {str(error).splitlines()[0]}") from None
+    architectures = config.architectures or []
+    if any(name.endswith("ForMaskedLM") for name in architectures):
+        return False
+    if any(name.endswith(("ForCausalLM", "LMHeadModel")) for name in architectures):
+        return True
+    return (
+        config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+        and config.model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    )
+
+
+def load_causal_lm(path: Path):
+    """The model at `path` with a causal-LM (next-token) head."""
+    from transformers import AutoModelForCausalLM
+
+    return _load(AutoModelForCausalLM, path, "causal-LM")
 
 
 def load_masked_lm(path: Path):

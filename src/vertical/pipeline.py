@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from vertical.errors import RecipeError
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
-from vertical.models import resolve_base_model
+from vertical.models import is_decoder, resolve_base_model
 from vertical.recipe import STAGES, Recipe, TaskConfig
 from vertical.run import RunDirectory, Stage, StageReport, read_manifest
 
@@ -46,6 +46,18 @@ def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -
         return []
     examples = []
     for task in recipe.tasks if tasks is None else tasks:
+        if task.type == "generation":  # a prompt leaks with its response
+            from vertical.finetune.generation import read_generation_examples
+
+            pairs = read_generation_examples(
+                Path(task.test or task.data), task.prompt_column, task.response_column
+            )
+            test = pairs if task.test else split_examples(pairs, task.test_fraction)[1]
+            examples += [
+                EvaluationExample(task.name, i, f"{pair.prompt} {pair.response}")
+                for i, pair in enumerate(test)
+            ]
+            continue
         if task.test:
             test = read_examples(Path(task.test), task.text_column, task.label_column)
         else:
@@ -102,6 +114,9 @@ def plan_stages(
     from vertical.tokenizer import build_tokenizer
 
     base = resolve_base_model(recipe.base_model)
+    base_is_decoder = is_decoder(base.path)
+    decoder = recipe.pretrain.from_scratch is not None or base_is_decoder
+    _check_task_types(recipe, decoder)
     data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
     finetune_dir = run.stage_dir("finetune")
     stages = [data_stage(recipe, held_out_tasks)]
@@ -119,9 +134,10 @@ def plan_stages(
         knowledge_dir = run.stage_dir("knowledge")  # its mentions, its graph, its facts as sentences
         pretrain_inputs["knowledge"] = knowledge_dir
     tokenizer_dir = None
-    if recipe.tokenizer.extend:
-        tokenizer_dir = run.stage_dir("tokenizer")
-        pretrain_inputs["tokenizer"] = tokenizer_dir
+    if recipe.tokenizer.extend or recipe.tokenizer.from_scratch:
+        if recipe.tokenizer.extend or recipe.pretrain.from_scratch is not None:
+            tokenizer_dir = run.stage_dir("tokenizer")  # the extended or the from-scratch tokenizer
+            pretrain_inputs["tokenizer"] = tokenizer_dir
         tokenizer_inputs = {"data": data_dir, "base_model": base.path}
         labels_dir = None  # the knowledge stage's entity labels are mining candidates
         if recipe.knowledge is not None and recipe.tokenizer.entity_labels:
@@ -170,6 +186,14 @@ def plan_stages(
         for kind, path in (("data", t.data), ("test", t.test))
         if path
     }
+    # The general model each task also starts from: the base, or for a from-scratch decoder with
+    # no general decoder to compare with, the same architecture untrained.
+    general_model, general_name = base.path, recipe.base_model
+    if recipe.pretrain.from_scratch is not None and not base_is_decoder:
+        general_model, general_name = (
+            pretrain_dir / "untrained",
+            "untrained GPT-2 (same size, random weights)",
+        )
     stages.append(
         Stage(
             "finetune",
@@ -181,13 +205,13 @@ def plan_stages(
             {"pretrain": pretrain_dir, "base_model": base.path, **task_files},
             lambda out, work: finetune_tasks(
                 recipe.tasks,
-                base.path,
+                general_model,
                 pretrain_dir / "model",
                 out,
                 work,
                 recipe.seed,
                 recipe.pretrain.precision,
-                recipe.base_model,
+                general_name,
             ),
         )
     )
@@ -209,7 +233,8 @@ def plan_stages(
 
     evaluate_config = {**recipe.evaluate.model_dump(), "seed": recipe.seed}
     stages.append(Stage("evaluate", evaluate_config, {"finetune": finetune_dir}, evaluate))
-    if recipe.compress is not None:
+    classifiers = [task for task in recipe.tasks if task.type != "generation"]
+    if recipe.compress is not None and classifiers:
         from vertical.compress.stage import compress_tasks
 
         compress_cfg = recipe.compress
@@ -218,14 +243,29 @@ def plan_stages(
                 "compress",
                 {
                     "compress": compress_cfg.model_dump(),
-                    "tasks": [t.model_dump() for t in recipe.tasks],
+                    "tasks": [t.model_dump() for t in classifiers],
                     "seed": recipe.seed,
                 },
                 {"finetune": finetune_dir, **task_files},
-                lambda out, work: compress_tasks(compress_cfg, recipe.tasks, finetune_dir, out, recipe.seed),
+                lambda out, work: compress_tasks(compress_cfg, classifiers, finetune_dir, out, recipe.seed),
             )
         )
     return stages
+
+
+def _check_task_types(recipe: Recipe, decoder: bool) -> None:
+    """A generation task needs a decoder run, every other task type an encoder one."""
+    for task in recipe.tasks:
+        if task.type == "generation" and not decoder:
+            raise RecipeError(
+                f"tasks: {task.name} is a generation task, which needs a decoder model: a GPT-2 family "
+                f"base_model or pretrain.from_scratch; {recipe.base_model} is an encoder"
+            )
+        if task.type != "generation" and decoder:
+            raise RecipeError(
+                f"tasks: {task.name} is a {task.type} task, which needs an encoder (BERT family) model; "
+                "this recipe trains a decoder: use type: generation"
+            )
 
 
 def run_recipe(

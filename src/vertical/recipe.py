@@ -233,8 +233,26 @@ class ObjectiveWeights(_Section):
         return self
 
 
+class ScratchModelConfig(_Section):
+    """A small GPT-2 trained from scratch with the tokenizer stage's from-scratch BPE tokenizer."""
+
+    layers: int = Field(4, ge=1, description="transformer blocks")
+    heads: int = Field(4, ge=1, description="attention heads per block")
+    hidden: int = Field(256, ge=8, description="width of the hidden states; a multiple of heads")
+    context: int = Field(512, ge=8, description="longest sequence the model can read (position embeddings)")
+
+    @model_validator(mode="after")
+    def _heads_divide_hidden(self) -> ScratchModelConfig:
+        if self.hidden % self.heads:
+            raise ValueError(f"hidden ({self.hidden}) must be a multiple of heads ({self.heads})")
+        return self
+
+
 class PretrainConfig(_Section):
-    """The pretrain stage: continued masked-LM training of the base model on the domain corpus."""
+    """The pretrain stage: continued masked-LM training of the base model on the domain corpus.
+
+    A decoder base (GPT-2 family), or ``from_scratch``, is trained as a causal LM instead.
+    """
 
     objectives: ObjectiveWeights = Field(
         default_factory=lambda: ObjectiveWeights(), description="the weight of each training objective"
@@ -292,6 +310,23 @@ class PretrainConfig(_Section):
         "(knowledge as input; repeated as needed); 0: the facts are not trained on",
     )
 
+    from_scratch: ScratchModelConfig | None = Field(
+        None,
+        description="train a small GPT-2 from scratch (causal LM) instead of continuing the base model; "
+        "needs tokenizer.from_scratch: bpe",
+    )
+
+    def encoder_only_settings(self) -> list[str]:
+        """The settings of this section a decoder (causal-LM) model cannot use."""
+        settings = [
+            f"objectives.{name}"
+            for name in ("contrastive", "knowledge", "sop")
+            if getattr(self.objectives, name) > 0
+        ]
+        if self.entity_probability > 0:
+            settings.append("entity_probability")
+        return settings
+
     _check_entities = field_validator("entities", "general_data")(
         lambda value, info: value if value is None else _existing_path(value, info)
     )
@@ -306,6 +341,23 @@ class PretrainConfig(_Section):
     def _general_data_for_replay(self) -> PretrainConfig:
         if self.replay_ratio > 0 and self.general_data is None:
             raise ValueError("replay_ratio needs `general_data`: a file of general text to replay")
+        return self
+
+    @model_validator(mode="after")
+    def _causal_from_scratch(self) -> PretrainConfig:
+        if self.from_scratch is None:
+            return self
+        unusable = self.encoder_only_settings()
+        if unusable:
+            raise ValueError(
+                f"from_scratch trains a decoder (causal LM), which cannot use {', '.join(unusable)}; "
+                "remove it (those objectives are for encoder models)"
+            )
+        if self.max_length > self.from_scratch.context:
+            raise ValueError(
+                f"max_length ({self.max_length}) is longer than from_scratch.context "
+                f"({self.from_scratch.context}); raise the context or lower max_length"
+            )
         return self
 
     @model_validator(mode="after")
@@ -339,11 +391,11 @@ class TaskConfig(_Section):
     """One labelled task to fine-tune and evaluate."""
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="a name usable as a folder name")
-    type: Literal["classification", "multilabel", "ner", "relation"] = Field(
+    type: Literal["classification", "multilabel", "ner", "relation", "generation"] = Field(
         "classification",
         description="classification: one label per text; multilabel: any number of labels per text; "
         "ner: entity spans (CoNLL/IOB or JSON Lines with character spans); relation: the relation "
-        "between a head and a tail span of a text",
+        "between a head and a tail span of a text; generation: a response to a prompt (decoder models)",
     )
     data: str = Field(
         description="training examples: .csv, .jsonl or .parquet; for ner also CoNLL (.conll, .tsv, .iob)"
@@ -363,6 +415,10 @@ class TaskConfig(_Section):
     tail_column: str = Field("tail", description="relation: the tail entity's {start, end} character span")
     negative_label: str | None = Field(
         None, description="relation: the 'no relation' label, left out of relation precision/recall/F1"
+    )
+    prompt_column: str = Field("prompt", description="generation: the prompt the model continues")
+    response_column: str = Field(
+        "response", description="generation: the response it learns to write (the loss is on it only)"
     )
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     epochs: float = Field(3.0, gt=0.0)
@@ -495,6 +551,16 @@ class Recipe(_Section):
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"
     )
+
+    @field_validator("pretrain")
+    @classmethod
+    def _scratch_tokenizer(cls, pretrain: PretrainConfig, info: ValidationInfo) -> PretrainConfig:
+        tokenizer = info.data.get("tokenizer")
+        if pretrain.from_scratch is not None and tokenizer is not None and tokenizer.from_scratch != "bpe":
+            raise ValueError(
+                "from_scratch needs a from-scratch BPE tokenizer: add `tokenizer: {from_scratch: bpe}`"
+            )
+        return pretrain
 
     @field_validator("tasks")
     @classmethod

@@ -90,3 +90,16 @@ class EntitySpan(NamedTuple):
     type: str
     surface: str
     candidates: int = 1
+
+
+@dataclass(frozen=True)
+class GenerationExample:
+    """A prompt and the response a generation task's model should write after it."""
+
+    prompt: str
+    response: str
+
+    @property
+    def text(self) -> str:
+        """The prompt: what splits and leakage checks key an example by."""
+        return self.prompt

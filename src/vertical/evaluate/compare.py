@@ -24,6 +24,8 @@ from vertical.recipe import EvaluateConfig
 from vertical.run import StageOutput, read_manifest
 
 _DIFFERENCES = (
+    "perplexity",
+    "token_accuracy",
     "accuracy",
     "micro_f1",
     "macro_precision",

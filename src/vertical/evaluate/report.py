@@ -16,9 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from vertical.evaluate import plots
+from vertical.evaluate.scoring import better
 
 _FALLBACK_HEADLINE = ("accuracy", "macro_f1")
 _TABLE_METRICS = (
+    "perplexity",
+    "mean_nll",
+    "token_accuracy",
     "accuracy",
     "entity_f1",
     "relation_f1",
@@ -95,8 +99,10 @@ def _image(png: bytes, alt: str) -> str:
     )
 
 
-def _trend(difference: float) -> str:
-    return "up" if difference > 0 else "down" if difference < 0 else ""
+def _trend(metric: str, difference: float) -> str:
+    """CSS class of a difference: ``up`` when it favours the vertical model (lower perplexity too)."""
+    verdict = better(metric, difference)
+    return "" if verdict is None else "up" if verdict else "down"
 
 
 def _headline_table(metrics: dict[str, Any]) -> str:
@@ -108,7 +114,7 @@ def _headline_table(metrics: dict[str, Any]) -> str:
         rows += (
             f"<tr><td>{escape(task)}</td><td>{escape(result.get('task_type', 'classification'))}</td>"
             f"<td>{metric}</td><td>{general:.3f}</td><td>{vertical:.3f}</td>"
-            f"<td class='{_trend(difference)}'>{difference:+.3f}</td>"
+            f"<td class='{_trend(metric, difference)}'>{difference:+.3f}</td>"
             f"<td>{interval}</td><td>{p_value}</td></tr>"
         )
     return (
@@ -155,10 +161,26 @@ def _task_section(task: str, result: dict[str, Any], curves: dict[str, list]) ->
             f"vertical {vertical['ece']:.3f}.</p>"
         )
         parts.append(_image(plots.reliability_plot(reliability), f"{task}: reliability diagram"))
+    if general.get("samples"):
+        parts.append(_samples_table(general["samples"], vertical.get("samples", [])))
     if any(curves.values()):
         parts.append(_image(plots.training_curve_plot(curves), f"{task}: training loss"))
     parts.append("</section>")
     return "\n".join(parts)
+
+
+def _samples_table(general: list[dict], vertical: list[dict]) -> str:
+    """Greedy continuations of the first test prompts by both models, next to the reference."""
+    escape = html.escape
+    rows = "".join(
+        f"<tr><td>{escape(g['prompt'])}</td><td>{escape(g['reference'])}</td>"
+        f"<td>{escape(g['generated'])}</td><td>{escape(v['generated'])}</td></tr>"
+        for g, v in zip(general, vertical, strict=False)
+    )
+    return (
+        "<table class='samples'><caption>greedy samples on test prompts</caption><tr><th>prompt</th>"
+        f"<th>reference</th><th>general</th><th>vertical</th></tr>{rows}</table>"
+    )
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
@@ -252,6 +274,7 @@ table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
 caption {{ text-align: left; font-weight: 600; padding-bottom: 0.3rem; }}
 th, td {{ border: 1px solid #d0d7de; padding: 0.3rem 0.7rem; text-align: right; }}
 th:first-child, td:first-child, #headline td:nth-child(2), #headline td:nth-child(3) {{ text-align: left; }}
+.samples td {{ text-align: left; }}
 .up {{ color: #1a7f37; font-weight: 600; }} .down {{ color: #cf222e; font-weight: 600; }}
 img {{ max-width: 100%; display: block; margin: 0.5rem 0 1rem; }}
 </style></head><body>

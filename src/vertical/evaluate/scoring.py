@@ -9,7 +9,12 @@ classification  accuracy, macro_f1
 multilabel      micro_f1, macro_f1
 ner             entity_f1, macro_f1 (over entity types)
 relation        relation_f1, macro_f1
+generation      perplexity (lower is better), token_accuracy
 =============== =================================
+
+Generation has no classes and no calibration: its record holds, per test example, the summed
+negative log-likelihood of the reference response, its token count and the tokens predicted
+right; perplexity is exp(sum of NLL / sum of tokens), exact on every bootstrap resample.
 """
 
 from __future__ import annotations
@@ -34,7 +39,37 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "multilabel": ("micro_f1", "macro_f1"),
     "ner": ("entity_f1", "macro_f1"),
     "relation": ("relation_f1", "macro_f1"),
+    "generation": ("perplexity", "token_accuracy"),
 }
+LOWER_IS_BETTER = frozenset({"perplexity", "mean_nll", "ece"})
+
+
+def perplexity_of_sums(counts: np.ndarray) -> np.ndarray:
+    """counts (B, 2) = (summed NLL in nats, tokens) -> exp(NLL / tokens)."""
+    return np.exp(np.minimum(counts[:, 0] / np.maximum(counts[:, 1], 1e-12), 50.0))
+
+
+def generation_metrics(predictions: dict[str, Any]) -> dict[str, Any]:
+    """Perplexity and token accuracy of the reference responses (see the module docstring)."""
+    nll, tokens = float(np.sum(predictions["nll"])), int(np.sum(predictions["tokens"]))
+    correct = int(np.sum(predictions["correct"]))
+    counts = np.asarray([[nll, tokens]])
+    return {
+        "perplexity": round(float(perplexity_of_sums(counts)[0]), 4),
+        "mean_nll": round(nll / max(tokens, 1), 5),
+        "token_accuracy": round(correct / max(tokens, 1), 4),
+        "response_tokens": tokens,
+        "examples": len(predictions["gold"]),
+        "per_class": {},
+        "samples": predictions.get("samples", []),
+    }
+
+
+def better(metric: str, difference: float) -> bool | None:
+    """Whether a vertical - general `difference` of `metric` favours the vertical model (None: a tie)."""
+    if difference == 0:
+        return None
+    return (difference < 0) if metric in LOWER_IS_BETTER else (difference > 0)
 
 
 def task_type(predictions: dict[str, Any]) -> str:
@@ -67,6 +102,8 @@ def score_predictions(predictions: dict[str, Any], calibration_bins: int = 10) -
     """All metrics of one model's predictions on one task, calibration included."""
     kind = task_type(predictions)
     labels = predictions["labels"]
+    if kind == "generation":
+        return generation_metrics(predictions)
     if kind == "ner":
         scores = entity_metrics(predictions["gold"], predictions["predicted"], labels)
     elif kind == "multilabel":
@@ -99,6 +136,11 @@ def headline_counts(predictions: dict[str, Any]) -> dict[str, tuple[np.ndarray, 
     """Per headline metric: the per-example counts (N, K) and the statistic that scores their sums."""
     kind = task_type(predictions)
     labels = predictions["labels"]
+    if kind == "generation":
+        tokens = np.asarray(predictions["tokens"], dtype=float)
+        likelihood = np.stack([np.asarray(predictions["nll"], dtype=float), tokens], axis=1)  # (N, 2)
+        correct = np.stack([np.asarray(predictions["correct"], dtype=float), tokens], axis=1)  # (N, 2)
+        return {"perplexity": (likelihood, perplexity_of_sums), "token_accuracy": (correct, mean_of_first)}
     if kind == "ner":
         types = entity_types(labels)
         per_type = entity_counts(predictions["gold"], predictions["predicted"], types).astype(float)

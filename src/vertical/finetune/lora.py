@@ -16,7 +16,7 @@ from vertical.recipe import LoraConfig
 log = logging.getLogger(__name__)
 
 
-def add_lora(model, cfg: LoraConfig, kind: Literal["SEQ_CLS", "TOKEN_CLS"]):
+def add_lora(model, cfg: LoraConfig, kind: Literal["SEQ_CLS", "TOKEN_CLS", "CAUSAL_LM"]):
     """`model` wrapped with trainable LoRA adapters; only adapters and the head stay trainable."""
     from peft import LoraConfig as PeftLoraConfig
     from peft import TaskType, get_peft_model

@@ -20,8 +20,19 @@ _PIPELINE = {
     "multilabel": ("text-classification", "AutoModelForSequenceClassification"),
     "relation": ("text-classification", "AutoModelForSequenceClassification"),
     "ner": ("token-classification", "AutoModelForTokenClassification"),
+    "generation": ("text-generation", "AutoModelForCausalLM"),
 }
-_CARD_METRICS = ("accuracy", "entity_f1", "relation_f1", "micro_f1", "macro_f1", "weighted_f1", "ece")
+_CARD_METRICS = (
+    "perplexity",
+    "token_accuracy",
+    "accuracy",
+    "entity_f1",
+    "relation_f1",
+    "micro_f1",
+    "macro_f1",
+    "weighted_f1",
+    "ece",
+)
 
 
 def model_card(

@@ -25,6 +25,7 @@ from vertical.finetune.examples import (
     read_multilabel_examples,
     split_examples,
 )
+from vertical.finetune.generation import read_generation_examples, train_generator
 from vertical.finetune.model_card import write_model_card
 from vertical.finetune.multilabel import train_multilabel_classifier
 from vertical.finetune.ner import train_tagger
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 
 
 def _read(task: TaskConfig, path: Path) -> list:
+    if task.type == "generation":
+        return read_generation_examples(path, task.prompt_column, task.response_column)
     if task.type == "ner":
         return read_tagged(path, task.text_column, task.entities_column)
     if task.type == "multilabel":
@@ -62,7 +65,9 @@ def load_task_data(task: TaskConfig):
     else:
         train, test = split_examples(examples, task.test_fraction)
         test_path = task.data
-    if task.type == "ner":
+    if task.type == "generation":
+        labels = []  # no classes: the response is free text
+    elif task.type == "ner":
         labels = tag_set(train, test, test_path)
     elif task.type == "multilabel":
         labels = check_multilabels(train, test, test_path)
@@ -77,6 +82,7 @@ def _trainer(task: TaskConfig):
     return {
         "ner": train_tagger,
         "multilabel": train_multilabel_classifier,
+        "generation": train_generator,
     }.get(task.type, train_classifier)
 
 

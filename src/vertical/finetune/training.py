@@ -27,7 +27,7 @@ def train_model(
     work_dir: Path,
     seed: int,
     precision: Literal["auto", "fp32", "bf16"],
-    kind: Literal["SEQ_CLS", "TOKEN_CLS"],
+    kind: Literal["SEQ_CLS", "TOKEN_CLS", "CAUSAL_LM"],
 ):
     """Fine-tune `model` on `train_set`; returns (the trained plain model, loss curve [[step, loss]])."""
     torch.manual_seed(seed)

@@ -29,7 +29,7 @@ def tokenized_corpus(
     mentions: MentionFinder | LinkedMentions | None = None,
 ) -> Dataset:
     """Load parquet shards and tokenize their ``text`` column (see the module docstring)."""
-    raw = _quietly(
+    raw = quietly(
         lambda: load_dataset(
             "parquet", data_files=[str(p) for p in shards], split="train", cache_dir=str(cache_dir)
         )
@@ -58,7 +58,7 @@ def general_texts(path: Path, cache_dir: Path) -> Dataset:
     if builder is None:
         raise DataError(f"{path}: general text must be .txt, .jsonl(.gz), .csv or .parquet")
     try:
-        raw = _quietly(
+        raw = quietly(
             lambda: load_dataset(builder, data_files=[str(path)], split="train", cache_dir=str(cache_dir))
         )
     except Exception as error:  # datasets raises many kinds for a malformed file
@@ -108,7 +108,8 @@ def tokenize_texts(
     return raw.map(tokenize, batched=True, remove_columns=raw.column_names, desc="tokenize corpus")
 
 
-def _quietly(load):
+def quietly(load):
+    """Call `load` with the datasets progress bars off."""
     datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
     try:
         return load()

@@ -1,5 +1,8 @@
 """The pretrain stage: continued masked-LM training of the base model on the curated corpus.
 
+A decoder base (GPT-2 family) or ``pretrain.from_scratch`` goes to the causal-LM path instead
+(`vertical.pretrain.causal`), which shares this module's Trainer settings and resume.
+
 Uses the Hugging Face `Trainer`, so `accelerate launch` / `torchrun` run it on several processes
 unchanged. Checkpoints go to the stage's work folder every `save_steps`; a killed run resumes
 from the last one (optimizer, scheduler, random state and data position included).
@@ -18,6 +21,7 @@ import logging
 import math
 import os
 from pathlib import Path
+from typing import Literal
 
 import torch
 from datasets import interleave_datasets
@@ -26,7 +30,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from vertical.data import corpus_shards
 from vertical.errors import DataError
-from vertical.models import BaseModel, load_masked_lm, load_tokenizer, quiet_transformers
+from vertical.models import BaseModel, is_decoder, load_masked_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments, use_bf16
 from vertical.pretrain.corpus import general_texts, tokenize_texts, tokenized_corpus
 from vertical.pretrain.entities import LinkedMentions, MentionFinder
@@ -84,6 +88,10 @@ def continue_pretraining(
     `knowledge_dir` (a completed knowledge stage) and no `entities` file, entity masking masks the
     mentions the knowledge stage linked in the corpus.
     """
+    if cfg.from_scratch is not None or is_decoder(base.path):
+        from vertical.pretrain.causal import causal_pretraining  # imports this module
+
+        return causal_pretraining(cfg, base, data_dir, output_dir, work_dir, seed, tokenizer_dir)
     train_shards = corpus_shards(data_dir, "train")
     if not train_shards:
         raise DataError(f"{data_dir}: the data stage left no training shards; run the data stage again")
@@ -93,7 +101,7 @@ def continue_pretraining(
         raise DataError(f"{base.path}: the tokenizer has no mask token, so masked-LM training is impossible")
     cache_dir = work_dir / "datasets-cache"
     mentions = _mentions(cfg, knowledge_dir) if cfg.entity_probability > 0 else None
-    with _first_process_first():  # under DDP, one process tokenizes into the cache, the others read it
+    with first_process_first():  # under DDP, one process tokenizes into the cache, the others read it
         train_set = tokenized_corpus(train_shards, tokenizer, cfg.max_length, cache_dir, mentions)
         validation_shards = corpus_shards(data_dir, "validation")
         validation_set = (
@@ -107,7 +115,7 @@ def continue_pretraining(
 
     general_check = None
     if cfg.general_data:
-        with _first_process_first():
+        with first_process_first():
             general_check, general_replay = _general_sets(cfg, tokenizer, cache_dir, mentions is not None)
         if general_replay is not None:
             train_set = interleave_datasets(
@@ -160,7 +168,71 @@ def continue_pretraining(
     loss_before = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
     general_before = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)
     checkpoints = work_dir / "checkpoints"
-    arguments = TrainingArguments(
+    arguments = training_arguments(cfg, checkpoints, seed, "group_by_length")
+    groups = parameter_groups(
+        model, cfg.learning_rate, cfg.vocabulary_learning_rate or cfg.learning_rate, arguments.weight_decay
+    )
+    board_dir = work_dir / "tensorboard"  # beside the checkpoints: a resumed run goes on with its curve
+    board = tensorboard_callbacks(board_dir)
+    trainer = Trainer(
+        model=model,
+        args=arguments,
+        train_dataset=train_set,
+        data_collator=collator(None, training=True),
+        optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
+        callbacks=[ObjectiveLossLogger(model), *board],  # the logger first: the board sees its losses
+    )
+    result, resume_from = train_resuming(trainer, checkpoints)
+    loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
+    general_after = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)
+
+    if trainer.is_world_process_zero():
+        keep_tensorboard_logs(board, board_dir, output_dir)
+        state = model.masked_lm.state_dict()
+        state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
+        model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
+        tokenizer.save_pretrained(output_dir / "model")
+    tokens_seen = cfg.steps * cfg.batch_size * arguments.world_size * _mean_length(train_set)
+    return StageOutput(
+        metrics={
+            "steps": cfg.steps,
+            "train_loss": round(result.training_loss, 4),
+            **training_speed(result, resume_from, cfg.steps, tokens_seen),
+            "domain_mlm_loss_before": loss_before,
+            "domain_mlm_loss_after": loss_after,
+            "domain_perplexity_before": perplexity(loss_before),
+            "domain_perplexity_after": perplexity(loss_after),
+            "train_documents": len(train_set),
+            "tokens_seen_approx": int(tokens_seen),
+            "base_has_trained_mlm_head": _has_masked_lm_head(base.path),
+            **_forgetting_metrics(general_before, general_after, cfg),
+            "bf16": bf16,
+            "parallel_mode": str(arguments.parallel_mode.value),
+            "resumed_from": Path(resume_from).name if resume_from else None,
+        }
+    )
+
+
+def training_speed(result, resume_from: str | None, steps: int, tokens_seen: float) -> dict[str, float]:
+    """This invocation's training time and its (non-padding) tokens per second; after a resume, of the
+    steps that were left."""
+    done_before = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
+    seconds = result.metrics["train_runtime"]
+    return {
+        "train_seconds": round(seconds, 2),
+        "tokens_per_second_approx": round(tokens_seen * (steps - done_before) / steps / max(seconds, 1e-9)),
+    }
+
+
+def training_arguments(
+    cfg: PretrainConfig,
+    checkpoints: Path,
+    seed: int,
+    sampling: Literal["group_by_length", "random"],
+) -> TrainingArguments:
+    """The Trainer's settings for a pretraining run: the recipe's budget and schedule, a
+    checkpoint every ``save_steps`` (the last two kept) under `checkpoints`."""
+    return TrainingArguments(
         output_dir=str(checkpoints),
         max_steps=cfg.steps,
         per_device_train_batch_size=cfg.batch_size,
@@ -178,66 +250,26 @@ def continue_pretraining(
         save_total_limit=2,
         report_to="none",
         remove_unused_columns=False,
-        train_sampling_strategy="group_by_length",
+        train_sampling_strategy=sampling,
         dataloader_num_workers=0,
         dataloader_pin_memory=torch.cuda.is_available(),
         ddp_find_unused_parameters=False,  # every parameter takes part in every step
         disable_tqdm=False,
     )
-    groups = parameter_groups(
-        model, cfg.learning_rate, cfg.vocabulary_learning_rate or cfg.learning_rate, arguments.weight_decay
-    )
-    board_dir = work_dir / "tensorboard"  # beside the checkpoints: a resumed run goes on with its curve
-    board = tensorboard_callbacks(board_dir)
-    trainer = Trainer(
-        model=model,
-        args=arguments,
-        train_dataset=train_set,
-        data_collator=collator(None, training=True),
-        optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
-        callbacks=[ObjectiveLossLogger(model), *board],  # the logger first: the board sees its losses
-    )
+
+
+def train_resuming(trainer: Trainer, checkpoints: Path):
+    """Run `trainer`, resuming from the last checkpoint under `checkpoints` if there is one.
+
+    Returns:
+        The Trainer's result and the checkpoint resumed from (None for a fresh start).
+    """
     resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
     if resume_from:
         log.info("pretrain: resuming from %s", resume_from)
     with quiet_transformers():
         result = trainer.train(resume_from_checkpoint=resume_from)
-    loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
-    general_after = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)
-
-    if trainer.is_world_process_zero():
-        keep_tensorboard_logs(board, board_dir, output_dir)
-        state = model.masked_lm.state_dict()
-        state.update(base_weights_outside_masked_lm(state, model.masked_lm.base_model_prefix, base.path))
-        model.masked_lm.save_pretrained(output_dir / "model", state_dict=state)
-        tokenizer.save_pretrained(output_dir / "model")
-    steps_done_before = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
-    tokens_seen = cfg.steps * cfg.batch_size * arguments.world_size * _mean_length(train_set)
-    return StageOutput(
-        metrics={
-            "steps": cfg.steps,
-            "train_loss": round(result.training_loss, 4),
-            "domain_mlm_loss_before": loss_before,
-            "domain_mlm_loss_after": loss_after,
-            "domain_perplexity_before": _perplexity(loss_before),
-            "domain_perplexity_after": _perplexity(loss_after),
-            "train_documents": len(train_set),
-            "tokens_seen_approx": int(tokens_seen),
-            # this invocation's training time and speed (after a resume: of the steps that were left)
-            "train_seconds": round(result.metrics["train_runtime"], 2),
-            "tokens_per_second_approx": round(
-                tokens_seen
-                * (cfg.steps - steps_done_before)
-                / cfg.steps
-                / max(result.metrics["train_runtime"], 1e-9)
-            ),
-            "base_has_trained_mlm_head": _has_masked_lm_head(base.path),
-            **_forgetting_metrics(general_before, general_after, cfg),
-            "bf16": bf16,
-            "parallel_mode": str(arguments.parallel_mode.value),
-            "resumed_from": Path(resume_from).name if resume_from else None,
-        }
-    )
+    return result, resume_from
 
 
 def base_weights_outside_masked_lm(
@@ -280,7 +312,7 @@ def _with_facts(
             f"{knowledge_dir}: pretrain.facts_ratio is {cfg.facts_ratio} but the knowledge stage wrote no "
             "facts as sentences; set knowledge.verbalise: true (the default) or facts_ratio: 0"
         )
-    with _first_process_first():
+    with first_process_first():
         facts = tokenized_corpus(fact_shards, tokenizer, cfg.max_length, cache_dir, mentions)
     return interleave_datasets(
         [train_set, facts],
@@ -312,8 +344,8 @@ def _forgetting_metrics(before: float | None, after: float | None, cfg: Pretrain
     return {
         "general_mlm_loss_before": before,
         "general_mlm_loss_after": after,
-        "general_perplexity_before": _perplexity(before),
-        "general_perplexity_after": _perplexity(after),
+        "general_perplexity_before": perplexity(before),
+        "general_perplexity_after": perplexity(after),
         "forgetting": round(after - before, 4),  # > 0: the model got worse on general text
         "replay_ratio": cfg.replay_ratio,
     }
@@ -331,7 +363,7 @@ def _has_masked_lm_head(base_path: Path) -> bool:
         return any(key.startswith(("cls.", "lm_head.")) for key in checkpoint.keys())
 
 
-def _first_process_first():
+def first_process_first():
     """Under torchrun, let the first process of each machine go first; a no-op in one process."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return contextlib.nullcontext()
@@ -386,5 +418,6 @@ def _mean_length(dataset) -> float:
     return sum(lengths) / max(1, len(lengths))
 
 
-def _perplexity(loss: float | None) -> float | None:
+def perplexity(loss: float | None) -> float | None:
+    """exp(loss) rounded, None for None; a loss above 50 is capped (a random model's)."""
     return None if loss is None else round(math.exp(min(loss, 50.0)), 2)

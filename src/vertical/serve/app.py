@@ -6,6 +6,7 @@ Endpoints (all errors are JSON ``{"error": {"status", "code", "message"}}``):
 - ``GET /v1/models``: the tasks this key may call, with their labels;
 - ``POST /v1/classify/{task}``: ``{"texts": [...]}`` -> a label and probabilities per text;
 - ``POST /v1/ner/{task}``, ``POST /v1/link``, ``POST /v1/kg/query``: see `vertical.serve.entities_api`;
+- ``POST /v1/generate``: continue prompts with a decoder run's models (`vertical.serve.generation`);
 - ``GET /metrics``: Prometheus text format.
 
 A key goes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``: a missing or unknown key
@@ -29,8 +30,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vertical import __version__
 from vertical.compress.variants import TextClassifier
+from vertical.generate import TextGenerator
 from vertical.serve.batching import MicroBatcher
 from vertical.serve.entities_api import KG_SCOPE, LINK_SCOPE, entity_router
+from vertical.serve.generation import generation_router
 from vertical.serve.graph import KnowledgeGraph
 from vertical.serve.keys import ApiKey, KeyStore
 from vertical.serve.limits import BodySizeLimit, Limits, error_body
@@ -124,6 +127,7 @@ def create_app(
     taggers: dict[str, TextTagger] | None = None,
     graph: KnowledgeGraph | None = None,
     redact: bool = False,
+    generators: dict[str, TextGenerator] | None = None,
 ) -> FastAPI:
     """The API over `classifiers` (task name -> classifier); `keys` None turns authentication off.
 
@@ -131,6 +135,7 @@ def create_app(
         taggers: NER task name -> tagger, served at /v1/ner/{task}.
         graph: the run's knowledge graph, served at /v1/link and /v1/kg/query (None: neither).
         redact: replace personal data in the texts and entity strings the API sends back.
+        generators: decoder model name -> generator, served at /v1/generate.
     """
     limits = limits or Limits()
     taggers = taggers or {}
@@ -290,6 +295,7 @@ def create_app(
             lambda task, count: texts_total.labels(task).inc(count),
         )
     )
+    app.include_router(generation_router(generators or {}, caller, limits, _ERRORS))
     app.add_middleware(RequestMetrics, requests_total=requests_total, latency=latency)
     app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)  # outermost: before parsing
     return app

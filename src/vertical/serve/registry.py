@@ -15,6 +15,7 @@ from pathlib import Path
 
 from vertical.compress.variants import TextClassifier, load_classifier
 from vertical.errors import VerticalError
+from vertical.models import is_decoder
 from vertical.run import read_manifest
 from vertical.serve.tagger import TextTagger, load_tagger
 
@@ -33,12 +34,13 @@ def _is_tagger(model_dir: Path) -> bool:
 
 
 def served_tasks(run_dir: Path) -> dict[str, str]:
-    """Task name -> ``classification`` or ``ner``, for every fine-tuned task in a run folder, sorted."""
+    """Task name -> ``classification`` or ``ner``, for every fine-tuned encoder task in a run folder, sorted
+    (decoders are left out: they are served by ``/v1/generate``)."""
     finetune_dir = Path(run_dir) / "finetune"
     return {
         path.parent.parent.name: "ner" if _is_tagger(path) else "classification"
         for path in sorted(finetune_dir.glob("*/vertical/model"))
-        if (path / "config.json").is_file()
+        if (path / "config.json").is_file() and not is_decoder(path)  # decoders: /v1/generate
     }
 
 

@@ -112,13 +112,17 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
     from vertical.serve.app import create_app
+    from vertical.serve.generation import load_run_generators
     from vertical.serve.graph import load_run_graph
     from vertical.serve.registry import load_run_classifiers, load_run_taggers
 
     keys = check_settings(settings)
+    generators = load_run_generators(settings.run_dir) if settings.run_dir.is_dir() else {}
     taggers = load_run_taggers(settings.run_dir, settings.variant)
     graph = load_run_graph(settings.run_dir, settings.kg_timeout_s)
-    classifiers = load_run_classifiers(settings.run_dir, settings.variant, required=not taggers)
+    classifiers = load_run_classifiers(
+        settings.run_dir, settings.variant, required=not (taggers or generators)
+    )
     return create_app(
         classifiers,
         keys,
@@ -128,6 +132,7 @@ def build_app(settings: ServeSettings):
         taggers=taggers,
         graph=graph,
         redact=settings.redact,
+        generators=generators,
     )
 
 

@@ -56,15 +56,19 @@ def build_tokenizer(
     held_out = corpus_shards(data_dir, "validation") or train
     before = tokenization_stats(tokenizer, _texts(held_out))
     labels = entity_labels(knowledge_dir) if cfg.entity_labels else []
-    terms = mine_terms(
-        _texts(train),
-        tokenizer,
-        cfg.max_new_tokens,
-        cfg.min_frequency,
-        cfg.min_pieces,
-        ngram_max=cfg.ngram_max,
-        min_unk_frequency=cfg.min_unk_frequency,
-        labels=labels,
+    terms = (
+        mine_terms(  # none when the stage runs only for a from-scratch tokenizer
+            _texts(train),
+            tokenizer,
+            cfg.max_new_tokens,
+            cfg.min_frequency,
+            cfg.min_pieces,
+            ngram_max=cfg.ngram_max,
+            min_unk_frequency=cfg.min_unk_frequency,
+            labels=labels,
+        )
+        if cfg.extend
+        else []
     )
     added = extend_tokenizer(tokenizer, terms)
     after = tokenization_stats(tokenizer, _texts(held_out))
