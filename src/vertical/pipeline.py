@@ -159,7 +159,7 @@ def plan_stages(recipe: Recipe, run: RunDirectory, processes: int = 1) -> list[S
     task_files = {
         f"{t.name}.{kind}": Path(path)
         for t in recipe.tasks
-        for kind, path in (("data", t.data), ("test", t.test))
+        for kind, path in (("data", t.data), ("test", t.test), ("validation", t.validation))
         if path
     }
     stages.append(

@@ -52,7 +52,7 @@ def train_model(
         model = add_lora(model, cfg.lora, kind)
     steps_per_epoch = max(1, -(-len(train_set) // cfg.batch_size))
     early_stopping = validation_set is not None and cfg.early_stopping_patience is not None
-    validating = {}
+    validating: dict = {"save_strategy": "no"}
     if validation_set is not None:
         validating = {"eval_strategy": "epoch", "per_device_eval_batch_size": 64}
     if early_stopping:
@@ -76,7 +76,6 @@ def train_model(
         seed=seed,
         data_seed=seed,
         logging_steps=max(1, min(50, steps_per_epoch // 5)),
-        save_strategy="no",
         report_to="none",
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
