@@ -8,8 +8,8 @@ import torch
 from vertical.finetune.class_weights import balanced_weights
 from vertical.finetune.classification import predict_logits, train_classifier
 from vertical.models import load_tokenizer
-from vertical.records import Example
 from vertical.recipe import TaskConfig
+from vertical.records import Example
 
 
 def _validation_loss(model_dir, examples, labels, weights=None) -> float:

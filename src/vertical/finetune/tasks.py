@@ -40,6 +40,7 @@ from vertical.finetune.ner import train_tagger
 from vertical.finetune.relation import as_example, read_relations
 from vertical.finetune.search import SearchResult, search_hyperparameters
 from vertical.finetune.tagged import read_tagged, tag_set
+from vertical.finetune.unseen import check_seen, labels_of
 from vertical.io import atomic_write_json
 from vertical.recipe import TaskConfig
 from vertical.run import StageOutput
@@ -64,8 +65,9 @@ def _read(task: TaskConfig, path: Path) -> list:
     return read_examples(path, task.text_column, task.label_column)
 
 
-def _check_labels(task: TaskConfig, train: list, other: list, other_path) -> list[str]:
+def _check_labels(task: TaskConfig, train: list, other: list, other_path, role: str = "test") -> list[str]:
     """The label set of `train`; a label of `other` (test or validation) unseen in training is an error."""
+    check_seen(task, train, other, other_path, role)
     if task.type == "ner":
         return tag_set(train, other, other_path)
     if task.type == "multilabel":
@@ -87,14 +89,6 @@ def load_task_data(task: TaskConfig):
     return train, test, labels
 
 
-def _labels_of(task: TaskConfig, example) -> set[str]:
-    if task.type == "ner":
-        return {tag[2:] for tag in example.tags if tag != "O"}
-    if task.type == "multilabel":
-        return set(example.labels)
-    return {example.label}
-
-
 def split_validation(task: TaskConfig, train: list) -> tuple[list, list]:
     """(train, validation): the validation file, or `validation_fraction` of `train` carved out.
 
@@ -106,12 +100,12 @@ def split_validation(task: TaskConfig, train: list) -> tuple[list, list]:
         return train, []
     if task.validation:
         validation = _read(task, Path(task.validation))
-        _check_labels(task, train, validation, task.validation)
+        _check_labels(task, train, validation, task.validation, "validation")
         return train, validation
     kept, validation = split_examples(train, task.validation_fraction, salt="validation")
-    seen = set().union(*(_labels_of(task, example) for example in kept))
-    returned = [example for example in validation if not _labels_of(task, example) <= seen]
-    validation = [example for example in validation if _labels_of(task, example) <= seen]
+    seen = set().union(*(labels_of(task, example) for example in kept))
+    returned = [example for example in validation if not labels_of(task, example) <= seen]
+    validation = [example for example in validation if labels_of(task, example) <= seen]
     if not validation:
         raise DataError(
             f"{task.data}: validation_fraction {task.validation_fraction} of {len(train)} training "
