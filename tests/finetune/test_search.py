@@ -4,7 +4,6 @@ and the general and vertical bases get the same trials."""
 import json
 
 from vertical.evaluate.compare import compare_variants
-from vertical.evaluate.report import html_report
 from vertical.finetune import finetune_tasks
 from vertical.recipe import EvaluateConfig, TaskConfig
 
@@ -55,4 +54,4 @@ def test_two_trials_pick_the_final_hyperparameters_for_both_bases(tmp_path, tiny
     metrics = json.loads((evaluate_dir / "metrics.json").read_text())
     assert metrics["tasks"]["intent"]["search"]["general"]["best_params"] == general["best_params"]
     page = (evaluate_dir / "report.html").read_text()
-    assert "Hyper-parameter search" in page and html_report  # trials table rendered
+    assert "Hyper-parameter search" in page  # the trials table
