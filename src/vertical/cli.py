@@ -236,6 +236,8 @@ def report(
         _fail(error)
     _print_comparison(run_dir)
     out.print(f"report: {written}")
+
+
 keys_app = typer.Typer(no_args_is_help=True, help="Make API keys for `vertical serve` (stored hashed).")
 app.add_typer(keys_app, name="keys")
 

@@ -1,6 +1,7 @@
 """A label of the test or validation data that training never shows is an error naming the file,
 the line of its first occurrence and the field, e.g.
-``tasks/intent-test.csv:14: label: 'refund' in the test data never appears in the training data``.
+``tasks/intent-test.csv:14: field 'label': 'refund' in the test data never appears in the training
+data``.
 
 The readers keep no line numbers on the examples, so the line is found by reading the file again,
 which costs one pass and only when there is an error to report.
@@ -65,12 +66,13 @@ def check_seen(task: TaskConfig, train: list, other: list, other_path: str | Pat
     if not unseen:
         return
     line, field = _first_line(task, Path(other_path), unseen[0])
-    kind = "entity type" if task.type == "ner" else "label"
+    kind = "entity type " if task.type == "ner" else ""
     more = f" (and {len(unseen) - 1} more: {', '.join(map(repr, unseen[1:4]))})" if len(unseen) > 1 else ""
     raise DataError(
         located(
             other_path,
             line,
-            f"{field}: {kind} {unseen[0]!r} in the {role} data never appears in the training data{more}",
+            f"field '{field}': {kind}{unseen[0]!r} in the {role} data never appears in the training "
+            f"data{more}",
         )
     )
