@@ -71,7 +71,7 @@ def main() -> int:
     labels = check_labels(train, test, task.test)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        predictions, curve = train_classifier(
+        predictions, history = train_classifier(
             task, base.path, train, test, labels, Path(scratch) / "model", Path(scratch) / "work", seed=0
         )
     wall_time = time.perf_counter() - started
@@ -91,7 +91,7 @@ def main() -> int:
         "macro_f1": scores["macro_f1"],
         "weighted_f1": scores["weighted_f1"],
         "ece": scores["ece"],
-        "final_training_loss": curve[-1][1] if curve else None,
+        "final_training_loss": history["loss"][-1][1] if history["loss"] else None,
         "wall_time_s": round(wall_time, 1),
         "published_bert_base_accuracy": 0.9302,
     }

@@ -57,7 +57,7 @@ def main() -> int:
     tags = tag_set(train, test, task.test)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        predictions, curve = train_tagger(
+        predictions, history = train_tagger(
             task, base.path, train, test, tags, Path(scratch) / "model", Path(scratch) / "work", seed=0
         )
     wall_time = time.perf_counter() - started
@@ -75,7 +75,7 @@ def main() -> int:
         "entity_f1": scores["entity_f1"],
         "tag_accuracy": scores["accuracy"],
         "ece_per_word": scores["ece"],
-        "final_training_loss": curve[-1][1] if curve else None,
+        "final_training_loss": history["loss"][-1][1] if history["loss"] else None,
         "wall_time_s": round(wall_time, 1),
         "published_biobert_entity_f1": 0.8971,
     }

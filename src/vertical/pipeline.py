@@ -183,7 +183,7 @@ def plan_stages(
     task_files = {
         f"{t.name}.{kind}": Path(path)
         for t in recipe.tasks
-        for kind, path in (("data", t.data), ("test", t.test))
+        for kind, path in (("data", t.data), ("test", t.test), ("validation", t.validation))
         if path
     }
     # The general model each task also starts from: the base, or for a from-scratch decoder with

@@ -387,6 +387,26 @@ class LoraConfig(_Section):
     )
 
 
+class SearchSpace(_Section):
+    """The ranges a hyper-parameter search (``trials`` > 0) draws from, with optuna's TPE sampler."""
+
+    learning_rate: tuple[float, float] = Field(
+        (1e-5, 1e-4), description="lowest and highest learning rate, drawn on a log scale"
+    )
+    epochs: tuple[int, int] = Field((1, 5), description="fewest and most epochs (whole numbers)")
+    batch_size: list[int] = Field([16, 32], min_length=1, description="batch sizes to choose from")
+
+    @model_validator(mode="after")
+    def _ordered_and_positive(self) -> SearchSpace:
+        for name in ("learning_rate", "epochs"):
+            low, high = getattr(self, name)
+            if not 0 < low <= high:
+                raise ValueError(f"{name}: expected [low, high] with 0 < low <= high, got [{low}, {high}]")
+        if min(self.batch_size) < 1:
+            raise ValueError("batch_size: every choice must be at least 1")
+        return self
+
+
 class TaskConfig(_Section):
     """One labelled task to fine-tune and evaluate."""
 
@@ -426,10 +446,40 @@ class TaskConfig(_Section):
     learning_rate: float = Field(5e-5, gt=0.0)
     max_length: int = Field(128, ge=8)
     lora: LoraConfig | None = Field(None, description="train LoRA adapters instead of every weight")
+    validation: str | None = Field(
+        None,
+        description="validation examples for early stopping and the search; when absent and one of "
+        "them is on, validation_fraction of the training data is held out",
+    )
+    validation_fraction: float = Field(
+        0.1, gt=0.0, lt=1.0, description="share of the training data held out as validation when needed"
+    )
+    class_weights: Literal["none", "balanced"] = Field(
+        "none",
+        description="balanced: weigh the loss of each class by n / (classes * count) (multilabel: "
+        "each label's positives by negatives / positives; ner: each tag)",
+    )
+    early_stopping_patience: int | None = Field(
+        None,
+        ge=1,
+        description="stop when the validation loss has not improved for this many epochs and restore "
+        "the best epoch's weights; absent: train every epoch",
+    )
+    trials: int = Field(
+        0, ge=0, description="optuna trials of a hyper-parameter search on the validation split; 0: none"
+    )
+    search: SearchSpace = Field(
+        default_factory=lambda: SearchSpace(), description="the ranges the search draws from"
+    )
 
-    _check_paths = field_validator("data", "test")(
+    _check_paths = field_validator("data", "test", "validation")(
         lambda value, info: value if value is None else _existing_path(value, info)
     )
+
+    @property
+    def needs_validation(self) -> bool:
+        """Whether training uses a validation split (early stopping, the search, or a given file)."""
+        return self.validation is not None or self.early_stopping_patience is not None or self.trials > 0
 
     @field_validator("lora", mode="before")
     @classmethod

@@ -39,3 +39,13 @@ def test_summed_counts_give_the_same_micro_and_macro_f1():
         f1_score(GOLD, PREDICTED, average="macro")
     )
     assert np.array_equal(counts[0], [1, 1, 1, 0, 0, 1])
+
+
+def test_word_confusion_merges_b_and_i_into_types_by_hand_count():
+    from vertical.evaluate.entities import word_confusion
+
+    labels, matrix = word_confusion(GOLD, PREDICTED, ["Disease", "Gene"])
+    assert labels == ["O", "Disease", "Gene"]
+    # rows gold, columns predicted, counted word by word from GOLD and PREDICTED above
+    assert matrix == [[3, 1, 0], [0, 3, 1], [1, 0, 2]]
+    assert entity_metrics(GOLD, PREDICTED, TAGS)["confusion_matrix"] == matrix

@@ -50,3 +50,13 @@ def test_multilabel_against_scikit_learn():
         assert result[f"{average}_precision"] == pytest.approx(p, abs=1e-4)
     assert result["accuracy"] == pytest.approx(np.mean((gold == predicted).all(axis=1)), abs=1e-4)
     assert result["hamming_loss"] == pytest.approx(np.mean(gold != predicted), abs=1e-4)
+
+
+def test_multilabel_confusion_per_label_by_hand():
+    from vertical.evaluate.metrics import multilabel_metrics
+
+    gold = [[1, 0], [1, 1], [0, 1], [0, 0]]
+    predicted = [[1, 1], [0, 1], [0, 1], [1, 0]]
+    confusion = multilabel_metrics(gold, predicted, ["a", "b"])["label_confusion"]
+    assert confusion["a"] == {"tp": 1, "fp": 1, "fn": 1, "tn": 1}
+    assert confusion["b"] == {"tp": 2, "fp": 1, "fn": 0, "tn": 1}

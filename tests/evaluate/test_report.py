@@ -21,6 +21,7 @@ def _write_predictions(finetune_dir, task, variant, record):
 def metrics(tmp_path):
     rng = np.random.default_rng(0)
     gold = rng.integers(0, 3, 120)
+    labels_gold = rng.integers(0, 2, (60, 3))
     for variant, skill in (("general", 0.6), ("vertical", 0.85)):
         predicted = np.where(rng.random(120) < skill, gold, rng.integers(0, 3, 120))
         probabilities = np.full((120, 3), 0.1)
@@ -49,7 +50,83 @@ def metrics(tmp_path):
                 "confidence": [[0.9, 0.8, 0.99], [0.7, 0.6]] * 10,
             },
         )
-    return score_tasks(EvaluateConfig(bootstrap_samples=200), ["intent", "disease"], tmp_path)
+        labels_predicted = np.where(rng.random((60, 3)) < skill, labels_gold, 1 - labels_gold)
+        _write_predictions(
+            tmp_path,
+            "topics",
+            variant,
+            {
+                "task_type": "multilabel",
+                "labels": ["macro", "tech", "rates"],
+                "gold": labels_gold.tolist(),
+                "predicted": labels_predicted.tolist(),
+                "probabilities": np.where(labels_predicted == 1, 0.8, 0.2).tolist(),
+            },
+        )
+        _write_predictions(
+            tmp_path,
+            "treats",
+            variant,
+            {
+                "task_type": "relation",
+                "negative_label": "none",
+                "labels": ["card", "loan", "none"],
+                "gold": gold.tolist(),
+                "predicted": predicted.tolist(),
+                "probabilities": probabilities.tolist(),
+            },
+        )
+        atomic_write_json(
+            tmp_path / "intent" / variant / "training.json",
+            {
+                "loss": [[1, 1.1], [2, 0.8], [3, 0.7]],
+                "validation_loss": [[2, 0.9], [3, 1.0]],
+                "epochs_trained": 2.0,
+                "stopped_early": True,
+                "best_step": 2,
+                "hyperparameters": {"learning_rate": 3e-5, "epochs": 4, "batch_size": 16},
+            },
+        )
+        atomic_write_json(
+            tmp_path / "intent" / variant / "search.json",
+            {
+                "metric": "accuracy",
+                "best_params": {"learning_rate": 3e-5, "epochs": 4, "batch_size": 16},
+                "best_value": 0.8,
+                "trials": [
+                    {
+                        "number": 0,
+                        "params": {"learning_rate": 1e-5, "epochs": 2, "batch_size": 32},
+                        "value": 0.6,
+                    },
+                    {
+                        "number": 1,
+                        "params": {"learning_rate": 3e-5, "epochs": 4, "batch_size": 16},
+                        "value": 0.8,
+                    },
+                ],
+            },
+        )
+    tasks = ["intent", "disease", "topics", "treats"]
+    return score_tasks(EvaluateConfig(bootstrap_samples=200), tasks, tmp_path)
+
+
+STAGES = {
+    "data": {
+        "documents_read": 1200,
+        "documents_dropped": {"too_short": 12, "near_duplicate": 30},
+        "personal_data_found": {"EMAIL": 3},
+    },
+    "tokenizer": {"fertility_before": 1.4213, "fertility_after": 1.2121, "top_terms": ["basel", "tier-1"]},
+    "knowledge": {
+        "triples": 900,
+        "linking": {
+            "train": {"mentions": 50, "documents": 20},
+            "validation": {"mentions": 4, "documents": 2},
+        },
+    },
+    "pretrain": {"domain_mlm_loss_after": 2.5, "forgetting": 0.031},
+}
 
 
 def test_metrics_keep_the_foundation_shape_and_add_significance(metrics):
@@ -103,3 +180,49 @@ def test_headless_chromium_renders_the_headline_table_and_plots(metrics, tmp_pat
     assert re.search(r"<td>disease</td>\s*<td>ner</td>\s*<td>entity_f1</td>", table.group(1))
     shown = re.search(r'data-images-shown="(\d+)"', dom)
     assert shown is not None and int(shown.group(1)) >= 5, "the browser did not decode the embedded plots"
+
+
+def test_every_task_type_has_its_bars_confusion_intervals_and_calibration(metrics, tmp_path):
+    from vertical.evaluate.report import read_training_logs
+
+    assert set(metrics["tasks"]["intent"]["search"]) == {"general", "vertical"}
+    assert metrics["tasks"]["intent"]["training"]["general"]["stopped_early"] is True
+    curves = read_training_logs(tmp_path, ["intent"])
+    assert curves["intent"]["general"]["validation_loss"] == [[2, 0.9], [3, 1.0]]
+    page = html_report(metrics, "t", None, curves)
+    headline = page[page.index("<table id='headline'>") : page.index("</table>")]
+    for task, kind in (
+        ("intent", "classification"),
+        ("disease", "ner"),
+        ("topics", "multilabel"),
+        ("treats", "relation"),
+    ):
+        assert f"<td>{task}</td><td>{kind}</td>" in headline
+        section = page[page.index(f"id='task-{task}'") :]
+        section = section[: section.index("</section>")]
+        assert f'alt="{task}: F1 per class"' in section
+        assert f'alt="{task}: reliability diagram"' in section
+        assert "Expected calibration error" in section
+        if kind == "multilabel":
+            assert "confusion per label" in section
+        else:
+            assert f'alt="{task}: confusion matrices"' in section
+    intent = page[page.index("id='task-intent'") :]
+    assert 'alt="intent: training loss"' in intent
+    assert "Hyper-parameter search" in intent and "stopped after 2 epochs, step 2 restored" in intent
+    assert "<td class='up'>0.8000</td>" in intent  # the best trial marked
+    assert "Search (general, 2 trials" in markdown_report(metrics, "t")
+
+
+def test_earlier_stages_are_small_tables_not_skipped(metrics):
+    page = html_report(metrics, "t", STAGES)
+    stages = page[page.index("<h2>Earlier stages</h2>") :]
+    assert "<caption>documents_dropped</caption><tr><td>too_short</td><td>12</td></tr>" in stages
+    assert "<td>top_terms</td><td>basel, tier-1</td>" in stages
+    assert "<td>fertility_after</td><td>1.212</td>" in stages
+    # a dict of dicts is a grid: a row per split, a column per count
+    assert (
+        "<tr><th></th><th>mentions</th><th>documents</th></tr><tr><td>train</td><td>50</td><td>20</td></tr>"
+        in stages
+    )
+    assert "<td>forgetting</td><td>0.031</td>" in stages and "the forgetting check" in stages

@@ -145,3 +145,33 @@ def test_missing_column_is_one_line_naming_the_file(tmp_path, kind):
     data.write_text('{"sentence": "hello", "label": "a"}\n')
     with pytest.raises(DataError, match=rf"^{data}:1: field 'text' is missing or empty"):
         load_task_data(TaskConfig(name="x", type=kind, data=str(data)))
+
+
+def test_validation_is_carved_from_training_only_when_needed_and_keeps_every_class(tmp_path):
+    from vertical.finetune.tasks import load_task_data, split_validation
+
+    data = tmp_path / "intent.csv"
+    rows = [f"card number {n} not arrived,card" for n in range(30)] + ["a lone refund request,refund"]
+    data.write_text("text,label\n" + "\n".join(rows) + "\n")
+    plain = TaskConfig(name="intent", data=str(data), test_fraction=0.2)
+    train, test, _ = load_task_data(plain)
+    assert split_validation(plain, train) == (train, [])  # nothing asks for validation
+    task = TaskConfig(name="intent", data=str(data), early_stopping_patience=2, validation_fraction=0.3)
+    kept, validation = split_validation(task, train)
+    assert validation and sorted(kept + validation, key=str) == sorted(train, key=str)
+    assert not {e.text for e in validation} & {e.text for e in test}
+    assert {e.label for e in kept} == {e.label for e in train}  # 'refund' stays in training
+    assert split_validation(task, train) == (kept, validation)  # deterministic
+
+
+def test_a_validation_label_unseen_in_training_names_the_validation_file(tmp_path):
+    from vertical.errors import DataError
+    from vertical.finetune.tasks import load_task_data, split_validation
+
+    data, validation = tmp_path / "train.csv", tmp_path / "validation.csv"
+    data.write_text("text,label\nhello there,greet\nbye now,leave\n")
+    validation.write_text("text,label\nhi,greet\nmy refund,refund\n")
+    task = TaskConfig(name="x", data=str(data), test=str(data), validation=str(validation))
+    train, _, _ = load_task_data(task)
+    with pytest.raises(DataError, match=rf"^{validation}:3: .*'refund'.*never appear"):
+        split_validation(task, train)

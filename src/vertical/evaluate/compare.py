@@ -4,7 +4,8 @@ Writes into its output folder::
 
     metrics.json   {"tasks": {"<task>": {"task_type": ..., "general": {...}, "vertical": {...},
                     "difference": {...}, "significance": {"<metric>": {difference, ci_low, ci_high,
-                    p_value, ...}}}}}
+                    p_value, ...}}, "training": {"<variant>": {hyperparameters, epochs_trained,
+                    stopped_early, ...}}, "search": {"<variant>": {metric, best_params, trials}}}}}
     report.md      the comparison table and per-class F1
     report.html    everything, plots embedded, one self-contained file
 """
@@ -59,8 +60,26 @@ def score_tasks(
                 predictions["general"], predictions["vertical"], cfg.bootstrap_samples, cfg.confidence, seed
             )
         }
+        result |= _training_records(finetune_dir, task)
         tasks[task] = result
     return {"tasks": tasks}
+
+
+def _training_records(finetune_dir: Path, task: str) -> dict[str, Any]:
+    """``search`` (each variant's search.json) and ``training`` (the hyper-parameters used, epochs
+    trained, early stopping; the curves stay in training.json) of one task, where the finetune stage
+    wrote them."""
+    records: dict[str, Any] = {}
+    for variant in VARIANTS:
+        folder = Path(finetune_dir) / task / variant
+        if (folder / "search.json").is_file():
+            search = json.loads((folder / "search.json").read_text(encoding="utf-8"))
+            records.setdefault("search", {})[variant] = search
+        if (folder / "training.json").is_file():
+            training = json.loads((folder / "training.json").read_text(encoding="utf-8"))
+            summary = {k: v for k, v in training.items() if k not in ("loss", "validation_loss")}
+            records.setdefault("training", {})[variant] = summary
+    return records
 
 
 def compare_variants(

@@ -44,7 +44,8 @@ def entity_metrics(gold: list[list[str]], predicted: list[list[str]], tags: list
     Returns:
         ``entity_precision``, ``entity_recall``, ``entity_f1`` (micro over entities),
         ``{micro,macro,weighted}_{precision,recall,f1}`` over entity types, ``accuracy`` (of tags,
-        word by word), ``per_class``: entity type -> precision, recall, f1, support.
+        word by word), ``per_class``: entity type -> precision, recall, f1, support;
+        ``confusion_matrix`` over ``confusion_labels`` (see `word_confusion`).
     """
     report = classification_report(gold, predicted, output_dict=True, zero_division=0)
     types = entity_types(tags)
@@ -57,6 +58,7 @@ def entity_metrics(gold: list[list[str]], predicted: list[list[str]], tags: list
     scores["entity_precision"] = scores["micro_precision"]
     scores["entity_recall"] = scores["micro_recall"]
     scores["entity_f1"] = scores["micro_f1"]
+    scores["confusion_labels"], scores["confusion_matrix"] = word_confusion(gold, predicted, types)
     scores["per_class"] = {
         name: {
             "precision": round(float(report.get(name, {}).get("precision", 0.0)), 4),
@@ -67,3 +69,24 @@ def entity_metrics(gold: list[list[str]], predicted: list[list[str]], tags: list
         for name in types
     }
     return scores
+
+
+def word_confusion(
+    gold: list[list[str]], predicted: list[list[str]], types: list[str]
+) -> tuple[list[str], list[list[int]]]:
+    """Word-level confusion of entity types: (["O", *types], matrix with rows gold, columns predicted).
+
+    ``B-`` and ``I-`` are merged into their type, so the matrix shows which types are confused
+    with each other or missed (column ``O``); boundary errors show in the entity scores instead.
+    A predicted type that the tag set lacks cannot occur: predictions come from the same tags.
+    """
+    labels = ["O", *types]
+    position = {name: i for i, name in enumerate(labels)}
+    matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for gold_tags, predicted_tags in zip(gold, predicted, strict=True):
+        for gold_tag, predicted_tag in zip(gold_tags, predicted_tags, strict=True):
+            row = position.get(gold_tag.split("-", 1)[-1] if gold_tag != "O" else "O")
+            column = position.get(predicted_tag.split("-", 1)[-1] if predicted_tag != "O" else "O")
+            if row is not None and column is not None:
+                matrix[row, column] += 1
+    return labels, matrix.tolist()

@@ -5,7 +5,13 @@ per-class scores; the confusion matrix. Multi-label and relation scores are buil
 from __future__ import annotations
 
 import numpy as np
-from sklearn.metrics import accuracy_score, confusion_matrix, hamming_loss, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    hamming_loss,
+    multilabel_confusion_matrix,
+    precision_recall_fscore_support,
+)
 
 
 def _rounded(value: float) -> float:
@@ -78,13 +84,20 @@ def multilabel_metrics(gold: list[list[int]], predicted: list[list[int]], labels
 
     Returns:
         ``accuracy`` (subset accuracy: every label of a text right), ``hamming_loss``,
-        ``{micro,macro,weighted}_{precision,recall,f1}``, ``per_class``.
+        ``{micro,macro,weighted}_{precision,recall,f1}``, ``per_class``; ``label_confusion``:
+        label -> its yes/no confusion counts ``tp``, ``fp``, ``fn``, ``tn``.
     """
     gold_array, predicted_array = np.asarray(gold, dtype=int), np.asarray(predicted, dtype=int)
     indices = list(range(len(labels)))
+    # (C, 2, 2): per label [[tn, fp], [fn, tp]]
+    per_label = multilabel_confusion_matrix(gold_array, predicted_array, labels=indices)
     return {
         "accuracy": _rounded(accuracy_score(gold_array, predicted_array)),
         "hamming_loss": _rounded(hamming_loss(gold_array, predicted_array)),
         **_averages(gold_array, predicted_array, indices),
         "per_class": _per_class(gold_array, predicted_array, labels),
+        "label_confusion": {
+            label: {"tp": int(m[1, 1]), "fp": int(m[0, 1]), "fn": int(m[1, 0]), "tn": int(m[0, 0])}
+            for label, m in zip(labels, per_label, strict=True)
+        },
     }

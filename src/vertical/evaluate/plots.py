@@ -87,16 +87,19 @@ def reliability_plot(reliability: dict[str, dict]) -> bytes:
     return _png(figure)
 
 
-def training_curve_plot(curves: dict[str, list[list[float]]]) -> bytes:
-    """Training loss against optimizer step, one line per variant."""
+def training_curve_plot(curves: dict[str, dict[str, list]]) -> bytes:
+    """Training loss (solid) and validation loss (dashed, once per epoch) against optimizer step,
+    per variant: ``{variant: {"loss": [[step, loss]], "validation_loss": [[step, loss]]}}``."""
     figure, axes = plt.subplots(figsize=(4.4, 3.0), dpi=100)
     for variant, colour in (("general", GENERAL_COLOUR), ("vertical", VERTICAL_COLOUR)):
-        points = curves.get(variant) or []
-        if points:
-            steps, losses = zip(*points, strict=True)
-            axes.plot(steps, losses, color=colour, label=variant)
+        curve = curves.get(variant) or {}
+        for key, style, name in (("loss", "-", variant), ("validation_loss", "o--", f"{variant} validation")):
+            points = curve.get(key) or []
+            if points:
+                steps, losses = zip(*points, strict=True)
+                axes.plot(steps, losses, style, color=colour, label=name, markersize=3)
     axes.set_xlabel("step")
-    axes.set_ylabel("training loss")
+    axes.set_ylabel("loss")
     axes.legend(fontsize=8)
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)

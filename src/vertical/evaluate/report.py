@@ -19,6 +19,7 @@ from vertical.evaluate import plots
 from vertical.evaluate.scoring import better
 
 _FALLBACK_HEADLINE = ("accuracy", "macro_f1")
+_COUNTS = ("tp", "fp", "fn", "tn")
 _TABLE_METRICS = (
     "perplexity",
     "mean_nll",
@@ -90,6 +91,19 @@ def markdown_report(metrics: dict[str, Any], title: str) -> str:
         for label, scores in result["general"]["per_class"].items():
             vertical = result["vertical"]["per_class"][label]
             lines.append(f"| {label} | {scores['f1']:.3f} | {vertical['f1']:.3f} | {scores['support']} |")
+        for variant, search in result.get("search", {}).items():
+            lines += [
+                "",
+                f"Search ({variant}, {len(search['trials'])} trials on the validation split): best "
+                f"{search['best_params']}, validation {search['metric']} {search['best_value']:.3f}.",
+            ]
+        for variant, record in result.get("training", {}).items():
+            if record.get("stopped_early"):
+                lines += [
+                    "",
+                    f"Early stopping ({variant}): stopped after {record['epochs_trained']:g} epochs; "
+                    f"the weights of step {record.get('best_step')} (best validation loss) were kept.",
+                ]
     return "\n".join(lines) + "\n"
 
 
@@ -124,7 +138,66 @@ def _headline_table(metrics: dict[str, Any]) -> str:
     )
 
 
-def _task_section(task: str, result: dict[str, Any], curves: dict[str, list]) -> str:
+def _label_confusion_table(general: dict[str, dict], vertical: dict[str, dict]) -> str:
+    """Multilabel: each label's yes/no confusion counts, general beside vertical."""
+    rows = "".join(
+        f"<tr><td>{html.escape(label)}</td>"
+        + "".join(f"<td>{counts[k]}</td>" for counts in (general[label], vertical[label]) for k in _COUNTS)
+        + "</tr>"
+        for label in general
+    )
+    heads = "".join(f"<th>{variant} {k}</th>" for variant in ("general", "vertical") for k in _COUNTS)
+    return (
+        "<table class='confusion'><caption>confusion per label (tp: said yes and right, fp: said yes "
+        f"wrongly, fn: missed, tn: said no and right)</caption><tr><th>label</th>{heads}</tr>{rows}</table>"
+    )
+
+
+def _training_table(training: dict[str, dict]) -> str:
+    """The hyper-parameters each variant was trained with, and early stopping."""
+    rows = ""
+    for variant, record in training.items():
+        used = record.get("hyperparameters", {})
+        stopped = (
+            f"stopped after {record['epochs_trained']:g} epochs, step {record.get('best_step')} restored"
+            if record.get("stopped_early")
+            else ""
+        )
+        rows += (
+            f"<tr><td>{variant}</td><td>{used.get('learning_rate', '')}</td><td>{used.get('epochs', '')}</td>"
+            f"<td>{used.get('batch_size', '')}</td><td>{record.get('epochs_trained', '')}</td>"
+            f"<td>{html.escape(stopped)}</td></tr>"
+        )
+    return (
+        "<table class='training'><caption>training</caption><tr><th>base</th><th>learning rate</th>"
+        "<th>epochs</th><th>batch size</th><th>epochs trained</th><th>early stopping</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _search_table(search: dict[str, dict]) -> str:
+    """Every trial of the hyper-parameter search of each variant, the best marked."""
+    rows, metric = "", ""
+    for variant, record in search.items():
+        metric = record.get("metric", metric)
+        for trial in record.get("trials", []):
+            params = trial["params"]
+            best = " class='up'" if trial["value"] == record.get("best_value") else ""
+            rows += (
+                f"<tr><td>{variant}</td><td>{trial['number']}</td>"
+                f"<td>{params.get('learning_rate', 0):.2e}</td>"
+                f"<td>{params.get('epochs', '')}</td><td>{params.get('batch_size', '')}</td>"
+                f"<td{best}>{trial['value']:.4f}</td></tr>"
+            )
+    return (
+        f"<table class='search'><caption>Hyper-parameter search: each trial's validation {metric} "
+        "(the test examples are never used; the best trial's values trained the final model)</caption>"
+        "<tr><th>base</th><th>trial</th><th>learning rate</th><th>epochs</th><th>batch size</th>"
+        f"<th>validation {metric}</th></tr>{rows}</table>"
+    )
+
+
+def _task_section(task: str, result: dict[str, Any], curves: dict[str, dict]) -> str:
     escape = html.escape
     general, vertical = result["general"], result["vertical"]
     metric_rows = "".join(
@@ -153,7 +226,10 @@ def _task_section(task: str, result: dict[str, Any], curves: dict[str, list]) ->
         )
     if "confusion_matrix" in general:
         matrices = {"general": general["confusion_matrix"], "vertical": vertical["confusion_matrix"]}
-        parts.append(_image(plots.confusion_plot(matrices, labels), f"{task}: confusion matrices"))
+        confusion_labels = general.get("confusion_labels", labels)
+        parts.append(_image(plots.confusion_plot(matrices, confusion_labels), f"{task}: confusion matrices"))
+    if "label_confusion" in general:
+        parts.append(_label_confusion_table(general["label_confusion"], vertical["label_confusion"]))
     if "calibration" in general:
         reliability = {v: result[v]["calibration"]["reliability"] for v in ("general", "vertical")}
         parts.append(
@@ -163,8 +239,12 @@ def _task_section(task: str, result: dict[str, Any], curves: dict[str, list]) ->
         parts.append(_image(plots.reliability_plot(reliability), f"{task}: reliability diagram"))
     if general.get("samples"):
         parts.append(_samples_table(general["samples"], vertical.get("samples", [])))
-    if any(curves.values()):
+    if any(curve.get("loss") for curve in curves.values()):
         parts.append(_image(plots.training_curve_plot(curves), f"{task}: training loss"))
+    if result.get("training"):
+        parts.append(_training_table(result["training"]))
+    if result.get("search"):
+        parts.append(_search_table(result["search"]))
     parts.append("</section>")
     return "\n".join(parts)
 
@@ -183,27 +263,82 @@ def _samples_table(general: list[dict], vertical: list[dict]) -> str:
     )
 
 
+_STAGE_TITLES = {
+    "data": "data: the corpus",
+    "knowledge": "knowledge: the graph and its links",
+    "tokenizer": "tokenizer: fertility and unknown rate",
+    "pretrain": "pretrain: domain losses and the forgetting check",
+}
+
+
+def _value(value: Any) -> str:
+    """A metric value as table text: floats to 4 significant digits, lists comma-separated."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list):
+        shown = ", ".join(_value(item) for item in value[:20])
+        return shown + (f", … ({len(value)} in all)" if len(value) > 20 else "")
+    return str(value)
+
+
 def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     items = []
     for key, value in values.items():
-        name = f"{prefix}{key}"
         if isinstance(value, dict):
-            items += _flatten(value, f"{name}.")
-        elif not isinstance(value, list):
-            items.append((name, value))
+            items += _flatten(value, f"{prefix}{key}.")
+        else:
+            items.append((f"{prefix}{key}", value))
     return items
 
 
+def _small_table(name: str, values: dict[str, Any]) -> str:
+    """A dict-valued metric as its own table: a grid when every value is a dict of numbers (rows
+    by key, a column per inner key), else key and value per row (deeper levels dotted)."""
+    escape = html.escape
+    if values and all(isinstance(v, dict) and v for v in values.values()):
+        columns = list(dict.fromkeys(inner for v in values.values() for inner in v))
+        if not any(isinstance(v.get(c), dict) for v in values.values() for c in columns):
+            heads = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
+            rows = "".join(
+                f"<tr><td>{escape(str(key))}</td>"
+                + "".join(f"<td>{escape(_value(row.get(c, '')))}</td>" for c in columns)
+                + "</tr>"
+                for key, row in values.items()
+            )
+            return (
+                f"<table class='stage'><caption>{escape(name)}</caption>"
+                f"<tr><th></th>{heads}</tr>{rows}</table>"
+            )
+    rows = "".join(
+        f"<tr><td>{escape(key)}</td><td>{escape(_value(value))}</td></tr>" for key, value in _flatten(values)
+    )
+    return f"<table class='stage'><caption>{escape(name)}</caption>{rows}</table>" if rows else ""
+
+
 def _stage_tables(stage_metrics: dict[str, Any] | None) -> str:
+    """The earlier stages' numbers: per stage a table of its plain values and one small table per
+    dict-valued metric (documents dropped by reason, personal data by kind, linking by split...)."""
     escape = html.escape
     sections = ""
     for stage, values in (stage_metrics or {}).items():
-        items = "".join(
-            f"<tr><td>{escape(name)}</td><td>{escape(str(value))}</td></tr>"
-            for name, value in _flatten(values or {})
+        values = values or {}
+        plain = "".join(
+            f"<tr><td>{escape(key)}</td><td>{escape(_value(value))}</td></tr>"
+            for key, value in values.items()
+            if not isinstance(value, dict)
         )
-        if items:
-            sections += f"<h3>{escape(stage)}</h3><table class='stage'>{items}</table>"
+        nested = "".join(_small_table(key, value) for key, value in values.items() if isinstance(value, dict))
+        if plain or nested:
+            title = _STAGE_TITLES.get(stage, stage)
+            plain_table = f"<table class='stage'>{plain}</table>" if plain else ""
+            sections += (
+                f"<section class='stage' id='stage-{escape(stage)}'><h3>{escape(title)}</h3>"
+                f"{plain_table}{nested}</section>"
+            )
     return f"<h2>Earlier stages</h2>{sections}" if sections else ""
 
 
@@ -251,11 +386,12 @@ def html_report(
     metrics: dict[str, Any],
     title: str,
     stage_metrics: dict[str, Any] | None = None,
-    curves: dict[str, dict[str, list]] | None = None,
+    curves: dict[str, dict[str, dict]] | None = None,
     ablation: dict[str, Any] | None = None,
 ) -> str:
-    """The comparison as one self-contained HTML page (plots embedded as PNG); `ablation`: the summary
-    written by `vertical ablate`, shown when given."""
+    """The comparison as one self-contained HTML page (plots embedded as PNG); `curves` as
+    `read_training_logs` returns them; `ablation`: the summary written by `vertical ablate`, shown when
+    given."""
     escape = html.escape
     intervals = [
         (f"{task} {metric}", paired["difference"], paired["ci_low"], paired["ci_high"])
@@ -298,13 +434,17 @@ window.addEventListener("load", () => {{
 """
 
 
-def read_training_logs(finetune_dir: Path, task_names: list[str]) -> dict[str, dict[str, list]]:
-    """Training-loss curves of each task and variant from the finetune stage's training.json files."""
-    curves: dict[str, dict[str, list]] = {}
+def read_training_logs(finetune_dir: Path, task_names: list[str]) -> dict[str, dict[str, dict]]:
+    """Loss curves of each task and variant from the finetune stage's training.json files:
+    ``{task: {variant: {"loss": [[step, loss]], "validation_loss": [[step, loss]]}}}``."""
+    curves: dict[str, dict[str, dict]] = {}
     for task in task_names:
         for variant in ("general", "vertical"):
             path = Path(finetune_dir) / task / variant / "training.json"
             if path.is_file():
                 log = json.loads(path.read_text(encoding="utf-8"))
-                curves.setdefault(task, {})[variant] = log.get("loss", [])
+                curves.setdefault(task, {})[variant] = {
+                    "loss": log.get("loss", []),
+                    "validation_loss": log.get("validation_loss", []),
+                }
     return curves

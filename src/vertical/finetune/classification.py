@@ -14,6 +14,7 @@ import torch
 from datasets import Dataset
 from transformers import DataCollatorWithPadding
 
+from vertical.finetune.class_weights import WeightedCrossEntropy, balanced_weights
 from vertical.finetune.training import train_model
 from vertical.models import load_sequence_classifier, load_tokenizer
 from vertical.recipe import TaskConfig
@@ -63,35 +64,47 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def _encode(examples: list[Example], tokenizer, index: dict[str, int], max_length: int) -> Dataset:
+    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
+    return Dataset.from_dict(
+        {
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "labels": [index[e.label] for e in examples],
+        }
+    )
+
+
 def train_classifier(
     cfg: TaskConfig,
     model_path: Path,
     train: list[Example],
     test: list[Example],
     labels: list[str],
-    output_dir: Path,
+    output_dir: Path | None,
     work_dir: Path,
     seed: int,
     precision: str = "auto",
-) -> tuple[Predictions, list]:
+    validation: list[Example] | None = None,
+) -> tuple[Predictions, dict]:
     """Fine-tune the model at `model_path` on `train`, save it to `output_dir`, predict `test`.
 
+    Args:
+        output_dir: where the model is saved; None: not saved (a search trial).
+        validation: scored after every epoch, for early stopping (see training.py).
+
     Returns:
-        The predictions on `test` and the training-loss curve ([[step, loss], ...]).
+        The predictions on `test` and the training history (training.py's `train_model`).
     """
     tokenizer = load_tokenizer(model_path)
     torch.manual_seed(seed)
     model = load_sequence_classifier(model_path, labels)
     index = {label: position for position, label in enumerate(labels)}
-    encoded = tokenizer([e.text for e in train], truncation=True, max_length=cfg.max_length)
-    train_set = Dataset.from_dict(
-        {
-            "input_ids": encoded["input_ids"],
-            "attention_mask": encoded["attention_mask"],
-            "labels": [index[e.label] for e in train],
-        }
-    )
-    model, curve = train_model(
+    train_set = _encode(train, tokenizer, index, cfg.max_length)
+    loss = None
+    if cfg.class_weights == "balanced":
+        loss = WeightedCrossEntropy(balanced_weights(train_set["labels"], len(labels)))
+    model, history = train_model(
         model,
         tokenizer,
         train_set,
@@ -101,9 +114,12 @@ def train_classifier(
         seed,
         precision,
         "SEQ_CLS",
+        validation_set=_encode(validation, tokenizer, index, cfg.max_length) if validation else None,
+        loss=loss,
     )
-    model.save_pretrained(output_dir)
-    tokenizer.save_pretrained(output_dir)
+    if output_dir is not None:
+        model.save_pretrained(output_dir)
+        tokenizer.save_pretrained(output_dir)
     logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
     predictions = Predictions(
         labels=labels,
@@ -111,4 +127,4 @@ def train_classifier(
         predicted=logits.argmax(axis=1).tolist(),
         probabilities=softmax(logits).round(5).tolist(),
     )
-    return predictions, curve
+    return predictions, history

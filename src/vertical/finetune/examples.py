@@ -109,11 +109,16 @@ def read_multilabel_examples(
     return examples
 
 
-def split_examples(examples: list, test_fraction: float) -> tuple[list, list]:
-    """Deterministic split by a hash of the text: the same example always lands on the same side."""
+def split_examples(examples: list, test_fraction: float, salt: str = "") -> tuple[list, list]:
+    """Deterministic split by a hash of the text: the same example always lands on the same side.
+
+    A different `salt` gives an independent split (the validation split is carved out of the
+    training side of the test split with ``salt="validation"``).
+    """
     train, test = [], []
     for example in examples:
-        bucket = int.from_bytes(hashlib.sha1(example.text.encode("utf-8")).digest()[:8], "big") / 2**64
+        digest = hashlib.sha1((salt + example.text).encode("utf-8")).digest()
+        bucket = int.from_bytes(digest[:8], "big") / 2**64
         (test if bucket < test_fraction else train).append(example)
     return train, test
 

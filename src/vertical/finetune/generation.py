@@ -136,6 +136,12 @@ def greedy_samples(model, tokenizer, examples: list[GenerationExample], max_new_
     return samples
 
 
+def _as_dataset(encoded: list[tuple[list[int], list[int]]]) -> Dataset:
+    return Dataset.from_dict(
+        {"input_ids": [ids for ids, _ in encoded], "labels": [targets for _, targets in encoded]}
+    )
+
+
 def train_generator(
     cfg: TaskConfig,
     model_path: Path,
@@ -146,11 +152,12 @@ def train_generator(
     work_dir: Path,
     seed: int,
     precision: str = "auto",
-) -> tuple[GenerationPredictions, list]:
+    validation: list[GenerationExample] | None = None,
+) -> tuple[GenerationPredictions, dict]:
     """Fine-tune the decoder at `model_path` on `train`, save it to `output_dir`, score `test`.
 
     Returns:
-        The scores on `test` and the training-loss curve ([[step, loss], ...]).
+        The scores on `test` and the training history (training.py's `train_model`).
     """
     tokenizer = load_tokenizer(model_path)
     if tokenizer.eos_token_id is None:
@@ -162,10 +169,13 @@ def train_generator(
     encoded = [
         encode_example(tokenizer, example, cfg.max_length, tokenizer.eos_token_id) for example in train
     ]
-    train_set = Dataset.from_dict(
-        {"input_ids": [ids for ids, _ in encoded], "labels": [targets for _, targets in encoded]}
-    )
-    model, curve = train_model(
+    train_set = _as_dataset(encoded)
+    validation_set = None
+    if validation:  # scored after every epoch: early stopping
+        validation_set = _as_dataset(
+            [encode_example(tokenizer, e, cfg.max_length, tokenizer.eos_token_id) for e in validation]
+        )
+    model, history = train_model(
         model,
         tokenizer,
         train_set,
@@ -175,6 +185,7 @@ def train_generator(
         seed,
         precision,
         "CAUSAL_LM",
+        validation_set=validation_set,
     )
     model.save_pretrained(output_dir)
     tokenizer.save_pretrained(output_dir)
@@ -186,4 +197,4 @@ def train_generator(
         correct=correct,
         samples=greedy_samples(model, tokenizer, test[:SAMPLES], SAMPLE_TOKENS),
     )
-    return predictions, curve
+    return predictions, history

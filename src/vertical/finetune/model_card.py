@@ -42,8 +42,10 @@ def model_card(
     scores: dict[str, Any],
     train_examples: int,
     test_examples: int,
+    history: dict | None = None,
 ) -> str:
-    """The README.md text of a task model; `scores` are its test metrics (evaluate.scoring)."""
+    """The README.md text of a task model; `scores` are its test metrics (evaluate.scoring), `history`
+    its training record (training.py), which tells of early stopping."""
     pipeline_tag, auto_class = _PIPELINE[task.type]
     reported = {metric: scores[metric] for metric in _CARD_METRICS if metric in scores}
     metadata = {
@@ -73,7 +75,18 @@ def model_card(
             if task.lora
             else ", all weights trained"
         )
+        + (f", class weights {task.class_weights}" if task.class_weights != "none" else "")
     )
+    if task.trials:
+        training += (
+            f"; learning rate, epochs and batch size chosen by a {task.trials}-trial optuna search "
+            "scored on the validation split"
+        )
+    if history and history.get("stopped_early"):
+        training += (
+            f"; stopped early after {history['epochs_trained']:g} epochs (validation loss), "
+            f"weights of step {history.get('best_step')} restored"
+        )
     return f"""---
 {yaml.safe_dump(metadata, sort_keys=False, allow_unicode=True).strip()}
 ---

@@ -13,6 +13,7 @@ import torch
 from datasets import Dataset
 from transformers import DataCollatorWithPadding
 
+from vertical.finetune.class_weights import WeightedBinaryCrossEntropy, positive_weights
 from vertical.finetune.classification import Predictions, predict_logits
 from vertical.finetune.examples import MultiLabelExample
 from vertical.finetune.training import train_model
@@ -32,43 +33,54 @@ def indicator_rows(examples: list[MultiLabelExample], labels: list[str]) -> list
     return rows
 
 
+def _encode(examples: list[MultiLabelExample], tokenizer, labels: list[str], max_length: int) -> Dataset:
+    encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
+    return Dataset.from_dict(
+        {
+            "input_ids": encoded["input_ids"],
+            "attention_mask": encoded["attention_mask"],
+            "labels": [[float(v) for v in row] for row in indicator_rows(examples, labels)],
+        }
+    )
+
+
 def train_multilabel_classifier(
     cfg: TaskConfig,
     model_path: Path,
     train: list[MultiLabelExample],
     test: list[MultiLabelExample],
     labels: list[str],
-    output_dir: Path,
+    output_dir: Path | None,
     work_dir: Path,
     seed: int,
     precision: str = "auto",
-) -> tuple[Predictions, list]:
-    """Fine-tune on `train`, save to `output_dir`; returns predictions on `test` and the loss curve."""
+    validation: list[MultiLabelExample] | None = None,
+) -> tuple[Predictions, dict]:
+    """Fine-tune on `train`, save to `output_dir` (None: not saved); returns predictions on `test` and
+    the training history. `validation` is scored after every epoch, for early stopping."""
     tokenizer = load_tokenizer(model_path)
     torch.manual_seed(seed)
     model = load_sequence_classifier(model_path, labels)
     model.config.problem_type = "multi_label_classification"
-    encoded = tokenizer([e.text for e in train], truncation=True, max_length=cfg.max_length)
-    train_set = Dataset.from_dict(
-        {
-            "input_ids": encoded["input_ids"],
-            "attention_mask": encoded["attention_mask"],
-            "labels": [[float(v) for v in row] for row in indicator_rows(train, labels)],
-        }
-    )
-    model, curve = train_model(
+    loss = None
+    if cfg.class_weights == "balanced":
+        loss = WeightedBinaryCrossEntropy(positive_weights(indicator_rows(train, labels)))
+    model, history = train_model(
         model,
         tokenizer,
-        train_set,
+        _encode(train, tokenizer, labels, cfg.max_length),
         DataCollatorWithPadding(tokenizer),
         cfg,
         work_dir,
         seed,
         precision,
         "SEQ_CLS",
+        validation_set=_encode(validation, tokenizer, labels, cfg.max_length) if validation else None,
+        loss=loss,
     )
-    model.save_pretrained(output_dir)
-    tokenizer.save_pretrained(output_dir)
+    if output_dir is not None:
+        model.save_pretrained(output_dir)
+        tokenizer.save_pretrained(output_dir)
     logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
     probabilities = 1.0 / (1.0 + np.exp(-logits))
     predictions = Predictions(
@@ -78,4 +90,4 @@ def train_multilabel_classifier(
         probabilities=probabilities.round(5).tolist(),
         task_type="multilabel",
     )
-    return predictions, curve
+    return predictions, history

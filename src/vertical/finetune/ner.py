@@ -16,12 +16,11 @@ import torch
 from datasets import Dataset
 from transformers import DataCollatorForTokenClassification
 
+from vertical.finetune.class_weights import IGNORED, WeightedCrossEntropy, balanced_weights
 from vertical.finetune.tagged import TaggedSentence
 from vertical.finetune.training import train_model
 from vertical.models import load_token_classifier, load_tokenizer
 from vertical.recipe import TaskConfig
-
-IGNORED = -100  # label of pieces the loss skips
 
 
 @dataclass(frozen=True)
@@ -105,18 +104,25 @@ def train_tagger(
     train: list[TaggedSentence],
     test: list[TaggedSentence],
     tags: list[str],
-    output_dir: Path,
+    output_dir: Path | None,
     work_dir: Path,
     seed: int,
     precision: str = "auto",
-) -> tuple[TagPredictions, list]:
-    """Fine-tune a tagger on `train`, save it to `output_dir`; returns predictions on `test` and the curve."""
+    validation: list[TaggedSentence] | None = None,
+) -> tuple[TagPredictions, dict]:
+    """Fine-tune a tagger on `train`, save it to `output_dir` (None: not saved); returns predictions on
+    `test` and the training history. `validation` is scored after every epoch, for early stopping."""
     tokenizer = load_tokenizer(model_path)
     torch.manual_seed(seed)
     model = load_token_classifier(model_path, tags)
     index = {tag: position for position, tag in enumerate(tags)}
     train_set = _encode(train, tokenizer, index, cfg.max_length)
-    model, curve = train_model(
+    loss = None
+    if cfg.class_weights == "balanced":  # one weight per tag, counted over the words' first pieces
+        loss = WeightedCrossEntropy(
+            balanced_weights([tag for row in train_set["labels"] for tag in row], len(tags))
+        )
+    model, history = train_model(
         model,
         tokenizer,
         train_set,
@@ -126,9 +132,12 @@ def train_tagger(
         seed,
         precision,
         "TOKEN_CLS",
+        validation_set=_encode(validation, tokenizer, index, cfg.max_length) if validation else None,
+        loss=loss,
     )
-    model.save_pretrained(output_dir)
-    tokenizer.save_pretrained(output_dir)
+    if output_dir is not None:
+        model.save_pretrained(output_dir)
+        tokenizer.save_pretrained(output_dir)
     predicted, confidence = predict_tags(model, tokenizer, test, tags, cfg.max_length)
     predictions = TagPredictions(
         labels=tags,
@@ -136,4 +145,4 @@ def train_tagger(
         predicted=predicted,
         confidence=confidence,
     )
-    return predictions, curve
+    return predictions, history

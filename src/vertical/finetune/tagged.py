@@ -3,7 +3,8 @@
 Both come out as `TaggedSentence`s (words and one IOB2 tag per word):
 
 * CoNLL: one ``token<TAB>tag`` (or space-separated, the tag last) per line, a blank line between
-  sentences, ``-DOCSTART-`` lines skipped. A line without a tag, or a tag that is not ``O``,
+  sentences, ``-DOCSTART-`` lines skipped. A line without a tag, a line with more or fewer
+  columns than its sentence's first (a shifted or merged line), or a tag that is not ``O``,
   ``B-<type>`` or ``I-<type>``, is an error naming the line.
 * JSON Lines: ``{"text": ..., "entities": [{"start": 0, "end": 5, "label": "Disease"}, ...]}``
   with ``end`` exclusive. The text is split into words (runs of letters/digits, each other
@@ -46,6 +47,7 @@ def read_conll(path: Path) -> list[TaggedSentence]:
     sentences: list[TaggedSentence] = []
     words: list[str] = []
     tags: list[str] = []
+    width: tuple[int, int] | None = None  # (columns, line) of the sentence's first token line
     try:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, start=1):
@@ -54,12 +56,23 @@ def read_conll(path: Path) -> list[TaggedSentence]:
                     if words:
                         sentences.append(TaggedSentence(tuple(words), tuple(tags)))
                         words, tags = [], []
+                    width = None
                     continue
                 if columns[0] == "-DOCSTART-":
                     continue
                 if len(columns) < 2:
                     raise DataError(
                         located(path, number, f"expected 'token<TAB>tag', found one column: {line.strip()!r}")
+                    )
+                if width is None:
+                    width = (len(columns), number)
+                elif len(columns) != width[0]:  # a shifted or merged line: its last column is no tag
+                    raise DataError(
+                        located(
+                            path,
+                            number,
+                            f"{len(columns)} columns where line {width[1]} has {width[0]}: {line.strip()!r}",
+                        )
                     )
                 tag = columns[-1].strip()
                 if not _TAG.match(tag):

@@ -6,17 +6,26 @@ Writes into its output folder, for each task and each of ``general`` and ``verti
     <task>/<variant>/model/             the fine-tuned model (plain transformers loads it) and its
                                         model card README.md
     <task>/<variant>/predictions.json   task_type, labels, gold and predicted, probabilities
-    <task>/<variant>/training.json      the training-loss curve and wall time
+    <task>/<variant>/training.json      the training and validation loss curves, the hyper-parameters
+                                        used, early stopping, wall time
+    <task>/<variant>/search.json        with ``trials``: every trial's values and validation score
+
+A validation split (the task's ``validation`` file, or ``validation_fraction`` of the training
+examples) is used for early stopping and the search; the test examples are only predicted, by the
+final model.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
+import shutil
 import time
 from pathlib import Path
 
+from vertical.errors import DataError
 from vertical.finetune.classification import train_classifier
 from vertical.finetune.examples import (
     check_labels,
@@ -30,7 +39,9 @@ from vertical.finetune.model_card import write_model_card
 from vertical.finetune.multilabel import train_multilabel_classifier
 from vertical.finetune.ner import train_tagger
 from vertical.finetune.relation import as_example, read_relations
+from vertical.finetune.search import SearchResult, search_hyperparameters
 from vertical.finetune.tagged import read_tagged, tag_set
+from vertical.finetune.unseen import check_seen, labels_of
 from vertical.io import atomic_write_json
 from vertical.recipe import TaskConfig
 from vertical.run import StageOutput
@@ -57,6 +68,18 @@ def _read(task: TaskConfig, path: Path) -> list:
     return read_examples(path, task.text_column, task.label_column)
 
 
+def _check_labels(task: TaskConfig, train: list, other: list, other_path, role: str = "test") -> list[str]:
+    """The label set of `train`; a label of `other` (test or validation) unseen in training is an error."""
+    if task.type == "generation":
+        return []  # no classes: the response is free text
+    check_seen(task, train, other, other_path, role)
+    if task.type == "ner":
+        return tag_set(train, other, other_path)
+    if task.type == "multilabel":
+        return check_multilabels(train, other, other_path)
+    return check_labels(train, other, other_path)
+
+
 def load_task_data(task: TaskConfig):
     """(train, test, labels) of a task: its test file, or a held-out share of its data."""
     examples = _read(task, Path(task.data))
@@ -65,17 +88,36 @@ def load_task_data(task: TaskConfig):
     else:
         train, test = split_examples(examples, task.test_fraction)
         test_path = task.data
-    if task.type == "generation":
-        labels = []  # no classes: the response is free text
-    elif task.type == "ner":
-        labels = tag_set(train, test, test_path)
-    elif task.type == "multilabel":
-        labels = check_multilabels(train, test, test_path)
-    else:
-        labels = check_labels(train, test, test_path)
+    labels = _check_labels(task, train, test, test_path)
     if task.type == "relation" and task.negative_label is not None and task.negative_label not in labels:
         log.warning("%s: negative_label %r never occurs in the training data", task.name, task.negative_label)
     return train, test, labels
+
+
+def split_validation(task: TaskConfig, train: list) -> tuple[list, list]:
+    """(train, validation): the validation file, or `validation_fraction` of `train` carved out.
+
+    Without early stopping, a search or a validation file, all of `train` stays for training and
+    the validation split is empty. A carved-out example whose label (or entity type) the rest of
+    the training data lacks goes back to training, so that every class is trained on.
+    """
+    if not task.needs_validation:
+        return train, []
+    if task.validation:
+        validation = _read(task, Path(task.validation))
+        _check_labels(task, train, validation, task.validation, "validation")
+        return train, validation
+    kept, validation = split_examples(train, task.validation_fraction, salt="validation")
+    seen = set().union(*(labels_of(task, example) for example in kept))
+    returned = [example for example in validation if not labels_of(task, example) <= seen]
+    validation = [example for example in validation if labels_of(task, example) <= seen]
+    if not validation:
+        raise DataError(
+            f"{task.data}: validation_fraction {task.validation_fraction} of {len(train)} training "
+            f"examples leaves no validation example for task '{task.name}'; raise it or give a "
+            "validation file"
+        )
+    return kept + returned, validation
 
 
 def _trainer(task: TaskConfig):
@@ -84,6 +126,53 @@ def _trainer(task: TaskConfig):
         "multilabel": train_multilabel_classifier,
         "generation": train_generator,
     }.get(task.type, train_classifier)
+
+
+def _record(task: TaskConfig, predictions) -> dict:
+    """predictions.json's content: the predictions with the task type they are scored by."""
+    if task.type == "relation":
+        predictions = dataclasses.replace(
+            predictions, task_type="relation", negative_label=task.negative_label
+        )
+    return dataclasses.asdict(predictions)
+
+
+def _search(
+    task: TaskConfig,
+    model_path: Path,
+    train: list,
+    validation: list,
+    labels: list[str],
+    work_dir: Path,
+    seed: int,
+    precision: str,
+) -> SearchResult:
+    """The best learning rate, epochs and batch size for `task` from `model_path`, by validation score."""
+    from vertical.evaluate.scoring import HEADLINE, score_predictions  # evaluate imports this package
+
+    metric = HEADLINE.get(task.type, ("accuracy",))[0]
+
+    numbers = itertools.count()
+
+    def objective(params: dict) -> float:
+        trial_dir = work_dir / f"trial-{next(numbers)}"
+        trial_task = task.model_copy(update={**params, "epochs": float(params["epochs"])})
+        predictions, _ = _trainer(task)(
+            trial_task,
+            model_path,
+            train,
+            validation,  # scored on validation, never on the test examples
+            labels,
+            None,
+            trial_dir,
+            seed,
+            precision,
+            validation=validation if task.early_stopping_patience is not None else None,
+        )
+        shutil.rmtree(trial_dir, ignore_errors=True)  # checkpoints of early stopping
+        return float(score_predictions(_record(task, predictions))[metric])
+
+    return search_hyperparameters(task.search, task.trials, objective, metric, seed)
 
 
 def finetune_tasks(
@@ -102,32 +191,60 @@ def finetune_tasks(
     metrics: dict[str, dict] = {}
     for task in tasks:
         train, test, labels = load_task_data(task)
-        metrics[task.name] = {"train_examples": len(train), "test_examples": len(test), "labels": labels}
+        train, validation = split_validation(task, train)
+        metrics[task.name] = {
+            "train_examples": len(train),
+            "validation_examples": len(validation),
+            "test_examples": len(test),
+            "labels": labels,
+        }
         for variant, model_path in (("general", general_model), ("vertical", vertical_model)):
             log.info(
                 "finetune: %s (%s) from the %s base (%d examples)", task.name, task.type, variant, len(train)
             )
             variant_dir = output_dir / task.name / variant
             started = time.perf_counter()
-            predictions, curve = _trainer(task)(
-                task,
+            chosen = task
+            if task.trials:  # the same trials, space and sampler seed for both bases
+                search = _search(
+                    task,
+                    model_path,
+                    train,
+                    validation,
+                    labels,
+                    work_dir / task.name / variant / "search",
+                    seed,
+                    precision,
+                )
+                atomic_write_json(variant_dir / "search.json", search.as_dict())
+                chosen = task.model_copy(
+                    update={**search.best_params, "epochs": float(search.best_params["epochs"])}
+                )
+                metrics[task.name][f"{variant}_best_params"] = search.best_params
+            predictions, history = _trainer(task)(
+                chosen,
                 model_path,
                 train,
                 test,
                 labels,
                 variant_dir / "model",
-                work_dir / task.name / variant,
+                work_dir / task.name / variant / "final",
                 seed,
                 precision,
+                validation=validation or None,
             )
-            if task.type == "relation":
-                predictions = dataclasses.replace(
-                    predictions, task_type="relation", negative_label=task.negative_label
-                )
-            record = dataclasses.asdict(predictions)
+            record = _record(task, predictions)
             wall_time = round(time.perf_counter() - started, 2)
             atomic_write_json(variant_dir / "predictions.json", record)
-            atomic_write_json(variant_dir / "training.json", {"loss": curve, "wall_time_s": wall_time})
+            hyperparameters = {
+                "learning_rate": chosen.learning_rate,
+                "epochs": chosen.epochs,
+                "batch_size": chosen.batch_size,
+            }
+            atomic_write_json(
+                variant_dir / "training.json",
+                {**history, "hyperparameters": hyperparameters, "wall_time_s": wall_time},
+            )
             base_name = (
                 (base_model_name or str(general_model))
                 if variant == "general"
@@ -135,12 +252,13 @@ def finetune_tasks(
             )
             write_model_card(
                 variant_dir / "model",
-                task,
+                chosen,
                 variant,
                 base_name,
                 score_predictions(record),
                 len(train),
                 len(test),
+                history=history,
             )
             metrics[task.name][f"{variant}_wall_time_s"] = wall_time
     return StageOutput(metrics={"tasks": metrics})
