@@ -11,10 +11,9 @@ characters is left as it was.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from vertical.tokenizer.mine import CJK_CHAR
 
 
 @lru_cache(maxsize=1)
@@ -26,7 +25,7 @@ def _segmenter():
 
 def has_chinese(text: str) -> bool:
     """True when `text` holds at least one CJK ideograph."""
-    return _CHINESE.search(text) is not None
+    return CJK_CHAR.search(text) is not None
 
 
 def chinese_word_ids(text: str, offsets: list[tuple[int, int]], word_ids: list[int]) -> list[int]:
@@ -44,7 +43,7 @@ def chinese_word_ids(text: str, offsets: list[tuple[int, int]], word_ids: list[i
         return word_ids
     word_start = {}  # character position -> start of the multi-character Chinese word it is in
     for word, start, end in _segmenter().tokenize(text):
-        if end - start >= 2 and all(_CHINESE.match(c) for c in word):
+        if end - start >= 2 and all(CJK_CHAR.match(c) for c in word):
             for position in range(start, end):
                 word_start[position] = start
     regrouped, numbers = [], {}

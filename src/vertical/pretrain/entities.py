@@ -17,10 +17,9 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from vertical.tokenizer.mine import CJK_CHAR
 
-
-_LETTER_OF_WORDS = r"[^\W\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"  # a word character, not an ideograph
+_LETTER_OF_WORDS = rf"[^\W{CJK_CHAR.pattern[1:-1]}]"  # a word character that is not an ideograph
 
 
 def _bounded(name: str) -> str:
@@ -29,8 +28,8 @@ def _bounded(name: str) -> str:
     A Latin name must not start or end inside a Latin word ("Voman" is not in "Vomans") but may touch
     Chinese ("Voman与"); Chinese has no spaces, so 瀚璟集团 matches in 瀚璟集团发布 too.
     """
-    start = "" if _IDEOGRAPH.match(name[0]) else rf"(?<!{_LETTER_OF_WORDS})"
-    end = "" if _IDEOGRAPH.match(name[-1]) else rf"(?!{_LETTER_OF_WORDS})"
+    start = "" if CJK_CHAR.match(name[0]) else rf"(?<!{_LETTER_OF_WORDS})"
+    end = "" if CJK_CHAR.match(name[-1]) else rf"(?!{_LETTER_OF_WORDS})"
     return f"{start}{re.escape(name)}{end}"
 
 
