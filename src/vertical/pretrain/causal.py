@@ -36,7 +36,7 @@ from vertical.data import corpus_shards
 from vertical.errors import DataError, RecipeError
 from vertical.models import BaseModel, load_causal_lm, load_tokenizer, quiet_transformers
 from vertical.precision import use_bf16
-from vertical.pretrain.corpus import general_texts, quietly
+from vertical.pretrain.corpus import quietly, split_general_texts
 from vertical.pretrain.objectives.causal_lm import CausalLMCollator, causal_lm_loss
 from vertical.pretrain.packing import pack_texts
 from vertical.pretrain.tensorboard import keep_tensorboard_logs, tensorboard_callbacks
@@ -207,15 +207,9 @@ def _general_sets(
     """(held-out general blocks for the forgetting check, general blocks to replay or None)."""
     if not cfg.general_data:
         return None, None
-    general = general_texts(Path(cfg.general_data), cache_dir)
-    holdout = min(cfg.general_holdout, len(general))
-    check = pack_texts(general.select(range(holdout)), tokenizer, block_size, tokenizer.eos_token_id)
-    if cfg.replay_ratio <= 0:
-        return check, None
-    if holdout == len(general):
-        raise DataError(
-            f"{cfg.general_data}: all {len(general)} documents are held out for the forgetting check "
-            f"(general_holdout: {cfg.general_holdout}); none is left to replay"
-        )
-    rest = general.select(range(holdout, len(general)))
-    return check, pack_texts(rest, tokenizer, block_size, tokenizer.eos_token_id)
+    check, rest = split_general_texts(
+        Path(cfg.general_data), cfg.general_holdout, cfg.replay_ratio > 0, cache_dir
+    )
+    eos = tokenizer.eos_token_id
+    replay = None if rest is None else pack_texts(rest, tokenizer, block_size, eos)
+    return pack_texts(check, tokenizer, block_size, eos), replay

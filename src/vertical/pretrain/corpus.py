@@ -108,6 +108,28 @@ def tokenize_texts(
     return raw.map(tokenize, batched=True, remove_columns=raw.column_names, desc="tokenize corpus")
 
 
+def split_general_texts(
+    path: Path, holdout: int, replay: bool, cache_dir: Path
+) -> tuple[Dataset, Dataset | None]:
+    """General text at `path` as (the first `holdout` documents, held out for the forgetting check; the
+    rest, to replay, or None when `replay` is off).
+
+    Raises:
+        DataError: replay is asked for but every document is held out.
+    """
+    general = general_texts(Path(path), cache_dir)
+    held_out = min(holdout, len(general))
+    check = general.select(range(held_out))
+    if not replay:
+        return check, None
+    if held_out == len(general):
+        raise DataError(
+            f"{path}: all {len(general)} documents are held out for the forgetting check "
+            f"(general_holdout: {holdout}); none is left to replay"
+        )
+    return check, general.select(range(held_out, len(general)))
+
+
 def quietly(load):
     """Call `load` with the datasets progress bars off."""
     datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs

@@ -32,7 +32,7 @@ from vertical.data import corpus_shards
 from vertical.errors import DataError
 from vertical.models import BaseModel, is_decoder, load_masked_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments, use_bf16
-from vertical.pretrain.corpus import general_texts, tokenize_texts, tokenized_corpus
+from vertical.pretrain.corpus import split_general_texts, tokenize_texts, tokenized_corpus
 from vertical.pretrain.entities import LinkedMentions, MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
@@ -324,18 +324,13 @@ def _with_facts(
 
 def _general_sets(cfg: PretrainConfig, tokenizer, cache_dir: Path, entity_column: bool):
     """(held-out general text for the forgetting check, general text to replay or None), tokenized."""
-    general = general_texts(Path(cfg.general_data), cache_dir)
-    holdout = min(cfg.general_holdout, len(general))
-    check = tokenize_texts(general.select(range(holdout)), tokenizer, cfg.max_length)
-    if cfg.replay_ratio <= 0:
-        return check, None
-    if holdout == len(general):
-        raise DataError(
-            f"{cfg.general_data}: all {len(general)} documents are held out for the forgetting check "
-            f"(general_holdout: {cfg.general_holdout}); none is left to replay"
-        )
-    rest = general.select(range(holdout, len(general)))
-    return check, tokenize_texts(rest, tokenizer, cfg.max_length, entity_column=entity_column)
+    check, rest = split_general_texts(
+        Path(cfg.general_data), cfg.general_holdout, cfg.replay_ratio > 0, cache_dir
+    )
+    replay = (
+        None if rest is None else tokenize_texts(rest, tokenizer, cfg.max_length, entity_column=entity_column)
+    )
+    return tokenize_texts(check, tokenizer, cfg.max_length), replay
 
 
 def _forgetting_metrics(before: float | None, after: float | None, cfg: PretrainConfig) -> dict:
