@@ -121,25 +121,29 @@ def summarize_ablation(builds: list[AblationBuild]) -> dict[str, Any]:
     return {"variants": variants, "missing": missing}
 
 
-def summary_markdown(summary: dict[str, Any], changes: dict[str, dict[str, Any]]) -> str:
-    """The summary as a Markdown table: mean ± standard deviation over the seeds."""
-    lines = [
-        "| variant | changes | task | metric | seeds | general | vertical | vertical − general |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
-    ]
+def summary_rows(summary: dict[str, Any]) -> list[tuple[str, str, str, int, list[str]]]:
+    """(variant, task, metric, seeds, ["mean ± std" of general, vertical, difference]) per summary row."""
+    rows = []
     for variant, entry in summary["variants"].items():
-        change = json.dumps(changes.get(variant, {}), separators=(", ", ": ")) or "{}"
         for task, task_scores in entry["tasks"].items():
             for metric, scores in task_scores.items():
                 cells = [
                     f"{s['mean']:.3f} ± {s['std']:.3f}"
                     for s in (scores["summary"][side] for side in ("general", "vertical", "difference"))
                 ]
-                lines.append(
-                    f"| {variant} | `{change}` | {task} | {metric} | {len(entry['seeds'])} | "
-                    + " | ".join(cells)
-                    + " |"
-                )
+                rows.append((variant, task, metric, len(entry["seeds"]), cells))
+    return rows
+
+
+def summary_markdown(summary: dict[str, Any], changes: dict[str, dict[str, Any]]) -> str:
+    """The summary as a Markdown table: mean ± standard deviation over the seeds."""
+    lines = [
+        "| variant | changes | task | metric | seeds | general | vertical | vertical − general |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: |",
+    ]
+    for variant, task, metric, seeds, cells in summary_rows(summary):
+        change = json.dumps(changes.get(variant, {}), separators=(", ", ": "))
+        lines.append(f"| {variant} | `{change}` | {task} | {metric} | {seeds} | " + " | ".join(cells) + " |")
     if summary["missing"]:
         lines.append(f"\nNot built yet: {', '.join(summary['missing'])}")
     return "\n".join(lines) + "\n"

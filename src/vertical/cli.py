@@ -128,7 +128,7 @@ def ablate(
     ] = 1,
 ) -> None:
     """Build each variant of the recipe's ablation once per seed and compare them (mean ± std)."""
-    from vertical.ablation import run_ablation
+    from vertical.ablation import run_ablation, summary_rows
     from vertical.recipe import load_ablation
 
     try:
@@ -139,14 +139,8 @@ def ablate(
     table = Table(title="ablation: mean ± std over seeds", title_style="bold")
     for column in ("variant", "task", "metric", "seeds", "general", "vertical", "difference"):
         table.add_column(column, justify="left" if column in ("variant", "task", "metric") else "right")
-    for variant, entry in summary["variants"].items():
-        for task, task_scores in entry["tasks"].items():
-            for metric, scores in task_scores.items():
-                cells = [
-                    f"{s['mean']:.3f} ± {s['std']:.3f}"
-                    for s in (scores["summary"][side] for side in ("general", "vertical", "difference"))
-                ]
-                table.add_row(variant, task, metric, str(len(entry["seeds"])), *cells)
+    for variant, task, metric, seeds, cells in summary_rows(summary):
+        table.add_row(variant, task, metric, str(seeds), *cells)
     out.print(table)
     out.print(f"summary: {runs_dir / loaded.name / 'ablation' / 'summary.md'}")
 
