@@ -219,11 +219,11 @@ def data_prepare(
     """Clean, filter, deduplicate, redact and split the recipe's corpus into runs/<name>/data."""
     from vertical.pipeline import data_stage
     from vertical.recipe import load_recipe
-    from vertical.run import RunDirectory
+    from vertical.run import RunDirectory, run_folder
 
     try:
         loaded = load_recipe(recipe)
-        run_dir = RunDirectory(runs_dir / loaded.name)
+        run_dir = RunDirectory(run_folder(runs_dir, loaded.name))
         report = run_dir.run_stage(data_stage(loaded), force=force)
     except VerticalError as error:
         _fail(error)

@@ -1,7 +1,10 @@
 """The whole build: the recipe's stages in order, each skipped when it is up to date.
 
-This is the only place that reads the whole recipe; each stage gets its own section and plain
-paths. ``run_recipe(recipe, runs_dir, from_stage="pretrain")`` re-runs pretrain and what follows.
+The runner knows no stage by name: it builds the stage graph from the declarations each stage
+sub-package exports (`DECLARATIONS`, see `vertical.stages`), plans the stages the recipe has,
+checks everything a user can get wrong before any stage runs (task types, task data, the run
+folder), and runs each planned stage unless its fingerprint is unchanged.
+``run_recipe(recipe, runs_dir, from_stage="pretrain")`` re-runs pretrain and what follows.
 """
 
 from __future__ import annotations
@@ -9,20 +12,37 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from vertical.compress.declaration import DECLARATION as COMPRESS
+from vertical.data.declaration import DECLARATION as DATA
+from vertical.data.declaration import evaluation_examples
 from vertical.errors import RecipeError
+from vertical.evaluate.declaration import DECLARATION as EVALUATE
 from vertical.finetune.config import TaskConfig
-from vertical.hashing import hash_config
+from vertical.finetune.declaration import DECLARATION as FINETUNE
 from vertical.io import atomic_write_text
+from vertical.knowledge.declaration import DECLARATION as KNOWLEDGE
 from vertical.models import is_decoder, resolve_base_model
+from vertical.pretrain.declaration import DECLARATION as PRETRAIN
 from vertical.recipe import STAGES, Recipe
-from vertical.run import RunDirectory, Stage, StageReport, read_manifest
+from vertical.run import RunDirectory, Stage, StageReport, run_folder
+from vertical.stages import BuildContext, StageDeclaration
+from vertical.tokenizer.declaration import DECLARATION as TOKENIZER
 
-if TYPE_CHECKING:
-    from vertical.data.leakage import EvaluationExample
+__all__ = ["DECLARATIONS", "RunResult", "data_stage", "evaluation_examples", "plan_stages", "run_recipe"]
 
 log = logging.getLogger(__name__)
+
+# Every stage, in an order in which each comes after the stages it may read.
+DECLARATIONS: tuple[StageDeclaration, ...] = (
+    DATA,
+    KNOWLEDGE,
+    TOKENIZER,
+    PRETRAIN,
+    FINETUNE,
+    EVALUATE,
+    COMPRESS,
+)
 
 
 @dataclass(frozen=True)
@@ -37,67 +57,37 @@ class RunResult:
         return self.run_dir / "report.html"
 
 
-def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -> list[EvaluationExample]:
-    """The test examples of every task (its test file, or the held-out share of its data), for the
-    data stage's leakage check; none when the check is off. `tasks`: these instead of the recipe's."""
-    from vertical.data.leakage import EvaluationExample
-    from vertical.finetune.examples import read_examples, split_examples
-
-    if not recipe.data.leakage:
-        return []
-    examples = []
-    for task in recipe.tasks if tasks is None else tasks:
-        if task.type == "generation":  # a prompt leaks with its response
-            from vertical.finetune.generation import read_generation_examples
-
-            pairs = read_generation_examples(
-                Path(task.test or task.data), task.prompt_column, task.response_column
-            )
-            test = pairs if task.test else split_examples(pairs, task.test_fraction)[1]
-            examples += [
-                EvaluationExample(task.name, i, f"{pair.prompt} {pair.response}")
-                for i, pair in enumerate(test)
-            ]
-            continue
-        if task.test:
-            test = read_examples(Path(task.test), task.text_column, task.label_column)
-        else:
-            data = read_examples(Path(task.data), task.text_column, task.label_column)
-            test = split_examples(data, task.test_fraction)[1]
-        examples += [EvaluationExample(task.name, i, example.text) for i, example in enumerate(test)]
-    return examples
+def stage_graph() -> dict[str, tuple[str, ...]]:
+    """Each stage and the earlier stages it may read, as the declarations say (docs/architecture.md)."""
+    graph: dict[str, tuple[str, ...]] = {}
+    for declaration in DECLARATIONS:
+        unknown = [name for name in declaration.may_read if name not in graph]
+        if unknown:  # a declaration reads a later (or no) stage: a programming error
+            raise RuntimeError(f"stage {declaration.name} reads {', '.join(unknown)}: not before it")
+        graph[declaration.name] = declaration.may_read
+    return graph
 
 
-def data_stage(recipe: Recipe, held_out_tasks: list[TaskConfig] | None = None) -> Stage:
-    """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone).
-
-    `held_out_tasks`: the tasks whose test examples are kept out of the corpus, when not the recipe's own.
-    """
-    from vertical.data import prepare_corpus
-
-    held_out = evaluation_examples(recipe, held_out_tasks)
+def _stage(declaration: StageDeclaration, context: BuildContext) -> Stage:
+    reads = tuple(name for name in declaration.reads(context.recipe) if name in context.planned)
+    assert set(reads) <= set(declaration.may_read), (declaration.name, reads)
     return Stage(
-        "data",
-        {**recipe.data.model_dump(), "leakage_examples": hash_config([(e.task, e.text) for e in held_out])},
-        {f"source{i}": Path(s.path) for i, s in enumerate(recipe.data.sources)},
-        lambda out, work: prepare_corpus(recipe.data, out, work, held_out),
+        declaration.name,
+        declaration.config(context),
+        declaration.files(context),
+        lambda out, work: declaration.entry(context, out, work),
+        reads,
     )
 
 
-def _knowledge_stage(recipe: Recipe, data_dir: Path) -> Stage:
-    from vertical.knowledge import build_knowledge
-
-    knowledge = recipe.knowledge
-    assert knowledge is not None
-    inputs = {f"source{i}": Path(s.path) for i, s in enumerate(knowledge.sources)}
-    if knowledge.link:
-        inputs["data"] = data_dir
-    return Stage(
-        "knowledge",
-        {"knowledge": knowledge.model_dump(), "language": recipe.language},
-        inputs,
-        lambda out, work: build_knowledge(knowledge, recipe.language, data_dir, out),
-    )
+def build_context(
+    recipe: Recipe, run_root: Path, processes: int = 1, held_out_tasks: list[TaskConfig] | None = None
+) -> BuildContext:
+    """The context every stage of `recipe` gets: its base model and the stages it has."""
+    stage_graph()  # the declarations are consistent
+    planned = tuple(d.name for d in DECLARATIONS if d.wanted(recipe))
+    base = resolve_base_model(recipe.base_model)
+    return BuildContext(recipe, base, Path(run_root), planned, processes, held_out_tasks)
 
 
 def plan_stages(
@@ -109,149 +99,15 @@ def plan_stages(
     `held_out_tasks`: the tasks whose test examples the data stage keeps out, when not the recipe's own
     (an ablation scores some of the tasks but curates the corpus as the full recipe does).
     """
-    from vertical.evaluate import compare_variants
-    from vertical.finetune import finetune_tasks
-    from vertical.pretrain import continue_pretraining
-    from vertical.tokenizer import build_tokenizer
-
-    base = resolve_base_model(recipe.base_model)
-    base_is_decoder = is_decoder(base.path)
-    decoder = recipe.pretrain.from_scratch is not None or base_is_decoder
+    context = build_context(recipe, run.root, processes, held_out_tasks)
+    decoder = recipe.pretrain.from_scratch is not None or is_decoder(context.base.path)
     _check_task_types(recipe, decoder)
-    data_dir, pretrain_dir = run.stage_dir("data"), run.stage_dir("pretrain")
-    finetune_dir = run.stage_dir("finetune")
-    stages = [data_stage(recipe, held_out_tasks)]
-    if recipe.knowledge is not None:
-        stages.append(_knowledge_stage(recipe, data_dir))
-    pretrain_inputs = {"data": data_dir, "base_model": base.path}
-    if recipe.pretrain.general_data:
-        pretrain_inputs["general_data"] = Path(recipe.pretrain.general_data)
-    knowledge_dir = None
-    if recipe.pretrain.entities:
-        pretrain_inputs["entities"] = Path(recipe.pretrain.entities)
-    masks_linked_mentions = recipe.pretrain.entity_probability > 0 and not recipe.pretrain.entities
-    uses_knowledge = recipe.pretrain.objectives.knowledge > 0 or recipe.pretrain.facts_ratio > 0
-    if recipe.knowledge is not None and (masks_linked_mentions or uses_knowledge):
-        knowledge_dir = run.stage_dir("knowledge")  # its mentions, its graph, its facts as sentences
-        pretrain_inputs["knowledge"] = knowledge_dir
-    tokenizer_dir = None
-    if recipe.tokenizer.extend or recipe.tokenizer.from_scratch:
-        if recipe.tokenizer.extend or recipe.pretrain.from_scratch is not None:
-            tokenizer_dir = run.stage_dir("tokenizer")  # the extended or the from-scratch tokenizer
-            pretrain_inputs["tokenizer"] = tokenizer_dir
-        tokenizer_inputs = {"data": data_dir, "base_model": base.path}
-        labels_dir = None  # the knowledge stage's entity labels are mining candidates
-        if recipe.knowledge is not None and recipe.tokenizer.entity_labels:
-            labels_dir = tokenizer_inputs["knowledge"] = run.stage_dir("knowledge")
-        stages.append(
-            Stage(
-                "tokenizer",
-                {"tokenizer": recipe.tokenizer.model_dump(), "base_model": recipe.base_model},
-                tokenizer_inputs,
-                lambda out, work: build_tokenizer(recipe.tokenizer, base, data_dir, out, labels_dir),
-            )
-        )
-    pretrain_config = {
-        "pretrain": recipe.pretrain.model_dump(),
-        "base_model": recipe.base_model,
-        "seed": recipe.seed,
-    }
-    if processes > 1:  # the global batch grows with the processes, so the result differs
-        pretrain_config["processes"] = processes
+    return [_stage(d, context) for d in DECLARATIONS if d.name in context.planned]
 
-    def pretrain(out: Path, work: Path):
-        if processes > 1:
-            from vertical.pretrain.distributed import pretrain_in_processes
 
-            return pretrain_in_processes(
-                processes,
-                recipe.pretrain,
-                base,
-                data_dir,
-                out,
-                work,
-                recipe.seed,
-                tokenizer_dir,
-                knowledge_dir,
-            )
-        return continue_pretraining(
-            recipe.pretrain, base, data_dir, out, work, recipe.seed, tokenizer_dir, knowledge_dir
-        )
-
-    stages.append(Stage("pretrain", pretrain_config, pretrain_inputs, pretrain))
-    if not recipe.tasks:
-        return stages
-    task_files = {
-        f"{t.name}.{kind}": Path(path)
-        for t in recipe.tasks
-        for kind, path in (("data", t.data), ("test", t.test), ("validation", t.validation))
-        if path
-    }
-    # The general model each task also starts from: the base, or for a from-scratch decoder with
-    # no general decoder to compare with, the same architecture untrained.
-    general_model, general_name = base.path, recipe.base_model
-    if recipe.pretrain.from_scratch is not None and not base_is_decoder:
-        general_model, general_name = (
-            pretrain_dir / "untrained",
-            "untrained GPT-2 (same size, random weights)",
-        )
-    stages.append(
-        Stage(
-            "finetune",
-            {
-                "tasks": [t.model_dump() for t in recipe.tasks],
-                "seed": recipe.seed,
-                "precision": recipe.pretrain.precision,
-            },
-            {"pretrain": pretrain_dir, "base_model": base.path, **task_files},
-            lambda out, work: finetune_tasks(
-                recipe.tasks,
-                general_model,
-                pretrain_dir / "model",
-                out,
-                work,
-                recipe.seed,
-                recipe.pretrain.precision,
-                general_name,
-            ),
-        )
-    )
-
-    def evaluate(out: Path, work: Path):
-        earlier = {
-            name: (read_manifest(run.stage_dir(name)) or {}).get("metrics", {})
-            for name in ("data", "knowledge", "tokenizer", "pretrain")
-        }
-        return compare_variants(
-            recipe.evaluate,
-            [t.name for t in recipe.tasks],
-            finetune_dir,
-            out,
-            f"{recipe.name}: vertical vs general",
-            earlier,
-            recipe.seed,
-        )
-
-    evaluate_config = {**recipe.evaluate.model_dump(), "seed": recipe.seed}
-    stages.append(Stage("evaluate", evaluate_config, {"finetune": finetune_dir}, evaluate))
-    classifiers = [task for task in recipe.tasks if task.type != "generation"]
-    if recipe.compress is not None and classifiers:
-        from vertical.compress.stage import compress_tasks
-
-        compress_cfg = recipe.compress
-        stages.append(
-            Stage(
-                "compress",
-                {
-                    "compress": compress_cfg.model_dump(),
-                    "tasks": [t.model_dump() for t in classifiers],
-                    "seed": recipe.seed,
-                },
-                {"finetune": finetune_dir, **task_files},
-                lambda out, work: compress_tasks(compress_cfg, classifiers, finetune_dir, out, recipe.seed),
-            )
-        )
-    return stages
+def data_stage(recipe: Recipe, held_out_tasks: list[TaskConfig] | None = None) -> Stage:
+    """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone)."""
+    return _stage(DATA, BuildContext(recipe, None, Path(recipe.name), ("data",), 1, held_out_tasks))
 
 
 def _check_task_types(recipe: Recipe, decoder: bool) -> None:
@@ -269,6 +125,20 @@ def _check_task_types(recipe: Recipe, decoder: bool) -> None:
             )
 
 
+def check_task_data(tasks: list[TaskConfig]) -> None:
+    """Read every task's files and check them (columns, labels, empty files) before any stage runs.
+
+    Raises:
+        DataError: one line naming the file, the line and the problem, as the finetune stage would,
+            but before hours of pretraining rather than after.
+    """
+    from vertical.finetune.tasks import load_task_data, split_validation
+
+    for task in tasks:
+        train, _, _ = load_task_data(task)
+        split_validation(task, train)
+
+
 def run_recipe(
     recipe: Recipe,
     runs_dir: Path,
@@ -283,13 +153,15 @@ def run_recipe(
     """
     if from_stage is not None and from_stage not in STAGES:
         raise RecipeError(f"--from {from_stage}: unknown stage; stages are {', '.join(STAGES)}")
-    run = RunDirectory(Path(runs_dir) / recipe.name)
+    run = RunDirectory(run_folder(runs_dir, recipe.name))
     stages = plan_stages(recipe, run, processes, held_out_tasks)
     names = [stage.name for stage in stages]
     if from_stage is not None and from_stage not in names:
         raise RecipeError(
             f"--from {from_stage}: this recipe has no {from_stage} stage (it has {', '.join(names)})"
         )
+    check_task_data(recipe.tasks)
+    run.record_plan(names)
     force = False
     reports = []
     for stage in stages:
@@ -302,8 +174,7 @@ def run_recipe(
             "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s",
         )
         reports.append(report)
-        force = force or not report.skipped  # a stage that ran changes what the next ones read
     evaluate_report = run.stage_dir("evaluate") / "report.html"
-    if evaluate_report.is_file():
+    if "evaluate" in names and evaluate_report.is_file():
         atomic_write_text(run.root / "report.html", evaluate_report.read_text(encoding="utf-8"))
     return RunResult(run.root, reports)

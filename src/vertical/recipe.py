@@ -27,6 +27,7 @@ from vertical.finetune.config import LoraConfig, SearchSpace, TaskConfig
 from vertical.knowledge.config import KnowledgeConfig, KnowledgeSource
 from vertical.pretrain.config import ObjectiveWeights, PretrainConfig, ScratchModelConfig
 from vertical.sections import Section as _Section
+from vertical.sections import plain_name
 from vertical.tokenizer.config import TokenizerConfig
 
 STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress")
@@ -73,8 +74,10 @@ class AblationConfig(_Section):
     @classmethod
     def _known_sections(cls, variants: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for name, changes in variants.items():
-            if not name or not all(c.isalnum() or c in "_.-" for c in name):
-                raise ValueError(f"variant name {name!r}: use letters, digits, '_', '.', '-' (a folder name)")
+            try:
+                plain_name(name)
+            except ValueError as error:
+                raise ValueError(f"variant name {error}") from None
             if not isinstance(changes, dict):
                 raise ValueError(f"{name}: a variant is a mapping of recipe sections to changes, or {{}}")
             for section in changes:
@@ -95,7 +98,7 @@ class AblationConfig(_Section):
 class Recipe(_Section):
     """A whole vertical build."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="names the run folder runs/<name>")
+    name: str = Field(description="names the run folder runs/<name>: a plain name (letters, digits, _ . -)")
     language: Literal["en", "zh", "mixed"] = "en"
     base_model: str = Field("builtin:minilm", description="builtin:minilm, a local folder, or a hub id")
     seed: int = 0
@@ -109,6 +112,8 @@ class Recipe(_Section):
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"
     )
+
+    _plain_name = field_validator("name")(lambda value: plain_name(value))
 
     @field_validator("pretrain")
     @classmethod

@@ -2,14 +2,19 @@
 
 Layout of ``runs/<name>/``::
 
-    data/manifest.json        config, input hashes, library versions, metrics, wall time
+    stages.json               the stages the recipe planned last time (others' folders are not read)
+    data/manifest.json        fingerprint, config, input hashes, output hash, libraries, metrics, time
     data/...                  the stage's artefacts
     pretrain/...
-    .work/<stage>/            scratch kept across a kill (checkpoints), removed when the stage completes
+    .work/<stage>/<fingerprint>/   scratch kept across a kill (checkpoints), removed when the stage
+                              completes; another fingerprint's folder is stale and removed
+    .work/file-hashes.json    size, mtime and sha256 of each input file hashed (a no-op run reads none)
 
 A stage runs in a temporary folder that is renamed to ``runs/<name>/<stage>`` only when it has
-finished, with its manifest written last; so a stage folder that exists is complete. A stage is
-skipped when its manifest records the same config hash and the same input hashes as now.
+finished, with its manifest written last; so a stage folder that exists is complete. A stage's
+fingerprint is the hash of the config that changes its result, the content hashes of the files it
+reads, and the *output* hashes of the stages it reads: a stage is skipped when its manifest holds
+the same fingerprint, and a stage that re-ran but wrote the same output re-runs nothing after it.
 """
 
 from __future__ import annotations
@@ -20,16 +25,19 @@ import logging
 import platform
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from vertical.hashing import hash_config, hash_path
+from vertical.errors import RecipeError
+from vertical.hashing import FileHashes, folder_files, hash_config
 from vertical.io import atomic_directory, atomic_write_json
+from vertical.sections import PLAIN_NAME
 
 MANIFEST = "manifest.json"
+PLANNED = "stages.json"
 _LIBRARIES = (
     "vertical",
     "torch",
@@ -58,15 +66,18 @@ class Stage:
 
     Attributes:
         name: the stage's name, also its folder.
-        config: the settings that decide its result (hashed to decide whether to re-run).
-        inputs: named files or folders it reads (hashed likewise): user data and earlier stages' folders.
+        config: the settings that decide its result (hashed into the fingerprint).
+        inputs: named user files it reads: a file, a folder (its non-hidden files), or the exact list of
+            files its reader walks (hidden folders included, when the reader reads them).
         execute: does the work; called with (output folder, work folder), returns its output.
+        reads: the earlier stages whose folders it reads; their output hashes enter the fingerprint.
     """
 
     name: str
     config: dict[str, Any]
-    inputs: dict[str, Path]
+    inputs: dict[str, Path | Sequence[Path]]
     execute: Callable[[Path, Path], StageOutput]
+    reads: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,36 +109,118 @@ def read_manifest(stage_dir: Path) -> dict[str, Any] | None:
         return None
 
 
+def planned_stages(run_root: Path) -> list[str] | None:
+    """The stages the run's recipe planned when it last ran, or None for a run that does not say."""
+    try:
+        return list(json.loads((Path(run_root) / PLANNED).read_text(encoding="utf-8"))["stages"])
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+
+
+def completed_stage(run_root: Path, name: str) -> Path | None:
+    """The folder of stage `name` when it is complete and the recipe still has it; None otherwise.
+
+    A folder of a stage the recipe dropped stays on disk (it is the user's), but is not read.
+    """
+    folder = Path(run_root) / name
+    planned = planned_stages(run_root)
+    if (planned is not None and name not in planned) or read_manifest(folder) is None:
+        return None
+    return folder
+
+
+def output_hash(stage_dir: Path, hashes: FileHashes | None = None) -> str:
+    """The hash of a stage folder's artefacts: every non-hidden file but the manifest."""
+    hashes = hashes or FileHashes()
+    files = [f for f in folder_files(stage_dir) if f.relative_to(stage_dir) != Path(MANIFEST)]
+    return hashes.files(files, root=Path(stage_dir))
+
+
+def run_folder(runs_dir: Path, name: str) -> Path:
+    """``runs_dir/<name>``, refused unless it is a folder directly inside `runs_dir`.
+
+    Raises:
+        RecipeError: for a name such as ``..`` or ``a/b``, or a run folder that is a link elsewhere:
+            its stage folders would replace folders outside the runs folder.
+    """
+    runs = Path(runs_dir).resolve()
+    folder = (runs / name).resolve()
+    if not PLAIN_NAME.fullmatch(name) or folder.parent != runs:
+        raise RecipeError(
+            f"name: {name!r}: the run folder must be a plain name inside the runs folder {runs} "
+            f"(it would be {folder}); use letters, digits, '_', '.', '-', not starting with '.'"
+        )
+    return Path(runs_dir) / name
+
+
 class RunDirectory:
     """The folder ``runs/<name>`` of one recipe and the stages in it."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
+        self.hashes = FileHashes(self.root / ".work" / "file-hashes.json")
 
     def stage_dir(self, stage: str) -> Path:
         """Where a completed stage keeps its artefacts."""
         return self.root / stage
 
-    def work_dir(self, stage: str) -> Path:
-        """Scratch space of a stage that survives a kill (checkpoints to resume from)."""
-        return self.root / ".work" / stage
+    def work_dir(self, stage: str, fingerprint: str | None = None) -> Path:
+        """Scratch space of a stage that survives a kill (checkpoints to resume from), one per fingerprint."""
+        base = self.root / ".work" / stage
+        return base / fingerprint[:16] if fingerprint else base
 
-    def is_up_to_date(self, stage: Stage, input_hashes: dict[str, str]) -> bool:
-        """True when the stage completed before with the same config and the same inputs."""
-        manifest = read_manifest(self.stage_dir(stage.name))
-        return (
-            manifest is not None
-            and manifest.get("config_hash") == hash_config(stage.config)
-            and manifest.get("inputs") == input_hashes
+    def input_hashes(self, stage: Stage) -> dict[str, str]:
+        """The content hash of each user input of `stage` (each file read at most once per run)."""
+        hashes = {}
+        for name, value in sorted(stage.inputs.items()):
+            if isinstance(value, (str, Path)):
+                hashes[name] = self.hashes.path(Path(value))
+            else:  # the reader's own list of files
+                hashes[name] = self.hashes.files([Path(v) for v in value])
+        return hashes
+
+    def read_hashes(self, stage: Stage) -> dict[str, str | None]:
+        """The output hash of each stage `stage` reads, from its manifest (None: not completed)."""
+        hashes: dict[str, str | None] = {}
+        for name in stage.reads:
+            manifest = read_manifest(self.stage_dir(name))
+            if manifest is None:
+                hashes[name] = None
+            else:
+                hashes[name] = manifest.get("output_hash") or output_hash(self.stage_dir(name), self.hashes)
+        return hashes
+
+    def fingerprint(self, stage: Stage) -> tuple[str, dict[str, str], dict[str, str | None]]:
+        """The stage's fingerprint, with the input and read hashes it is made of."""
+        inputs, reads = self.input_hashes(stage), self.read_hashes(stage)
+        fingerprint = hash_config(
+            {"stage": stage.name, "config": stage.config, "inputs": inputs, "reads": reads}
         )
+        return fingerprint, inputs, reads
+
+    def is_up_to_date(self, stage: Stage, fingerprint: str) -> bool:
+        """True when the stage completed before with this fingerprint."""
+        manifest = read_manifest(self.stage_dir(stage.name))
+        return manifest is not None and manifest.get("fingerprint") == fingerprint
+
+    def _clean_stale_work(self, stage: str, keep: Path) -> None:
+        base = self.work_dir(stage)
+        if not base.is_dir():
+            return
+        for folder in base.iterdir():
+            if folder != keep:
+                log.info("stage %s: removing the work folder of other settings, %s", stage, folder.name)
+                shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink()
 
     def run_stage(self, stage: Stage, force: bool = False) -> StageReport:
         """Run `stage` unless it is up to date (or `force`), writing its folder atomically."""
-        input_hashes = {name: hash_path(path) for name, path in sorted(stage.inputs.items())}
-        if not force and self.is_up_to_date(stage, input_hashes):
+        fingerprint, input_hashes, read_hashes = self.fingerprint(stage)
+        self.hashes.save()
+        if not force and self.is_up_to_date(stage, fingerprint):
             manifest = read_manifest(self.stage_dir(stage.name)) or {}
             return StageReport(stage.name, True, 0.0, manifest.get("metrics", {}))
-        work_dir = self.work_dir(stage.name)
+        work_dir = self.work_dir(stage.name, fingerprint)
+        self._clean_stale_work(stage.name, keep=work_dir)
         work_dir.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
@@ -138,9 +231,12 @@ class RunDirectory:
                 output_dir / MANIFEST,
                 {
                     "stage": stage.name,
+                    "fingerprint": fingerprint,
                     "config": stage.config,
                     "config_hash": hash_config(stage.config),
                     "inputs": input_hashes,
+                    "reads": read_hashes,
+                    "output_hash": output_hash(output_dir, FileHashes()),
                     "libraries": library_versions(),
                     "metrics": output.metrics,
                     "wall_time_s": wall_time,
@@ -148,4 +244,10 @@ class RunDirectory:
                 },
             )
         shutil.rmtree(work_dir, ignore_errors=True)
+        if self.work_dir(stage.name).is_dir() and not any(self.work_dir(stage.name).iterdir()):
+            self.work_dir(stage.name).rmdir()
         return StageReport(stage.name, False, wall_time, output.metrics)
+
+    def record_plan(self, stages: Sequence[str]) -> None:
+        """Say which stages the recipe has now, so that readers leave the others' folders alone."""
+        atomic_write_json(self.root / PLANNED, {"stages": list(stages)})

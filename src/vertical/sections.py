@@ -6,9 +6,24 @@ import it without importing each other.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo
+
+# A name that becomes a folder: letters, digits, '_', '.', '-', not starting with a dot (no `.`, `..`
+# or hidden folder) and without separators.
+PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9_.-]*$")
+
+
+def plain_name(value: str) -> str:
+    """`value` when it can name a folder of its own; a ValueError (for the recipe error) otherwise."""
+    if not PLAIN_NAME.fullmatch(value):
+        raise ValueError(
+            f"{value!r} is not a plain name: use letters, digits, '_', '.', '-', not starting with '.' "
+            "(it names a folder)"
+        )
+    return value
 
 
 class Section(BaseModel):

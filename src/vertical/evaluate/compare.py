@@ -22,7 +22,7 @@ from vertical.evaluate.report import html_report, markdown_report, read_training
 from vertical.evaluate.scoring import compare_predictions, score_predictions, task_type
 from vertical.io import atomic_write_json, atomic_write_text
 from vertical.predictions import VARIANTS, read_predictions
-from vertical.run import StageOutput, read_manifest
+from vertical.run import StageOutput, completed_stage, read_manifest
 
 _DIFFERENCES = (
     "perplexity",
@@ -128,9 +128,10 @@ def rebuild_report(run_dir: Path, output: Path | None = None) -> Path:
     seed = int(evaluate_settings.pop("seed", finetune_manifest.get("config", {}).get("seed", 0)))
     cfg = EvaluateConfig.model_validate(evaluate_settings)
     metrics = score_tasks(cfg, task_names, finetune_dir, seed)
-    earlier = {
-        name: (read_manifest(run_dir / name) or {}).get("metrics", {})
+    earlier = {  # the folder of a stage the recipe dropped is not read
+        name: (read_manifest(folder) or {}).get("metrics", {})
         for name in ("data", "knowledge", "tokenizer", "pretrain")
+        if (folder := completed_stage(run_dir, name)) is not None
     }
     curves = read_training_logs(finetune_dir, task_names)
     target = Path(output) if output else run_dir / "report.html"

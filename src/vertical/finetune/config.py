@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from vertical.sections import Section, existing_path
+from vertical.sections import Section, existing_path, plain_name
 
 
 class LoraConfig(Section):
@@ -51,7 +51,7 @@ class SearchSpace(Section):
 class TaskConfig(Section):
     """One labelled task to fine-tune and evaluate."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="a name usable as a folder name")
+    name: str = Field(description="a plain name (letters, digits, _ . -): it names the task's folders")
     type: Literal["classification", "multilabel", "ner", "relation", "generation"] = Field(
         "classification",
         description="classification: one label per text; multilabel: any number of labels per text; "
@@ -113,6 +113,7 @@ class TaskConfig(Section):
         default_factory=lambda: SearchSpace(), description="the ranges the search draws from"
     )
 
+    _plain_name = field_validator("name")(lambda value: plain_name(value))
     _check_paths = field_validator("data", "test", "validation")(
         lambda value, info: value if value is None else existing_path(value, info)
     )

@@ -8,21 +8,24 @@ figures of the manifest, and "first process first" under torchrun.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
+import re
+import shutil
 from pathlib import Path
 from typing import Literal
 
 import torch
 from transformers import Trainer, TrainingArguments
-from transformers.trainer_utils import get_last_checkpoint
 
 from vertical.models import quiet_transformers
 from vertical.precision import trainer_precision_arguments
 from vertical.pretrain.config import PretrainConfig
 
 log = logging.getLogger(__name__)
+_CHECKPOINT = re.compile(r"checkpoint-\d+")
 
 
 def training_speed(result, resume_from: str | None, steps: int, tokens_seen: float) -> dict[str, float]:
@@ -70,13 +73,43 @@ def training_arguments(
     )
 
 
+def _is_complete(checkpoint: Path) -> bool:
+    """Whether the Trainer finished writing `checkpoint`: its state (written last) and the weights."""
+    try:
+        json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    return any(checkpoint.glob("*.safetensors")) or any(checkpoint.glob("*.bin"))
+
+
+def last_complete_checkpoint(checkpoints: Path) -> str | None:
+    """The newest checkpoint under `checkpoints` that was written to the end, or None.
+
+    A kill while a checkpoint is being written leaves a ``checkpoint-N`` folder without its state;
+    resuming from it fails, so it is removed with a warning and the one before it is used.
+    """
+    if not checkpoints.is_dir():
+        return None
+    found = [p for p in checkpoints.iterdir() if p.is_dir() and _CHECKPOINT.fullmatch(p.name)]
+    for checkpoint in sorted(found, key=lambda p: int(p.name.rsplit("-", 1)[1]), reverse=True):
+        if _is_complete(checkpoint):
+            return str(checkpoint)
+        log.warning(
+            "pretrain: %s was not written to the end (the run was stopped while saving it); "
+            "skipping it and resuming from the one before",
+            checkpoint.name,
+        )
+        shutil.rmtree(checkpoint, ignore_errors=True)
+    return None
+
+
 def train_resuming(trainer: Trainer, checkpoints: Path):
     """Run `trainer`, resuming from the last checkpoint under `checkpoints` if there is one.
 
     Returns:
         The Trainer's result and the checkpoint resumed from (None for a fresh start).
     """
-    resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
+    resume_from = last_complete_checkpoint(checkpoints)
     if resume_from:
         log.info("pretrain: resuming from %s", resume_from)
     with quiet_transformers():

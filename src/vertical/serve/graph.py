@@ -19,7 +19,7 @@ from vertical.knowledge.linker import EntityLinker
 from vertical.knowledge.names import to_iri
 from vertical.knowledge.sparql import query_form, query_store
 from vertical.records import Entity, EntitySpan
-from vertical.run import read_manifest
+from vertical.run import completed_stage, read_manifest
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,9 @@ class KnowledgeGraph:
 
 def load_run_graph(run_dir: Path, timeout_s: float = 10.0) -> KnowledgeGraph | None:
     """The knowledge graph of `run_dir`, or None when the run has no knowledge stage."""
-    knowledge_dir = Path(run_dir) / "knowledge"
+    knowledge_dir = completed_stage(Path(run_dir), "knowledge")  # not a dropped stage's old folder
+    if knowledge_dir is None:
+        return None
     entities_path = knowledge_dir / "entities.parquet"
     store_dir = knowledge_dir / "store"
     if not entities_path.is_file() and not store_dir.is_dir():

@@ -1,0 +1,41 @@
+"""The evaluate stage's declaration: the task models' predictions and earlier figures in, a report out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vertical.stages import BuildContext, StageDeclaration
+
+# Earlier stages whose figures the report shows, when the recipe has them.
+REPORTED = ("data", "knowledge", "tokenizer", "pretrain")
+
+
+def _entry(context: BuildContext, output_dir: Path, work_dir: Path):
+    from vertical.evaluate import compare_variants
+    from vertical.run import read_manifest
+
+    recipe = context.recipe
+    earlier = {  # a stage the recipe dropped is not read, even if its old folder is still there
+        name: (read_manifest(folder) or {}).get("metrics", {})
+        for name in REPORTED
+        if (folder := context.stage_dir(name)) is not None
+    }
+    return compare_variants(
+        recipe.evaluate,
+        [t.name for t in recipe.tasks],
+        context.needs("finetune"),
+        output_dir,
+        f"{recipe.name}: vertical vs general",
+        earlier,
+        recipe.seed,
+    )
+
+
+DECLARATION = StageDeclaration(
+    name="evaluate",
+    may_read=(*REPORTED, "finetune"),
+    wanted=lambda recipe: bool(recipe.tasks),
+    reads=lambda recipe: (*REPORTED, "finetune"),  # the runner keeps those the recipe has
+    config=lambda context: {**context.recipe.evaluate.model_dump(), "seed": context.recipe.seed},
+    entry=_entry,
+)

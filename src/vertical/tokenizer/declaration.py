@@ -1,0 +1,35 @@
+"""The tokenizer stage's declaration: the corpus, the base tokenizer and entity labels in, a tokenizer out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vertical.stages import BuildContext, StageDeclaration
+
+
+def _reads(recipe) -> tuple[str, ...]:
+    labels = recipe.knowledge is not None and recipe.tokenizer.entity_labels
+    return ("data", "knowledge") if labels else ("data",)
+
+
+def _entry(context: BuildContext, output_dir: Path, work_dir: Path):
+    from vertical.tokenizer import build_tokenizer
+
+    labels_dir = context.stage_dir("knowledge") if "knowledge" in _reads(context.recipe) else None
+    return build_tokenizer(
+        context.recipe.tokenizer, context.base, context.needs("data"), output_dir, labels_dir
+    )
+
+
+DECLARATION = StageDeclaration(
+    name="tokenizer",
+    may_read=("data", "knowledge"),
+    wanted=lambda recipe: recipe.tokenizer.extend or recipe.tokenizer.from_scratch is not None,
+    reads=_reads,
+    config=lambda context: {
+        "tokenizer": context.recipe.tokenizer.model_dump(),
+        "base_model": context.recipe.base_model,
+    },
+    files=lambda context: {"base_model": context.base.path},
+    entry=_entry,
+)
