@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -230,3 +231,41 @@ def test_the_stage_graph_is_the_declared_one():
     assert list(graph) == ["data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress"]
     assert graph["pretrain"] == ("data", "knowledge", "tokenizer")
     assert graph["compress"] == ("finetune",)
+
+
+def test_collect_results_of_an_executor_run_is_a_data_stage_vertical_run_accepts(tiny_model_dir, tmp_path):
+    from datatrove.executor import LocalPipelineExecutor  # stands in for the Slurm / Ray executors
+
+    from vertical.data.prepare import build_pipelines
+    from vertical.pipeline import collect_data_stage, evaluation_examples
+
+    folder = tmp_path / "project"
+    recipe = load_recipe(_pretrain_recipe(folder, tiny_model_dir, steps=2))
+    work = tmp_path / "shared" / "data-work"
+    pipelines = build_pipelines(recipe.data, work, evaluation_examples(recipe))
+    for steps in (pipelines.curate, pipelines.finish):
+        LocalPipelineExecutor(
+            steps, tasks=1, workers=1, logging_dir=str(work / "logs" / str(id(steps)))
+        ).run()
+    collected = collect_data_stage(recipe, work, folder / "runs")
+    assert collected.metrics["documents_train"] > 0
+    result = run_recipe(recipe, folder / "runs")
+    assert [(r.name, r.skipped) for r in result.stages] == [("data", True), ("pretrain", False)]
+
+
+def test_compare_with_names_the_general_model_finetune_starts_from(tiny_model_dir, tmp_path):
+    from vertical.finetune.declaration import general_model
+    from vertical.pipeline import build_context, plan_stages
+
+    folder = tmp_path / "project"
+    recipe_path = write_tiny_project(folder, tiny_model_dir)
+    other = folder / "other-general"
+    shutil.copytree(tiny_model_dir, other)
+    recipe_path.write_text(recipe_path.read_text() + "evaluate:\n  compare_with: other-general\n")
+    recipe = load_recipe(recipe_path)
+    assert recipe.evaluate.compare_with == str(other.resolve())  # resolved beside the recipe
+    context = build_context(recipe, folder / "runs" / "tiny")
+    assert general_model(context) == (other.resolve(), str(other.resolve()))
+    stages = {s.name: s for s in plan_stages(recipe, RunDirectory(folder / "runs" / "tiny"))}
+    assert stages["finetune"].inputs["general_model"] == other.resolve()
+    assert stages["finetune"].config["compare_with"] == str(other.resolve())

@@ -51,3 +51,39 @@ def test_crashed_stage_leaves_no_stage_folder_and_runs_again(tmp_path):
         run.run_stage(counting_stage(calls, {}, {}, fail=True))
     assert not run.stage_dir("data").exists()
     assert not run.run_stage(counting_stage(calls, {}, {})).skipped
+
+
+def test_a_dropped_stage_folder_is_not_read(tmp_path):
+    from vertical.run import completed_stage
+
+    run = RunDirectory(tmp_path / "runs" / "x")
+    calls: list = []
+    run.run_stage(counting_stage(calls, {}, {}))  # a complete data folder
+    assert completed_stage(run.root, "data") == run.stage_dir("data")  # no plan recorded: it is read
+    run.record_plan(["data", "pretrain"])
+    assert completed_stage(run.root, "data") == run.stage_dir("data")
+    run.record_plan(["pretrain"])  # the recipe no longer has it
+    assert completed_stage(run.root, "data") is None
+    assert run.stage_dir("data").is_dir()  # left on disk: only not read
+
+
+def test_work_folders_are_keyed_by_fingerprint_and_stale_ones_removed(tmp_path):
+    source = tmp_path / "corpus.txt"
+    source.write_text("a")
+    run = RunDirectory(tmp_path / "runs" / "x")
+    seen = []
+
+    def stage(config):
+        def execute(output_dir, work_dir):
+            seen.append(work_dir)
+            (output_dir / "artefact.txt").write_text(str(config))
+            return StageOutput()
+
+        return Stage("data", config, {"source": source}, execute)
+
+    stale = run.work_dir("data") / "0123456789abcdef"  # left by a killed run of other settings
+    (stale / "checkpoints").mkdir(parents=True)
+    run.run_stage(stage({"k": 1}))
+    run.run_stage(stage({"k": 2}))
+    assert seen[0] != seen[1] and seen[0].parent == seen[1].parent == run.work_dir("data")
+    assert not stale.exists()

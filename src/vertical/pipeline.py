@@ -10,7 +10,7 @@ folder), and runs each planned stage unless its fingerprint is unchanged.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vertical.compress.declaration import DECLARATION as COMPRESS
@@ -29,7 +29,15 @@ from vertical.run import RunDirectory, Stage, StageReport, run_folder
 from vertical.stages import BuildContext, StageDeclaration
 from vertical.tokenizer.declaration import DECLARATION as TOKENIZER
 
-__all__ = ["DECLARATIONS", "RunResult", "data_stage", "evaluation_examples", "plan_stages", "run_recipe"]
+__all__ = [
+    "DECLARATIONS",
+    "RunResult",
+    "collect_data_stage",
+    "data_stage",
+    "evaluation_examples",
+    "plan_stages",
+    "run_recipe",
+]
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +110,32 @@ def plan_stages(
     context = build_context(recipe, run.root, processes, held_out_tasks)
     decoder = recipe.pretrain.from_scratch is not None or is_decoder(context.base.path)
     _check_task_types(recipe, decoder)
+    if recipe.tasks and recipe.evaluate.compare_with != "base_model":
+        general = resolve_base_model(recipe.evaluate.compare_with)
+        if is_decoder(general.path) != decoder:
+            kinds = ("an encoder", "a decoder")
+            raise RecipeError(
+                f"evaluate.compare_with: {recipe.evaluate.compare_with} is {kinds[is_decoder(general.path)]} "
+                f"model; this run trains {kinds[decoder]}: compare with a model of the same kind"
+            )
     return [_stage(d, context) for d in DECLARATIONS if d.name in context.planned]
 
 
 def data_stage(recipe: Recipe, held_out_tasks: list[TaskConfig] | None = None) -> Stage:
     """The data stage of `recipe`: sources in, curated corpus out (`vertical data prepare` runs it alone)."""
     return _stage(DATA, BuildContext(recipe, None, Path(recipe.name), ("data",), 1, held_out_tasks))
+
+
+def collect_data_stage(recipe: Recipe, work_dir: Path, runs_dir: Path) -> StageReport:
+    """Gather a data stage that ran elsewhere (Slurm or Ray executors over `build_pipelines` into
+    `work_dir`) into ``runs_dir/<name>/data``, with the manifest `vertical run` writes, so that the next
+    `vertical run` of `recipe` takes the data stage as up to date (docs/data.md)."""
+    from vertical.data.prepare import collect_results
+
+    run = RunDirectory(run_folder(runs_dir, recipe.name))
+    stage = data_stage(recipe)
+    collected = replace(stage, execute=lambda output_dir, _: collect_results(Path(work_dir), output_dir))
+    return run.run_stage(collected, force=True)
 
 
 def _check_task_types(recipe: Recipe, decoder: bool) -> None:

@@ -226,3 +226,15 @@ def test_earlier_stages_are_small_tables_not_skipped(metrics):
         in stages
     )
     assert "<td>forgetting</td><td>0.031</td>" in stages and "the forgetting check" in stages
+
+
+def test_the_report_states_the_configured_coverage_not_95(metrics, tmp_path):
+    # score the same predictions with a 90% interval: the page and the markdown must say 90%
+    cfg = EvaluateConfig(bootstrap_samples=200, confidence=0.9)
+    narrower = score_tasks(cfg, ["intent"], tmp_path)
+    page = html_report(narrower, "t", {}, {})
+    assert "90% interval" in page and "95%" not in page
+    assert "Interval: 90%" in markdown_report(narrower, "t")
+    paired = narrower["tasks"]["intent"]["significance"]["accuracy"]
+    wider = metrics["tasks"]["intent"]["significance"]["accuracy"]
+    assert paired["ci_high"] - paired["ci_low"] <= wider["ci_high"] - wider["ci_low"] + 1e-9

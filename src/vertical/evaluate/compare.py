@@ -62,7 +62,7 @@ def score_tasks(
         }
         result |= _training_records(finetune_dir, task)
         tasks[task] = result
-    return {"tasks": tasks}
+    return {"tasks": tasks, "confidence": cfg.confidence}  # the intervals' coverage, for the report
 
 
 def _training_records(finetune_dir: Path, task: str) -> dict[str, Any]:

@@ -5,9 +5,9 @@ Re-exported by `vertical.recipe`, which composes the sections into a `Recipe`.
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from vertical.sections import Section
 
@@ -15,8 +15,10 @@ from vertical.sections import Section
 class EvaluateConfig(Section):
     """The evaluate stage: every task scored for the general and the vertical model side by side."""
 
-    compare_with: Literal["base_model"] = Field(
-        "base_model", description="the general model each task is also fine-tuned from"
+    compare_with: str = Field(
+        "base_model",
+        description="the general model each task is also fine-tuned from: base_model (the recipe's), or "
+        "another model of the same kind (builtin:minilm, a local folder, a hub id)",
     )
     bootstrap_samples: int = Field(
         1000, ge=100, description="resamples of the test set for the interval and p-value of a difference"
@@ -25,3 +27,12 @@ class EvaluateConfig(Section):
     calibration_bins: int = Field(
         10, ge=2, description="equal-width confidence bins of the calibration error"
     )
+
+    @field_validator("compare_with")
+    @classmethod
+    def _local_model(cls, value: str, info: ValidationInfo) -> str:
+        # as for base_model: a relative folder that exists beside the recipe is a local model
+        candidate = Path((info.context or {}).get("base_dir", ".")) / value
+        if value != "base_model" and not value.startswith("builtin:") and candidate.is_dir():
+            return str(candidate.resolve())
+        return value

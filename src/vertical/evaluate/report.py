@@ -62,13 +62,19 @@ def _interval(result: dict[str, Any], metric: str) -> tuple[str, str]:
     return f"[{paired['ci_low']:+.3f}, {paired['ci_high']:+.3f}]", p_value
 
 
+def coverage(metrics: dict[str, Any]) -> str:
+    """The intervals' coverage as the report writes it: ``evaluate.confidence`` 0.9 is "90%"."""
+    return f"{100 * float(metrics.get('confidence', 0.95)):.4g}%"
+
+
 def markdown_report(metrics: dict[str, Any], title: str) -> str:
     """The comparison as a Markdown document."""
     lines = [
         f"# {title}",
         "",
         "Every task was fine-tuned twice with the same data, budget and seed: once from the "
-        "general base model and once from the vertical (domain-pretrained) one. Interval: 95% "
+        "general base model and once from the vertical (domain-pretrained) one. "
+        f"Interval: {coverage(metrics)} "
         "paired bootstrap of vertical - general over the test examples; p: two-sided bootstrap p-value.",
         "",
         "| task | metric | general | vertical | difference | interval | p |",
@@ -134,7 +140,7 @@ def _headline_table(metrics: dict[str, Any]) -> str:
     return (
         "<table id='headline'><caption>vertical vs general, headline metrics</caption><tr><th>task</th>"
         "<th>type</th><th>metric</th><th>general</th><th>vertical</th><th>difference</th>"
-        f"<th>95% interval</th><th>p</th></tr>{rows}</table>"
+        f"<th>{coverage(metrics)} interval</th><th>p</th></tr>{rows}</table>"
     )
 
 
@@ -416,8 +422,8 @@ img {{ max-width: 100%; display: block; margin: 0.5rem 0 1rem; }}
 </style></head><body>
 <h1>{escape(title)}</h1>
 <p>Every task was fine-tuned twice with the same data, budget and seed: once from the general base model
-and once from the vertical (domain-pretrained) one. The interval is a 95% paired bootstrap interval of
-vertical − general over the test examples; p is its two-sided bootstrap p-value. An interval that
+and once from the vertical (domain-pretrained) one. The interval is a {coverage(metrics)} paired bootstrap
+interval of vertical − general over the test examples; p is its two-sided bootstrap p-value. An interval that
 excludes zero is a difference the test set supports.</p>
 {_headline_table(metrics)}
 {overview}
