@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -50,13 +51,34 @@ def test_second_run_skips_every_stage_in_seconds(tiny_run):
 def test_from_stage_reruns_that_stage_and_later_ones(tiny_run):
     folder, recipe, _ = tiny_run
     before = json.loads((folder / "runs" / "tiny" / "evaluate" / "manifest.json").read_text())["started_at"]
+    time.sleep(1.1)  # started_at keeps whole seconds: a stage that ran again has a later one
     result = runner.invoke(
         app, ["run", str(recipe), "--runs-dir", str(folder / "runs"), "--from", "evaluate"]
     )
     assert result.exit_code == 0, result.output
-    assert "skipped: data, tokenizer, pretrain, finetune" in result.output
+    assert "skipped: data, tokenizer, pretrain, finetune\n" in result.output  # and not evaluate
     manifest = json.loads((folder / "runs" / "tiny" / "evaluate" / "manifest.json").read_text())
-    assert manifest["started_at"] >= before
+    assert manifest["started_at"] > before
+    finetune = json.loads((folder / "runs" / "tiny" / "finetune" / "manifest.json").read_text())
+    assert finetune["started_at"] < manifest["started_at"]  # finetune was not run again
+
+
+def test_a_stage_dropped_from_the_recipe_is_not_read(tiny_run, tmp_path):
+    folder, recipe, _ = tiny_run
+    copy = tmp_path / "project"
+    shutil.copytree(folder, copy)
+    assert "fertility" in (copy / "runs" / "tiny" / "report.html").read_text()
+    dropped = copy / "recipe.yaml"
+    dropped.write_text(dropped.read_text().replace("tokenizer: {extend: true, min_frequency: 5}\n", ""))
+    result = runner.invoke(app, ["run", str(dropped), "--runs-dir", str(copy / "runs")])
+    assert result.exit_code == 0, result.output
+    assert (copy / "runs" / "tiny" / "tokenizer").is_dir()  # the old folder stays, unread
+    assert "fertility" not in (copy / "runs" / "tiny" / "report.html").read_text()
+    pretrain = json.loads((copy / "runs" / "tiny" / "pretrain" / "manifest.json").read_text())
+    assert "tokenizer" not in pretrain["reads"]
+    rebuilt = runner.invoke(app, ["report", str(copy / "runs" / "tiny"), "--out", str(tmp_path / "r.html")])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "fertility" not in (tmp_path / "r.html").read_text()
 
 
 def test_finetuned_model_loads_in_plain_transformers_without_vertical(tiny_run):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import shutil
 from pathlib import Path
 
@@ -89,4 +90,9 @@ def entity_run_dir(tiny_run_dir, tiny_model_dir, tmp_path_factory) -> Path:
     shutil.copytree(tiny_run_dir, run_dir)
     _train_tagger(tiny_model_dir, run_dir / "finetune" / "ents" / "vertical" / "model")
     _build_knowledge(run_dir / "knowledge")
+    # as `vertical run` leaves a stage: its manifest, and the stage in the run's plan
+    (run_dir / "knowledge" / "manifest.json").write_text(json.dumps({"stage": "knowledge", "config": {}}))
+    plan = run_dir / "stages.json"
+    stages = json.loads(plan.read_text())["stages"] if plan.is_file() else []
+    plan.write_text(json.dumps({"stages": [*stages, "knowledge"]}))
     return run_dir

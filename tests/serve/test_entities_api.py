@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -292,3 +294,13 @@ def test_redactor_hides_personal_data_cut_by_a_span():
     assert redactor.span(text, 0, 9, found) == "ring <PHONE>"  # the span cuts the number: none of it shows
     assert redactor.span(text, 18, 21, found) == "now"
     assert Redactor(False).span(text, 0, 9, []) == "ring 415-"
+
+
+def test_a_graph_the_recipe_dropped_is_not_served(entity_run_dir, tmp_path):
+    run_dir = tmp_path / "tiny"
+    shutil.copytree(entity_run_dir, run_dir)
+    assert load_run_graph(run_dir, timeout_s=20) is not None
+    plan = json.loads((run_dir / "stages.json").read_text())
+    plan["stages"].remove("knowledge")  # the recipe dropped its knowledge section and ran again
+    (run_dir / "stages.json").write_text(json.dumps(plan))
+    assert load_run_graph(run_dir, timeout_s=20) is None
