@@ -99,15 +99,23 @@ class Recipe(_Section):
     """A whole vertical build."""
 
     name: str = Field(description="names the run folder runs/<name>: a plain name (letters, digits, _ . -)")
-    language: Literal["en", "zh", "mixed"] = "en"
-    base_model: str = Field("builtin:minilm", description="builtin:minilm, a local folder, or a hub id")
-    seed: int = 0
-    data: DataConfig
+    language: Literal["en", "zh", "mixed"] = Field(
+        "en", description="en, zh or mixed: the corpus's language, for linking, verbalising and masking"
+    )
+    base_model: str = Field(
+        "builtin:minilm",
+        description="builtin:minilm (all-MiniLM-L6-v2, checksum-verified), a local folder written by "
+        "save_pretrained, or a hub id (from the local cache; offline, pass a folder)",
+    )
+    seed: int = Field(0, description="seed of every random choice: masking, batching, head initialisation")
+    data: DataConfig = Field(description="the data stage: the domain corpus")
     knowledge: KnowledgeConfig | None = Field(None, description="the knowledge stage; absent: no graph")
-    tokenizer: TokenizerConfig = TokenizerConfig()
-    pretrain: PretrainConfig = PretrainConfig()
-    tasks: list[TaskConfig] = Field(default_factory=list)
-    evaluate: EvaluateConfig = EvaluateConfig()
+    tokenizer: TokenizerConfig = Field(TokenizerConfig(), description="the tokenizer stage")
+    pretrain: PretrainConfig = Field(PretrainConfig(), description="the pretrain stage")
+    tasks: list[TaskConfig] = Field(
+        default_factory=list, description="the labelled tasks to fine-tune and score"
+    )
+    evaluate: EvaluateConfig = Field(EvaluateConfig(), description="the evaluate stage")
     compress: CompressConfig | None = Field(None, description="absent: no compress stage")
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"

@@ -26,8 +26,8 @@ class DistillConfig(Section):
     alpha: float = Field(
         0.5, ge=0.0, le=1.0, description="weight of the soft-target term; 1 - alpha weighs the cross-entropy"
     )
-    learning_rate: float = Field(1e-4, gt=0.0)
-    batch_size: int = Field(32, ge=1)
+    learning_rate: float = Field(1e-4, gt=0.0, description="AdamW, decayed linearly to 0")
+    batch_size: int = Field(32, ge=1, description="texts per step")
 
 
 class CompressConfig(Section):

@@ -30,7 +30,10 @@ class DataSource(Section):
 class DataConfig(Section):
     """The data stage: read, clean, filter, deduplicate, redact personal data, split the domain corpus."""
 
-    sources: list[DataSource] = Field(min_length=1, description="the corpus files")
+    sources: list[DataSource] = Field(
+        min_length=1,
+        description="the corpus: files or folders; each a path, or {path, format, text_field, txt_unit}",
+    )
     min_chars: int = Field(20, ge=0, description="documents shorter than this (after cleaning) are dropped")
     max_chars: int = Field(1_000_000, ge=1, description="documents longer than this are dropped")
     html: bool = Field(True, description="turn documents that look like HTML into their visible text")
@@ -71,7 +74,12 @@ class DataConfig(Section):
     )
     validation_fraction: float = Field(0.05, ge=0.0, lt=1.0, description="share of documents held out")
     tasks: int = Field(1, ge=1, description="datatrove tasks: the files are shared out among them")
-    workers: int = Field(1, ge=1, description="datatrove tasks run at the same time on this machine")
+    workers: int = Field(
+        1,
+        ge=1,
+        description="datatrove tasks run at the same time on this machine (not part of the "
+        "fingerprint: the corpus is the same)",
+    )
 
     @field_validator("sources", mode="before")
     @classmethod

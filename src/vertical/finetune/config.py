@@ -64,8 +64,8 @@ class TaskConfig(Section):
     test: str | None = Field(
         None, description="test examples; when absent, test_fraction of data is held out"
     )
-    text_column: str = "text"
-    label_column: str = "label"
+    text_column: str = Field("text", description="the column (JSON field) holding the text")
+    label_column: str = Field("label", description="the column (JSON field) holding the label(s)")
     label_separator: str = Field(
         "|", min_length=1, description="multilabel: separates the labels of a text in a CSV/parquet cell"
     )
@@ -81,11 +81,16 @@ class TaskConfig(Section):
     response_column: str = Field(
         "response", description="generation: the response it learns to write (the loss is on it only)"
     )
-    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
-    epochs: float = Field(3.0, gt=0.0)
-    batch_size: int = Field(32, ge=1)
-    learning_rate: float = Field(5e-5, gt=0.0)
-    max_length: int = Field(128, ge=8)
+    test_fraction: float = Field(
+        0.2,
+        gt=0.0,
+        lt=1.0,
+        description="share of data held out as test (by a hash of the text) without a test file",
+    )
+    epochs: float = Field(3.0, gt=0.0, description="training epochs")
+    batch_size: int = Field(32, ge=1, description="examples per step")
+    learning_rate: float = Field(5e-5, gt=0.0, description="AdamW learning rate, decayed linearly")
+    max_length: int = Field(128, ge=8, description="tokens per example")
     lora: LoraConfig | None = Field(None, description="train LoRA adapters instead of every weight")
     validation: str | None = Field(
         None,

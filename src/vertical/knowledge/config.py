@@ -61,7 +61,11 @@ class KnowledgeConfig(Section):
     templates: dict[str, dict[Literal["en", "zh"], str]] = Field(
         default_factory=dict, description="predicate -> language -> sentence with {subject} {object}"
     )
-    timeout: float = Field(60.0, gt=0, description="seconds a request to the remote endpoint may take")
+    timeout: float = Field(
+        60.0,
+        gt=0,
+        description="seconds a request to the remote endpoint may take (not part of the fingerprint)",
+    )
 
     @field_validator("sources", mode="before")
     @classmethod

@@ -76,20 +76,25 @@ class PretrainConfig(Section):
         "the knowledge stage's mentions (spans.parquet) are masked",
     )
     steps: int = Field(500, ge=1, description="optimizer steps")
-    batch_size: int = Field(32, ge=1)
+    batch_size: int = Field(32, ge=1, description="sequences per optimizer step (per process)")
     learning_rate: float = Field(1e-4, gt=0.0, description="learning rate of the encoder layers")
     vocabulary_learning_rate: float | None = Field(
         None,
         gt=0.0,
         description="learning rate of the word embeddings and the masked-LM head; default: learning_rate",
     )
-    warmup_ratio: float = Field(0.06, ge=0.0, lt=1.0)
+    warmup_ratio: float = Field(
+        0.06, ge=0.0, lt=1.0, description="share of the steps over which the learning rate warms up"
+    )
     max_length: int = Field(128, ge=8, description="tokens per training sequence")
     precision: Literal["auto", "fp32", "bf16"] = Field(
         "auto", description="auto uses bf16 autocast where the hardware runs it fast, else fp32"
     )
     save_steps: int = Field(
-        100, ge=1, description="checkpoint every N steps; a killed run resumes from the last"
+        100,
+        ge=1,
+        description="checkpoint every N steps; a killed run resumes from the last (not part of the "
+        "fingerprint: it does not change the model)",
     )
 
     general_data: str | None = Field(
