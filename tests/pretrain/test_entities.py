@@ -1,18 +1,20 @@
 import torch
 
-from vertical.pretrain.entities import MentionFinder, token_entity_ids
+from vertical.pretrain.entities import NameMentions, token_entity_ids
 from vertical.pretrain.masking import IGNORE_INDEX, WholeWordMaskingCollator, entity_span_mask
 
 
 def test_mentions_are_found_case_insensitively_on_word_boundaries_longest_first():
-    finder = MentionFinder(["Voman Group", "Voman", "zorbel", ""])
-    text = "Voman Group said VOMAN grew its zorbel book; Vomanx and zorbels are not mentions."
-    assert [text[start:end] for start, end in finder.spans(text)] == ["Voman Group", "VOMAN", "zorbel"]
-    assert MentionFinder([]).spans(text) == []
+    # the knowledge stage's EntityLinker does the matching, so the two ways of masking entities agree
+    finder = NameMentions(["Voman Group", "Voman", "zorbel", ""])
+    text = "Voman Group said VOMAN grew its zorbel book; Vomanx is not a mention, zorbels is (a plural)."
+    found = [text[start:end] for start, end in finder.spans(text)]
+    assert found == ["Voman Group", "VOMAN", "zorbel", "zorbels"]
+    assert NameMentions([]).spans(text) == []
 
 
 def test_chinese_names_are_found_inside_running_text_and_latin_ones_only_as_words():
-    finder = MentionFinder(["瀚璟集团", "Voman"])
+    finder = NameMentions(["瀚璟集团", "Voman"])
     text = "瀚璟集团发布年报，Voman与Vomans不同"
     assert [text[s:e] for s, e in finder.spans(text)] == ["瀚璟集团", "Voman"]
 

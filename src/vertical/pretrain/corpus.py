@@ -18,7 +18,7 @@ from datasets.utils import logging as datasets_logging
 
 from vertical.errors import DataError
 from vertical.pretrain.chinese_words import chinese_word_ids
-from vertical.pretrain.entities import LinkedMentions, MentionFinder, token_entity_ids
+from vertical.pretrain.entities import LinkedMentions, NameMentions, token_entity_ids
 
 
 def tokenized_corpus(
@@ -26,7 +26,7 @@ def tokenized_corpus(
     tokenizer,
     max_length: int,
     cache_dir: Path,
-    mentions: MentionFinder | LinkedMentions | None = None,
+    mentions: NameMentions | LinkedMentions | None = None,
 ) -> Dataset:
     """Load parquet shards and tokenize their ``text`` column (see the module docstring)."""
     raw = quietly(
@@ -77,7 +77,7 @@ def tokenize_texts(
     raw: Dataset,
     tokenizer,
     max_length: int,
-    mentions: MentionFinder | LinkedMentions | None = None,
+    mentions: NameMentions | LinkedMentions | None = None,
     entity_column: bool = False,
 ) -> Dataset:
     """Tokenize a dataset's ``text`` column (see the module docstring); `entity_column` adds

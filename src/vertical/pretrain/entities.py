@@ -2,9 +2,9 @@
 
 Two sources of mentions, both answering ``spans(text, document_id)``:
 
-* `MentionFinder` finds the known names of a recipe's `entities` file (company names, trade terms)
-  in a text: case-insensitive, on word boundaries (none for Chinese, which has no spaces), longest
-  name first where names overlap. Meant for a few thousand names.
+* `NameMentions` finds the known names of a recipe's `entities` file (company names, trade terms)
+  in a text with the knowledge stage's `EntityLinker`: case-insensitive, on word boundaries (none
+  for Chinese, which has no spaces), longest name first where names overlap.
 * `LinkedMentions` reads what the knowledge stage's Aho-Corasick linker found in the corpus
   (``spans.parquet``), by document id: the way to use a whole ontology's names.
 
@@ -13,45 +13,35 @@ Two sources of mentions, both answering ``spans(text, document_id)``:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from vertical.unicode_scripts import HAN, HAN_CHAR
-
-_LETTER_OF_WORDS = f"[^\\W{HAN}]"  # a word character that is not an ideograph
-
-
-def _bounded(name: str) -> str:
-    """`name` as a pattern that matches whole words only where its script has words.
-
-    A Latin name must not start or end inside a Latin word ("Voman" is not in "Vomans") but may touch
-    Chinese ("Voman与"); Chinese has no spaces, so 瀚璟集团 matches in 瀚璟集团发布 too.
-    """
-    start = "" if HAN_CHAR.match(name[0]) else rf"(?<!{_LETTER_OF_WORDS})"
-    end = "" if HAN_CHAR.match(name[-1]) else rf"(?!{_LETTER_OF_WORDS})"
-    return f"{start}{re.escape(name)}{end}"
+from vertical.knowledge.linker import EntityLinker
+from vertical.records import Entity
 
 
-class MentionFinder:
-    """Finds mentions of a fixed list of names in text.
+class NameMentions:
+    """Finds mentions of a fixed list of names in text, with the knowledge stage's `EntityLinker`.
+
+    The same Aho-Corasick matching as the linked corpus: case-insensitive, Latin names on word
+    boundaries (a lower-case name also in its plural), Chinese names inside running text, the longest
+    name where names overlap.
 
     Example:
-        >>> MentionFinder(["Voman Group", "Voman"]).spans("Voman Group and voman")
+        >>> NameMentions(["Voman Group", "Voman"]).spans("Voman Group and voman")
         [(0, 11), (16, 21)]
     """
 
     def __init__(self, names: Iterable[str]) -> None:
-        unique = sorted({name.strip() for name in names if name and name.strip()}, key=len, reverse=True)
-        self.names = unique
-        alternation = "|".join(_bounded(name) for name in unique)
-        self._pattern = re.compile(alternation, re.IGNORECASE) if unique else None
+        self.names = sorted({name.strip() for name in names if name and name.strip()}, key=len, reverse=True)
+        entities = [Entity(id=f"name:{index}", label=name) for index, name in enumerate(self.names)]
+        self._linker = EntityLinker(entities, language=None, min_name_length=1)
 
     def spans(self, text: str, document_id: str | None = None) -> list[tuple[int, int]]:
         """Character (start, end) of each mention, left to right, never overlapping."""
-        if self._pattern is None:
+        if not self.names:
             return []
-        return [match.span() for match in self._pattern.finditer(text)]
+        return [(span.start, span.end) for span in self._linker.link(text)]
 
 
 class LinkedMentions:

@@ -30,7 +30,7 @@ from vertical.precision import use_bf16
 from vertical.pretrain.causal import causal_pretraining
 from vertical.pretrain.config import PretrainConfig
 from vertical.pretrain.corpus import split_general_texts, tokenize_texts, tokenized_corpus
-from vertical.pretrain.entities import LinkedMentions, MentionFinder
+from vertical.pretrain.entities import LinkedMentions, NameMentions
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
 from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher, read_entity_triples
@@ -319,7 +319,7 @@ def _knowledge_graph(knowledge_dir: Path | None) -> EntityTriples:
     return graph
 
 
-def _mentions(cfg: PretrainConfig, knowledge_dir: Path | None) -> MentionFinder | LinkedMentions:
+def _mentions(cfg: PretrainConfig, knowledge_dir: Path | None) -> NameMentions | LinkedMentions:
     if cfg.entities is None:
         spans_file = knowledge_dir / "spans.parquet" if knowledge_dir else None
         if spans_file is None or not spans_file.is_file():
@@ -335,7 +335,7 @@ def _mentions(cfg: PretrainConfig, knowledge_dir: Path | None) -> MentionFinder 
         names = path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
-    finder = MentionFinder(names)
+    finder = NameMentions(names)
     if not finder.names:
         raise DataError(f"{path}: no entity names in the file (one name per line)")
     return finder
