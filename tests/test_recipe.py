@@ -171,3 +171,31 @@ def test_bad_from_scratch_settings_are_one_line_errors(project, old, new, expect
     with pytest.raises(RecipeError, match=expected.replace("(", r"\(").replace(")", r"\)")) as error:
         load_recipe(write(project, SCRATCH.replace(old, new)))
     assert "recipe.yaml:" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_cross_section_checks_hold_for_recipe_model_validate_too(tmp_path):
+    from vertical.recipe import Recipe
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("some text\n")
+    base = {"name": "x", "data": {"sources": [str(corpus)]}}
+    for pretrain, expected in [
+        ({"entity_probability": 0.5}, "entity_probability needs `entities`"),
+        ({"objectives": {"knowledge": 0.5}}, "needs a `knowledge` section"),
+        ({"facts_ratio": 0.2}, "facts_ratio needs a `knowledge` section"),
+    ]:
+        with pytest.raises(ValueError, match=expected):
+            Recipe.model_validate({**base, "pretrain": pretrain})  # no context, as a Python caller does
+    Recipe.model_validate({**base, "pretrain": {"entity_probability": 0.5, "entities": str(corpus)}})
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", "a\\\\b", ""])
+def test_run_and_task_names_must_be_plain_names(tmp_path, name):
+    from vertical.recipe import Recipe, TaskConfig
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("some text\n")
+    with pytest.raises(ValueError, match="plain name|should match|at least"):
+        Recipe.model_validate({"name": name, "data": {"sources": [str(corpus)]}})
+    with pytest.raises(ValueError):
+        TaskConfig.model_validate({"name": name, "data": str(corpus)})

@@ -133,6 +133,25 @@ class Recipe(_Section):
             )
         return pretrain
 
+    @field_validator("pretrain")
+    @classmethod
+    def _graph_for_pretraining(cls, pretrain: PretrainConfig, info: ValidationInfo) -> PretrainConfig:
+        # A check across sections lives here, so that Recipe.model_validate enforces it as load_recipe does.
+        if "knowledge" not in info.data:  # the knowledge section is invalid: its own error says why
+            return pretrain
+        knowledge = info.data["knowledge"]
+        if knowledge is None and pretrain.objectives.knowledge > 0:
+            raise ValueError("objectives.knowledge needs a `knowledge` section in the recipe (the graph)")
+        if knowledge is None and pretrain.facts_ratio > 0:
+            raise ValueError("facts_ratio needs a `knowledge` section (its facts written as sentences)")
+        linked = knowledge is not None and knowledge.link
+        if pretrain.entity_probability > 0 and pretrain.entities is None and not linked:
+            raise ValueError(
+                "entity_probability needs `entities` (a file of entity names, one per line) "
+                "or a `knowledge` section that links the corpus"
+            )
+        return pretrain
+
     @field_validator("tasks")
     @classmethod
     def _unique_task_names(cls, tasks: list[TaskConfig]) -> list[TaskConfig]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from vertical.sections import Section, existing_path
 
@@ -26,9 +26,7 @@ class ObjectiveWeights(Section):
     sop: float = Field(0.0, ge=0.0, description="sentence-order prediction (ALBERT) on document halves")
 
     @model_validator(mode="after")
-    def _something_to_learn(self, info: ValidationInfo) -> ObjectiveWeights:
-        if self.knowledge > 0 and not (info.context or {}).get("has_knowledge", True):
-            raise ValueError("the knowledge objective needs a `knowledge` section in the recipe (the graph)")
+    def _something_to_learn(self) -> ObjectiveWeights:
         if max(self.mlm, self.contrastive, self.knowledge, self.sop) <= 0:
             raise ValueError("at least one objective needs a weight above 0")
         return self
@@ -138,12 +136,6 @@ class PretrainConfig(Section):
     )
 
     @model_validator(mode="after")
-    def _graph_for_facts(self, info: ValidationInfo) -> PretrainConfig:
-        if self.facts_ratio > 0 and not (info.context or {}).get("has_knowledge", True):
-            raise ValueError("facts_ratio needs a `knowledge` section (its facts written as sentences)")
-        return self
-
-    @model_validator(mode="after")
     def _general_data_for_replay(self) -> PretrainConfig:
         if self.replay_ratio > 0 and self.general_data is None:
             raise ValueError("replay_ratio needs `general_data`: a file of general text to replay")
@@ -163,15 +155,5 @@ class PretrainConfig(Section):
             raise ValueError(
                 f"max_length ({self.max_length}) is longer than from_scratch.context "
                 f"({self.from_scratch.context}); raise the context or lower max_length"
-            )
-        return self
-
-    @model_validator(mode="after")
-    def _entities_for_entity_masking(self, info: ValidationInfo) -> PretrainConfig:
-        linked = bool((info.context or {}).get("knowledge_links_corpus", True))  # no context: the Python API
-        if self.entity_probability > 0 and self.entities is None and not linked:
-            raise ValueError(
-                "entity_probability needs `entities` (a file of entity names, one per line) "
-                "or a `knowledge` section that links the corpus"
             )
         return self
