@@ -269,3 +269,22 @@ def test_compare_with_names_the_general_model_finetune_starts_from(tiny_model_di
     stages = {s.name: s for s in plan_stages(recipe, RunDirectory(folder / "runs" / "tiny"))}
     assert stages["finetune"].inputs["general_model"] == other.resolve()
     assert stages["finetune"].config["compare_with"] == str(other.resolve())
+
+
+def test_after_fixing_a_bad_corpus_line_the_data_stage_reads_the_fixed_file(tiny_model_dir, tmp_path):
+    folder = tmp_path / "project"
+    recipe_path = _pretrain_recipe(folder, tiny_model_dir, steps=2)
+    recipe_path.write_text(
+        recipe_path.read_text().replace(
+            "  sources: [corpus.jsonl]\n", "  sources: [corpus.jsonl]\n  max_bad_fraction: 0\n"
+        )
+    )
+    corpus = folder / "corpus.jsonl"
+    good = corpus.read_text(encoding="utf-8")
+    corpus.write_text(good + "{not json\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(recipe_path), "--runs-dir", str(folder / "runs")])
+    assert result.exit_code == 2 and "corpus.jsonl:82: invalid JSON" in result.output
+    corpus.write_text(good + '{"text": "The lender 99 fixed its record and raised deposits in branch 99."}\n')
+    result = runner.invoke(app, ["run", str(recipe_path), "--runs-dir", str(folder / "runs")])
+    assert result.exit_code == 0, result.output  # not the old work folder's failure again
+    assert read_manifest(folder / "runs" / "tiny" / "data")["metrics"]["documents_read"] == 82
