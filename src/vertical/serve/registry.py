@@ -16,7 +16,7 @@ from pathlib import Path
 from vertical.compress.variants import TextClassifier, load_classifier
 from vertical.errors import VerticalError
 from vertical.models import is_decoder
-from vertical.run import read_manifest
+from vertical.run import completed_stage, read_manifest
 from vertical.serve.tagger import TextTagger, load_tagger
 
 log = logging.getLogger(__name__)
@@ -86,13 +86,14 @@ def load_run_classifiers(
         )
     lengths = _max_lengths(run_dir / "finetune")
     classifiers = {}
+    compressed = completed_stage(run_dir, "compress")  # not the old folder of a compress stage dropped
     for task in tasks:
-        compress_dir = run_dir / "compress" / task
+        compress_dir = compressed / task if compressed is not None else None
         classifiers[task] = load_classifier(
             task,
             variant,
             run_dir / "finetune" / task / "vertical" / "model",
-            compress_dir if compress_dir.is_dir() else None,
+            compress_dir if compress_dir is not None and compress_dir.is_dir() else None,
             lengths.get(task, 128),
         )
         log.info("serving %s (%s, labels: %s)", task, variant, ", ".join(classifiers[task].labels))
