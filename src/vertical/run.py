@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from vertical.hashing import hash_config, hash_path
-from vertical.io import atomic_directory, atomic_write_json
+from vertical.io import atomic_directory, atomic_write_json, remove_orphaned_temp_dirs
 
 MANIFEST = "manifest.json"
 _LIBRARIES = (
@@ -127,6 +127,7 @@ class RunDirectory:
         if not force and self.is_up_to_date(stage, input_hashes):
             manifest = read_manifest(self.stage_dir(stage.name)) or {}
             return StageReport(stage.name, True, 0.0, manifest.get("metrics", {}))
+        remove_orphaned_temp_dirs(self.root, stage.name)  # left by a killed run of this stage
         work_dir = self.work_dir(stage.name)
         work_dir.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()

@@ -128,7 +128,9 @@ def query(
     endpoint: EndpointOption = None,
     output_format: Annotated[str, typer.Option("--format", help="json or csv (SELECT and ASK).")] = "json",
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before the query is stopped.")] = 30.0,
-    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Most rows of the answer (--store).")] = 1_000_000,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, help="Most rows of the answer (--store).")
+    ] = 1_000_000,
     max_bytes: Annotated[
         int, typer.Option("--max-bytes", min=1, help="Largest answer in bytes (--store).")
     ] = 1_000_000_000,
@@ -154,7 +156,12 @@ def query(
             assert store is not None
             limits = AnswerLimits(max_rows, max_bytes)
             answer = query_store(
-                store, sparql, timeout, output_format, limits, tuple(allow_service or ())  # type: ignore[arg-type]
+                store,
+                sparql,
+                timeout,
+                output_format,
+                limits,
+                tuple(allow_service or ()),  # type: ignore[arg-type]
             )
     except VerticalError as error:
         _fail(error)

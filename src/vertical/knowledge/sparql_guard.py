@@ -81,7 +81,11 @@ def service_clauses(sparql: str) -> list[ServiceClause]:
         if kind != "word" or text.upper() != "SERVICE":
             continue
         following = index + 1
-        if following < len(tokens) and tokens[following][0] == "word" and tokens[following][1].upper() == "SILENT":
+        if (
+            following < len(tokens)
+            and tokens[following][0] == "word"
+            and tokens[following][1].upper() == "SILENT"
+        ):
             following += 1
         if following >= len(tokens):
             clauses.append(ServiceClause(start, len(sparql), None, "SERVICE"))
@@ -96,7 +100,9 @@ def _allowed(endpoint: str, allowed: frozenset[str]) -> bool:
     return endpoint in allowed or endpoint.rstrip("/") in {a.rstrip("/") for a in allowed}
 
 
-def check_federation(sparql: str, allowed_endpoints: frozenset[str] | tuple[str, ...] = ()) -> list[ServiceClause]:
+def check_federation(
+    sparql: str, allowed_endpoints: frozenset[str] | tuple[str, ...] = ()
+) -> list[ServiceClause]:
     """The query's SERVICE clauses, each to an allowed endpoint; otherwise `FederationError`.
 
     Raises:
