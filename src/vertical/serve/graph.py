@@ -89,6 +89,10 @@ class KnowledgeGraph:
                 self.answer_limits,
                 self.allowed_endpoints,
             )
+        except QueryTimeoutError:
+            raise QueryTimeoutError(
+                f"query stopped after its timeout of {limit:g} s; narrow it (LIMIT, filters) or ask for less"
+            ) from None
         finally:
             self._slots.release()
         return QueryAnswer(form, payload, deadline)

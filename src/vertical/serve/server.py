@@ -139,7 +139,7 @@ def build_app(settings: ServeSettings):
         settings.allow_service,
     )
     classifiers = load_run_classifiers(
-        settings.run_dir, settings.variant, required=not (taggers or generators)
+        settings.run_dir, settings.variant, required=not (taggers or generators or graph)
     )
     return create_app(
         classifiers,
