@@ -120,6 +120,16 @@ def test_invalid_utf8_body_is_a_422_as_documented(served):
     )
 
 
+def test_malformed_json_keeps_the_parsers_message(served):
+    url, key, _ = served
+    with _client(url, key) as client:
+        response = client.post(
+            "/v1/link", content=b'{"texts": ["a",]}', headers={"Content-Type": "application/json"}
+        )
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "body: not valid JSON at character 15: Expecting value"
+
+
 def _random_json(rng: random.Random, depth: int = 0):
     kind = rng.randrange(9 if depth < 4 else 6)
     if kind == 0:

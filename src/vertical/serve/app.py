@@ -229,7 +229,12 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         errors = jsonable_encoder(error.errors(), exclude={"input", "ctx", "url"})
-        body = error_body(422, "invalid_request", _describe_validation(errors), details=errors)
+        message = _describe_validation(errors)
+        first = error.errors()[0] if error.errors() else {}
+        if first.get("type") == "json_invalid":  # keep the parser's own words: where and what
+            reason = (first.get("ctx") or {}).get("error", "")
+            message = f"body: not valid JSON at character {first['loc'][-1]}: {reason or first.get('msg')}"
+        body = error_body(422, "invalid_request", message, details=errors)
         return JSONResponse(body, 422)
 
     page = resources.files("vertical.serve").joinpath("static/index.html").read_text(encoding="utf-8")
