@@ -10,7 +10,9 @@ The child writes the answer row by row and refuses it past a row or byte limit
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import re
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -93,6 +95,8 @@ def _worker(
 ) -> None:
     if isolate:
         _isolate_network()
+    with contextlib.suppress(OSError):
+        os.nice(10)  # a query is background work: the server's event loop and models come first
     from pyoxigraph import Store
 
     try:
