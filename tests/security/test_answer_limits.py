@@ -56,6 +56,17 @@ def test_rows_and_bytes_are_capped(store_dir):
     assert len(answer["results"]["bindings"]) == 100
 
 
+def test_cli_kg_query_caps_rows_in_one_line(store_dir):
+    from typer.testing import CliRunner
+
+    from vertical.cli import app
+
+    result = CliRunner().invoke(
+        app, ["kg", "query", "--store", str(store_dir), "--max-rows", "50", "SELECT * WHERE { ?s ?p ?o }"]
+    )
+    assert result.exit_code == 2 and result.output.startswith("error: the answer has more than 50 rows")
+
+
 def test_the_cross_product_is_refused_quickly_and_healthz_keeps_answering(graph_run_dir, tmp_path):
     keys_file = tmp_path / "keys.json"
     key = add_key(keys_file, "kg", ["kg"])
