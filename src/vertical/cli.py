@@ -345,6 +345,12 @@ def serve(
         bool, typer.Option("--redact", help="Replace personal data in texts and entities sent back.")
     ] = False,
     kg_timeout: Annotated[float, typer.Option(help="Longest a SPARQL query may run, in seconds.")] = 10.0,
+    kg_max_rows: Annotated[int, typer.Option(help="Most rows a SPARQL answer may have.")] = 10_000,
+    kg_max_bytes: Annotated[int, typer.Option(help="Largest SPARQL answer, in bytes.")] = 10_000_000,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option("--allow-service", help="A SPARQL endpoint SERVICE may call (repeat); default: none."),
+    ] = None,
     workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the models.")] = 1,
 ) -> None:
     """Serve the run folder's task models over HTTP, with a playground page at /."""
@@ -362,6 +368,9 @@ def serve(
         Limits(max_body_bytes, max_texts, max_text_chars),
         redact=redact,
         kg_timeout_s=kg_timeout,
+        kg_max_rows=kg_max_rows,
+        kg_max_bytes=kg_max_bytes,
+        allow_service=tuple(allow_service or ()),
         workers=workers,
     )
     try:

@@ -17,13 +17,15 @@ from pathlib import Path
 from typing import Any
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one."""
+def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write `data` to `path` so that readers see the old file or the whole new one (`mode`: its bits)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -67,3 +69,21 @@ def atomic_directory(path: Path) -> Iterator[Path]:
             os.replace(temporary, path)
     finally:
         shutil.rmtree(temporary, ignore_errors=True)
+
+
+def remove_orphaned_temp_dirs(parent: Path, name: str) -> list[Path]:
+    """Remove the temporary folders `atomic_directory` left beside `parent / name` when a run was killed.
+
+    A killed stage leaves ``.<name>.<random>.tmp`` (and, killed mid-swap, ``.<name>.old``) behind;
+    nothing else ever reads them. Call this before the stage runs again; one stage of one run folder
+    runs at a time, so no other live run owns them. Returns the folders removed.
+    """
+    parent = Path(parent)
+    if not parent.is_dir():
+        return []
+    removed = []
+    for candidate in [*parent.glob(f".{name}.*.tmp"), parent / f".{name}.old"]:
+        if candidate.is_dir() and not candidate.is_symlink():
+            shutil.rmtree(candidate, ignore_errors=True)
+            removed.append(candidate)
+    return removed

@@ -194,3 +194,19 @@ def load_tokenizer(path: Path):
             return AutoTokenizer.from_pretrained(str(path))
         except (OSError, ValueError) as error:
             raise ModelError(f"{path}: no usable tokenizer: {str(error).splitlines()[0]}") from None
+
+
+def refusal_reason(error: Exception) -> str:
+    """One line for a model that would not load; a pickled weights file with code in it says so.
+
+    transformers loads ``pytorch_model.bin`` with ``torch.load(weights_only=True)``, which refuses a
+    pickle that builds anything but tensors (it could run code): that refusal is the user's to fix.
+    """
+    import pickle
+
+    if isinstance(error, pickle.UnpicklingError):
+        return (
+            "its weights file is a pickle that holds more than tensors (it could run code), refused; "
+            "save the model with save_pretrained (safetensors)"
+        )
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -226,9 +226,38 @@ def _describe(error: dict) -> str:
 
 def _read_recipe_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
     """The recipe file's mapping and the line of each key path."""
+    from vertical.decoding import read_utf8
+
+    def first_duplicate(node: yaml.Node, where: tuple = ()) -> tuple[tuple, int, int] | None:
+        # YAML lets a later key silently replace an earlier one (steps: 2, then steps: 3): refuse it
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                line = key_node.start_mark.line + 1
+                if (
+                    isinstance(key_node, yaml.ScalarNode)
+                    and key_node.value in seen
+                    and key_node.tag != "tag:yaml.org,2002:merge"
+                ):
+                    return (*where, key_node.value), seen[key_node.value], line
+                seen.setdefault(str(key_node.value), line)
+                found = first_duplicate(value_node, (*where, key_node.value))
+                if found:
+                    return found
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                found = first_duplicate(item, (*where, index))
+                if found:
+                    return found
+        return None
+
     if not path.is_file():
         raise RecipeError(f"{path}: recipe file not found")
-    text = path.read_text(encoding="utf-8")
+    text = read_utf8(path, RecipeError)
+    if not text.strip():
+        raise RecipeError(
+            f"{path}: the recipe file is empty; a recipe is a YAML mapping (name, data, tasks, ...)"
+        )
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -238,6 +267,17 @@ def _read_recipe_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
         raise RecipeError(
             located(path, mark.line + 1 if mark else None, f"invalid YAML: {problem}")
         ) from None
+    duplicate = first_duplicate(root) if root is not None else None
+    if duplicate is not None:
+        key, first_line, second_line = duplicate
+        raise RecipeError(
+            located(
+                path,
+                second_line,
+                f"{_dotted(key)}: duplicate key (first on line {first_line}, again on line {second_line}); "
+                "keep one",
+            )
+        )
     if not isinstance(data, dict):
         raise RecipeError(located(path, 1, "a recipe is a YAML mapping of keys (name, data, tasks, ...)"))
     return data, (_line_marks(root) if root is not None else {})

@@ -33,7 +33,7 @@ from typing import Any
 
 from vertical.errors import RecipeError
 from vertical.hashing import FileHashes, folder_files, hash_config
-from vertical.io import atomic_directory, atomic_write_json
+from vertical.io import atomic_directory, atomic_write_json, remove_orphaned_temp_dirs
 from vertical.sections import PLAIN_NAME
 
 MANIFEST = "manifest.json"
@@ -219,6 +219,7 @@ class RunDirectory:
         if not force and self.is_up_to_date(stage, fingerprint):
             manifest = read_manifest(self.stage_dir(stage.name)) or {}
             return StageReport(stage.name, True, 0.0, manifest.get("metrics", {}))
+        remove_orphaned_temp_dirs(self.root, stage.name)  # left by a killed run of this stage
         work_dir = self.work_dir(stage.name, fingerprint)
         self._clean_stale_work(stage.name, keep=work_dir)
         work_dir.mkdir(parents=True, exist_ok=True)

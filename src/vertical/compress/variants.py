@@ -13,6 +13,7 @@ Each is a `TextClassifier`: texts in, class probabilities out, in the order give
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -21,7 +22,7 @@ import numpy as np
 import torch
 
 from vertical.errors import ModelError
-from vertical.models import load_tokenizer, quiet_transformers
+from vertical.models import load_tokenizer, quiet_transformers, refusal_reason
 
 Variant = Literal["full", "int8", "onnx", "onnx-int8", "distilled"]
 VARIANTS: tuple[str, ...] = ("full", "int8", "onnx", "onnx-int8", "distilled")
@@ -121,9 +122,9 @@ def load_torch_model(model_dir: Path):
     with quiet_transformers():
         try:
             model = AutoModelForSequenceClassification.from_pretrained(str(model_dir))
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, pickle.UnpicklingError) as error:
             raise ModelError(
-                f"{model_dir}: cannot load the classifier: {str(error).splitlines()[0]}"
+                f"{model_dir}: cannot load the classifier: {refusal_reason(error)}"
             ) from None
     return model.eval()
 

@@ -49,7 +49,7 @@ from vertical.data.pii.step import PersonalDataStep
 from vertical.data.quality import QualityFilter
 from vertical.data.repetition import RepetitionFilter
 from vertical.data.split import AssignSplit, corpus_writer
-from vertical.errors import DataError
+from vertical.errors import DataError, located
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.run import StageOutput
@@ -177,7 +177,7 @@ def _check_bad_records(cfg: DataConfig, work_dir: Path, read: int) -> None:
         raise DataError(
             f"data: {len(bad_lines)} of {total} records are unreadable ({len(bad_lines) / total:.1%}, "
             f"more than max_bad_fraction {cfg.max_bad_fraction:.1%}); "
-            f"first: {first['source']}:{first['line']}: {first['detail']}"
+            f"first: {located(first['source'], first['line'], first['detail'])}"
         )
 
 

@@ -12,6 +12,7 @@ import csv
 import gzip
 import json
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,7 +118,7 @@ def jsonl_records(path: Path, on_bad: BadRecordHandler | None = None) -> Iterato
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            _bad(on_bad, path, number, f"invalid JSON: {error.msg}")
+            _bad(on_bad, path, number, f"invalid JSON: {error.msg} (column {error.colno})")
             continue
         if not isinstance(record, dict):
             _bad(on_bad, path, number, "each line must be a JSON object")
@@ -233,16 +234,26 @@ def read_file(
     txt_unit: str = "line",
     on_bad: BadRecordHandler | None = None,
 ) -> Iterator[Document]:
-    """Stream the documents of one corpus file, whatever its format."""
+    """Stream the documents of one corpus file, whatever its format.
+
+    Raises:
+        DataError: a .gz file that is truncated or corrupt (the rest of the file is lost, so this is
+            never a bad record to skip), besides the bad records when there is no `on_bad`.
+    """
     kind = detect_format(file) if format == "auto" else format
-    if kind == "txt":
-        yield from read_txt(file, txt_unit, on_bad)
-    elif kind == "jsonl":
-        yield from read_jsonl(file, text_field, on_bad)
-    elif kind == "csv":
-        yield from read_csv(file, text_field, on_bad)
-    else:
-        yield from read_parquet(file, text_field, on_bad=on_bad)
+    try:
+        if kind == "txt":
+            yield from read_txt(file, txt_unit, on_bad)
+        elif kind == "jsonl":
+            yield from read_jsonl(file, text_field, on_bad)
+        elif kind == "csv":
+            yield from read_csv(file, text_field, on_bad)
+        else:
+            yield from read_parquet(file, text_field, on_bad=on_bad)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise DataError(
+            f"{file}: truncated or corrupt compressed file ({error}); re-copy or re-compress it"
+        ) from None
 
 
 def read_documents(

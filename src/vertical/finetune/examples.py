@@ -6,12 +6,14 @@ A missing column, an empty text or label, or a test label never seen in training
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from vertical.data.readers import jsonl_records
+from vertical.decoding import iter_utf8_lines
 from vertical.errors import DataError, located
 from vertical.records import Example
 
@@ -28,7 +30,7 @@ def _rows(path: Path):
     """(line number, record) pairs of a .csv (with header) or .jsonl file."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        with open(path, encoding="utf-8", newline="") as handle:
+        with contextlib.closing(iter_utf8_lines(path, DataError)) as handle:
             reader = csv.DictReader(handle)
             fields = reader.fieldnames or []
             yield 1, {"__columns__": fields}

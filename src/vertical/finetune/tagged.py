@@ -15,11 +15,13 @@ Both come out as `TaggedSentence`s (words and one IOB2 tag per word):
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from vertical.data.readers import jsonl_records
+from vertical.decoding import iter_utf8_lines
 from vertical.errors import DataError, located
 from vertical.unicode_scripts import TAGGING_TOKEN
 
@@ -47,7 +49,7 @@ def read_conll(path: Path) -> list[TaggedSentence]:
     tags: list[str] = []
     width: tuple[int, int] | None = None  # (columns, line) of the sentence's first token line
     try:
-        with open(path, encoding="utf-8") as handle:
+        with contextlib.closing(iter_utf8_lines(path, DataError)) as handle:
             for number, line in enumerate(handle, start=1):
                 columns = line.rstrip("\r\n").split("\t") if "\t" in line else line.split()
                 if not columns or not line.strip():

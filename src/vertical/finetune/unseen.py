@@ -9,9 +9,11 @@ which costs one pass and only when there is an error to report.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from vertical.data.readers import jsonl_records
+from vertical.decoding import iter_utf8_lines
 from vertical.errors import DataError, located
 from vertical.finetune.config import TaskConfig
 from vertical.finetune.tagged import CONLL_SUFFIXES
@@ -31,7 +33,7 @@ def _first_line(task: TaskConfig, path: Path, label: str) -> tuple[int | None, s
     from vertical.finetune.examples import _rows  # the readers' own row iterator
 
     if task.type == "ner" and path.suffix.lower() in CONLL_SUFFIXES:
-        with open(path, encoding="utf-8") as handle:
+        with contextlib.closing(iter_utf8_lines(path, DataError)) as handle:
             for number, line in enumerate(handle, start=1):
                 columns = line.split()
                 if columns and columns[-1] in (f"B-{label}", f"I-{label}"):

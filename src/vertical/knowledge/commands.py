@@ -128,10 +128,21 @@ def query(
     endpoint: EndpointOption = None,
     output_format: Annotated[str, typer.Option("--format", help="json or csv (SELECT and ASK).")] = "json",
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before the query is stopped.")] = 30.0,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, help="Most rows of the answer (--store).")
+    ] = 1_000_000,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, help="Largest answer in bytes (--store).")
+    ] = 1_000_000_000,
+    allow_service: Annotated[
+        list[str] | None,
+        typer.Option("--allow-service", help="A SPARQL endpoint SERVICE may call (repeat); default: none."),
+    ] = None,
 ) -> None:
     """Run a read-only SPARQL query; results on standard output (CONSTRUCT gives N-Triples)."""
     from vertical.knowledge.endpoint import RemoteEndpoint
     from vertical.knowledge.sparql import query_store
+    from vertical.knowledge.sparql_results import AnswerLimits
 
     try:
         if output_format not in ("json", "csv"):
@@ -139,10 +150,19 @@ def query(
         if (store is None) == (endpoint is None):
             raise KnowledgeError("give either --store DIR or --endpoint URL")
         if endpoint is not None:
-            answer = RemoteEndpoint(endpoint, timeout).fetch(sparql, output_format)  # type: ignore[arg-type]
+            remote = RemoteEndpoint(endpoint, timeout, tuple(allow_service or ()))
+            answer = remote.fetch(sparql, output_format)  # type: ignore[arg-type]
         else:
             assert store is not None
-            answer = query_store(store, sparql, timeout, output_format)  # type: ignore[arg-type]
+            limits = AnswerLimits(max_rows, max_bytes)
+            answer = query_store(
+                store,
+                sparql,
+                timeout,
+                output_format,
+                limits,
+                tuple(allow_service or ()),  # type: ignore[arg-type]
+            )
     except VerticalError as error:
         _fail(error)
         return

@@ -11,12 +11,14 @@ language tag, e.g. ``@zh``), or a datatype (``xsd:integer``, ``xsd:date`` or a f
 
 from __future__ import annotations
 
+import contextlib
 import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from vertical.decoding import iter_utf8_lines
 from vertical.errors import KnowledgeError, located
 from vertical.knowledge.names import (
     RDF_PROPERTY,
@@ -108,7 +110,7 @@ def read_csv_triples(
         KnowledgeError: a missing column or a malformed row, naming file and line.
     """
     maker = TripleMaker(namespace, literal_predicates)
-    with open(path, encoding="utf-8-sig", newline="") as handle:
+    with contextlib.closing(iter_utf8_lines(path, KnowledgeError)) as handle:
         reader = csv.reader(handle, delimiter=delimiter)
         try:
             header = [name.strip() for name in next(reader)]

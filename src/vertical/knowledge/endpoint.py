@@ -14,7 +14,7 @@ import urllib.request
 from pyoxigraph import QueryResultsFormat, RdfFormat, parse, parse_query_results
 
 from vertical.errors import KnowledgeError
-from vertical.knowledge.sparql import OutputFormat, query_form
+from vertical.knowledge.sparql import OutputFormat, guard_query, query_form
 
 _ACCEPT = {
     "json": "application/sparql-results+json",
@@ -24,19 +24,24 @@ _ACCEPT = {
 
 
 class RemoteEndpoint:
-    """A SPARQL endpoint at `url`, read-only, each request limited to `timeout` seconds."""
+    """A SPARQL endpoint at `url`, read-only, each request limited to `timeout` seconds.
 
-    def __init__(self, url: str, timeout: float = 30.0) -> None:
+    A query with a SERVICE clause is refused unless its endpoint is in `allowed_endpoints`
+    (`vertical.knowledge.sparql_guard`): the endpoint would otherwise call out on our behalf.
+    """
+
+    def __init__(self, url: str, timeout: float = 30.0, allowed_endpoints: tuple[str, ...] = ()) -> None:
         self.url = url
         self.timeout = timeout
+        self.allowed_endpoints = tuple(allowed_endpoints)
 
     def fetch(self, sparql: str, output_format: OutputFormat = "json") -> bytes:
         """The endpoint's raw answer: SPARQL JSON or CSV results, or N-Triples for CONSTRUCT/DESCRIBE.
 
         Raises:
-            KnowledgeError: an update, an HTTP error, an unreachable server or a timeout.
+            KnowledgeError: an update, a SERVICE refused, an HTTP error, an unreachable server or a timeout.
         """
-        form = query_form(sparql)
+        form = guard_query(sparql, self.allowed_endpoints, self.timeout)
         accept = _ACCEPT["graph"] if form in ("CONSTRUCT", "DESCRIBE") else _ACCEPT[output_format]
         request = urllib.request.Request(
             self.url,

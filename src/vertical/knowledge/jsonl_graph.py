@@ -13,12 +13,14 @@ An edge has ``subject``, ``predicate``, ``object`` and, optionally, ``object_typ
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from vertical.decoding import iter_utf8_lines
 from vertical.errors import KnowledgeError, located
 from vertical.knowledge.csv_triples import TripleMaker
 from vertical.knowledge.names import RDF_TYPE, RDFS_COMMENT, RDFS_LABEL, SKOS_ALT_LABEL, explicit_iri
@@ -68,14 +70,16 @@ def read_jsonl_graph(
         KnowledgeError: invalid JSON, or a line that is neither a node nor an edge, naming file and line.
     """
     maker = TripleMaker(namespace, literal_predicates)
-    with open(path, encoding="utf-8") as handle:
+    with contextlib.closing(iter_utf8_lines(path, KnowledgeError)) as handle:
         for line_number, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
             try:
                 record = json.loads(line)
             except json.JSONDecodeError as error:
-                raise KnowledgeError(located(path, line_number, f"invalid JSON: {error.msg}")) from None
+                raise KnowledgeError(
+                    located(path, line_number, f"invalid JSON: {error.msg} (column {error.colno})")
+                ) from None
             try:
                 if not isinstance(record, dict):
                     raise ValueError("expected a JSON object (a node with id, or an edge)")

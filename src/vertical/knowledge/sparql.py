@@ -1,18 +1,30 @@
 """Read-only SPARQL with a time limit, on the embedded store or a remote endpoint.
 
-`query_form` refuses SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) before anything runs. On
+`query_form` refuses SPARQL Update (INSERT, DELETE, LOAD, CLEAR, ...) before anything runs, and
+`vertical.knowledge.sparql_guard` refuses federation (SERVICE) unless its endpoint is allowed. On
 the embedded store the query runs in a child process that opens the store read-only; past the
 timeout the child is killed, since a running pyoxigraph query cannot be interrupted from Python.
+The child writes the answer row by row and refuses it past a row or byte limit
+(`vertical.knowledge.sparql_results`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import re
 from pathlib import Path
 from typing import Literal as TypingLiteral
 
 from vertical.errors import KnowledgeError
+from vertical.knowledge.sparql_guard import (
+    FederationError,
+    check_federation,
+    parser_check_query,
+    parser_refusal,
+)
+from vertical.knowledge.sparql_results import AnswerLimits, AnswerTooLargeError, write_answer
 
 
 class QueryTimeoutError(KnowledgeError):
@@ -54,51 +66,89 @@ def query_form(sparql: str) -> str:
     return first
 
 
-def _serialise(results, form: str, output_format: OutputFormat) -> bytes:
-    from pyoxigraph import QueryResultsFormat, RdfFormat, serialize
+def _isolate_network() -> bool:
+    """Linux: move this process into a new network namespace (no interface up); False where not allowed.
 
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        return serialize(results, format=RdfFormat.N_TRIPLES)
-    if form == "ASK" and output_format == "csv":
-        return b"ask\r\n" + (b"true" if bool(results) else b"false") + b"\r\n"
-    return results.serialize(
-        format=QueryResultsFormat.JSON if output_format == "json" else QueryResultsFormat.CSV
-    )
+    Defence in depth for the query's child process: even a SERVICE that slipped past
+    `vertical.knowledge.sparql_guard` finds no network. Needs root, or unprivileged user
+    namespaces (some distributions turn those off); the guard alone holds elsewhere.
+    """
+    import ctypes
+
+    clone_newnet, clone_newuser = 0x40000000, 0x10000000
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return any(libc.unshare(flags) == 0 for flags in (clone_newnet, clone_newuser | clone_newnet))
+    except (OSError, AttributeError):
+        return False
 
 
-def _worker(store_dir: str, sparql: str, form: str, output_format: OutputFormat, connection) -> None:
+def _worker(
+    store_dir: str | None,
+    sparql: str,
+    form: str,
+    output_format: OutputFormat,
+    limits: AnswerLimits,
+    check_text: str | None,
+    isolate: bool,
+    connection,
+) -> None:
+    if isolate:
+        _isolate_network()
+    with contextlib.suppress(OSError):
+        os.nice(10)  # a query is background work: the server's event loop and models come first
     from pyoxigraph import Store
 
     try:
+        if check_text is not None:
+            try:
+                Store().query(check_text)  # an empty store: only the parse matters
+            except SyntaxError as error:
+                connection.send(("federation", str(parser_refusal(error))))
+                return
+        if store_dir is None:  # the parser check alone (a query for a remote endpoint)
+            connection.send(("ok", b""))
+            return
         store = Store.read_only(store_dir)
-        connection.send(("ok", _serialise(store.query(sparql), form, output_format)))
+        connection.send(("ok", write_answer(store.query(sparql), form, output_format, limits)))
     except SyntaxError as error:
         connection.send(("error", f"SPARQL syntax error: {str(error).splitlines()[0]}"))
+    except AnswerTooLargeError as error:
+        connection.send(("too_large", str(error)))
     except OSError as error:
         connection.send(("error", f"{store_dir}: cannot read the store: {error}"))
     finally:
         connection.close()
 
 
-def query_store(
-    store_dir: Path, sparql: str, timeout: float = 30.0, output_format: OutputFormat = "json"
-) -> bytes:
-    """Run a read-only query on the store in `store_dir`; results as SPARQL JSON/CSV, or N-Triples for graphs.
+_ERRORS = {"error": KnowledgeError, "federation": FederationError, "too_large": AnswerTooLargeError}
 
-    Raises:
-        KnowledgeError: an update, a syntax error, a missing store, or (`QueryTimeoutError`) a query
-            past `timeout` seconds.
-    """
-    form = query_form(sparql)
-    store_dir = Path(store_dir)
-    if not store_dir.is_dir():
-        raise KnowledgeError(
-            f"{store_dir}: no graph store here; create one with `vertical kg load SOURCE --store {store_dir}`"
-        )
+
+def _run_in_child(
+    store_dir: Path | None,
+    sparql: str,
+    form: str,
+    output_format: OutputFormat,
+    limits: AnswerLimits,
+    check_text: str | None,
+    isolate: bool,
+    timeout: float,
+) -> bytes:
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_worker, args=(str(store_dir), sparql, form, output_format, sender), daemon=True
+        target=_worker,
+        args=(
+            str(store_dir) if store_dir is not None else None,
+            sparql,
+            form,
+            output_format,
+            limits,
+            check_text,
+            isolate,
+            sender,
+        ),
+        daemon=True,
     )
     process.start()
     sender.close()
@@ -115,6 +165,62 @@ def query_store(
         if process.is_alive():
             process.kill()
         process.join()
-    if status == "error":
-        raise KnowledgeError(payload)
+    if status != "ok":
+        raise _ERRORS[status](payload)
     return payload
+
+
+def guard_query(sparql: str, allowed_endpoints: tuple[str, ...] = (), timeout: float = 30.0) -> str:
+    """Refuse an update or a SERVICE to an endpoint not allowed; the query's form when it may run.
+
+    For a query sent elsewhere (a remote endpoint): the parser check of
+    `vertical.knowledge.sparql_guard` runs here, in a child process.
+
+    Raises:
+        KnowledgeError: an update, no query form, or (`FederationError`) a SERVICE refused.
+    """
+    form = query_form(sparql)
+    clauses = check_federation(sparql, allowed_endpoints)
+    check_text = parser_check_query(sparql, clauses)
+    if check_text is not None:
+        _run_in_child(None, sparql, form, "json", AnswerLimits(), check_text, True, timeout)
+    return form
+
+
+def query_store(
+    store_dir: Path,
+    sparql: str,
+    timeout: float = 30.0,
+    output_format: OutputFormat = "json",
+    limits: AnswerLimits | None = None,
+    allowed_endpoints: tuple[str, ...] = (),
+) -> bytes:
+    """Run a read-only query on the store in `store_dir`; results as SPARQL JSON/CSV, or N-Triples for graphs.
+
+    Args:
+        limits: the largest answer (rows, bytes); `AnswerLimits()` when None.
+        allowed_endpoints: SPARQL endpoints a SERVICE clause may call (none: federation refused, and
+            on Linux the query process gives up its network).
+
+    Raises:
+        KnowledgeError: an update, a syntax error, a missing store, (`FederationError`) a SERVICE
+            refused, (`AnswerTooLargeError`) an answer past `limits`, or (`QueryTimeoutError`) a query
+            past `timeout` seconds.
+    """
+    form = query_form(sparql)
+    clauses = check_federation(sparql, allowed_endpoints)
+    store_dir = Path(store_dir)
+    if not store_dir.is_dir():
+        raise KnowledgeError(
+            f"{store_dir}: no graph store here; create one with `vertical kg load SOURCE --store {store_dir}`"
+        )
+    return _run_in_child(
+        store_dir,
+        sparql,
+        form,
+        output_format,
+        limits or AnswerLimits(),
+        parser_check_query(sparql, clauses),
+        not allowed_endpoints,
+        timeout,
+    )

@@ -7,7 +7,7 @@ Endpoints (all errors are JSON ``{"error": {"status", "code", "message"}}``):
 - ``POST /v1/classify/{task}``: ``{"texts": [...]}`` -> a label and probabilities per text;
 - ``POST /v1/ner/{task}``, ``POST /v1/link``, ``POST /v1/kg/query``: see `vertical.serve.entities_api`;
 - ``POST /v1/generate``: continue prompts with a decoder run's models (`vertical.serve.generation`);
-- ``GET /metrics``: Prometheus text format.
+- ``GET /metrics``: Prometheus text format; needs the scope ``metrics`` (`vertical.serve.metrics_scope`).
 
 A key goes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``: a missing or unknown key
 is 401, a key not allowed the task is 403. With `keys` None (``--no-auth``) every call is allowed.
@@ -32,11 +32,13 @@ from vertical import __version__
 from vertical.compress.variants import TextClassifier
 from vertical.generate import TextGenerator
 from vertical.serve.batching import MicroBatcher
+from vertical.serve.docs_assets import add_docs_page
 from vertical.serve.entities_api import KG_SCOPE, LINK_SCOPE, entity_router
 from vertical.serve.generation import generation_router
 from vertical.serve.graph import KnowledgeGraph
 from vertical.serve.keys import ApiKey, KeyStore
 from vertical.serve.limits import BodySizeLimit, Limits, error_body
+from vertical.serve.metrics_scope import METRICS_SCOPE, ScopedRegistry
 from vertical.serve.redaction import Redactor
 from vertical.serve.request_metrics import RequestMetrics
 from vertical.serve.tagger import TextTagger
@@ -118,6 +120,18 @@ def _describe_validation(errors: list[dict]) -> str:
     return f"{place}: {first.get('msg', 'invalid')}{more}"
 
 
+def _unreadable_body(error: StarletteHTTPException) -> str | None:
+    """Why a body could not be parsed when FastAPI's 400 hides it: bad UTF-8 or JSON nested too deep."""
+    cause = error.__cause__
+    if error.status_code != 400:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return f"body: not valid UTF-8 (byte {cause.start}); send JSON encoded as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "body: JSON nested too deeply"
+    return None
+
+
 def create_app(
     classifiers: dict[str, TextClassifier],
     keys: KeyStore | None,
@@ -176,7 +190,10 @@ def create_app(
         description="Classify text with the models of a vertical run folder.",
         lifespan=lifespan,
         responses={413: _ERRORS[413]},
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN; add_docs_page serves it locally
+        redoc_url=None,
     )
+    add_docs_page(app, "vertical")
 
     bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <key>")
     header_key = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: <key>")
@@ -200,6 +217,9 @@ def create_app(
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        unreadable = _unreadable_body(error)
+        if unreadable is not None:  # FastAPI says 400 for these; they are malformed bodies like any other
+            return JSONResponse(error_body(422, "invalid_request", unreadable), 422)
         headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
         code = _CODES.get(error.status_code, "error")
         return JSONResponse(
@@ -209,7 +229,12 @@ def create_app(
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
         errors = jsonable_encoder(error.errors(), exclude={"input", "ctx", "url"})
-        body = error_body(422, "invalid_request", _describe_validation(errors), details=errors)
+        message = _describe_validation(errors)
+        first = error.errors()[0] if error.errors() else {}
+        if first.get("type") == "json_invalid":  # keep the parser's own words: where and what
+            reason = (first.get("ctx") or {}).get("error", "")
+            message = f"body: not valid JSON at character {first['loc'][-1]}: {reason or first.get('msg')}"
+        body = error_body(422, "invalid_request", message, details=errors)
         return JSONResponse(body, 422)
 
     page = resources.files("vertical.serve").joinpath("static/index.html").read_text(encoding="utf-8")
@@ -223,10 +248,23 @@ def create_app(
         """Liveness: the process is up and its models are loaded. Needs no key."""
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["operations"], response_class=Response, responses={401: _ERRORS[401]})
-    async def metrics(_key: Annotated[ApiKey | None, Depends(caller)]) -> Response:
-        """Request counts, latencies and batch sizes in the Prometheus text format."""
-        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        response_class=Response,
+        responses={status: _ERRORS[status] for status in (401, 403)},
+    )
+    async def metrics(key: Annotated[ApiKey | None, Depends(caller)]) -> Response:
+        """Request counts, latencies and batch sizes in the Prometheus text format (scope ``metrics``).
+
+        Per-task series are shown for the tasks this key may call only.
+        """
+        if not may_call(key, METRICS_SCOPE):
+            raise HTTPException(
+                403, f"this key may not read {METRICS_SCOPE!r}; add a key with --task metrics"
+            )
+        visible = ScopedRegistry(registry, lambda task: may_call(key, task))
+        return Response(generate_latest(visible), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/v1/models", response_model=ModelsResponse, tags=["models"], responses={401: _ERRORS[401]})
     async def models(key: Annotated[ApiKey | None, Depends(caller)]) -> ModelsResponse:

@@ -4,8 +4,9 @@
   score, and the graph entity they name when the run has a knowledge graph);
 - ``POST /v1/link``: ``{"texts": [...]}`` -> each text's mentions of graph entities (IRI, label, type);
 - ``POST /v1/kg/query``: ``{"query": "SELECT ...", "timeout": 5}`` -> SPARQL JSON results (SELECT,
-  ASK) or N-Triples (CONSTRUCT, DESCRIBE); an update (INSERT, DELETE, LOAD, ...) is refused (400)
-  before anything runs, a query past its timeout is stopped (504).
+  ASK) or N-Triples (CONSTRUCT, DESCRIBE); an update (INSERT, DELETE, LOAD, ...) or a SERVICE
+  (federation, unless to an allowed endpoint) is refused (400) before anything runs, an answer past
+  the row or byte limit is refused (400), a query past its timeout is stopped (504).
 
 Key scopes: a NER task is called by its task name, linking is the scope ``link`` and queries the
 scope ``kg`` (``vertical keys add keys.json --name n --task link --task kg``).
@@ -14,16 +15,20 @@ scope ``kg`` (``vertical keys add keys.json --name n --task link --task kg``).
 # No `from __future__ import annotations`: FastAPI must see the per-app request models, locals.
 
 import asyncio
+import json
+import time
 from collections.abc import Callable
 from typing import Annotated
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, StringConstraints, create_model
 
 from vertical.errors import KnowledgeError
 from vertical.knowledge.sparql import QueryTimeoutError
 from vertical.records import EntitySpan
-from vertical.serve.graph import KnowledgeGraph
+from vertical.serve.graph import KnowledgeGraph, QueryAnswer
 from vertical.serve.keys import ApiKey
 from vertical.serve.limits import Limits
 from vertical.serve.redaction import Redactor
@@ -112,6 +117,20 @@ def query_request(limits: Limits, max_timeout_s: float) -> type[BaseModel]:
         ),
         __config__={"extra": "forbid"},
     )
+
+
+def _answer_body(answer: QueryAnswer, redactor: Redactor) -> bytes:
+    """The JSON body of a query answer; SELECT/ASK results are passed through unparsed unless redacting."""
+    if answer.form in ("CONSTRUCT", "DESCRIBE"):
+        return orjson.dumps({"form": answer.form, "triples": redactor.text(answer.payload.decode("utf-8"))})
+    if not redactor.enabled:
+        return b'{"form":"' + answer.form.encode() + b'","results":' + answer.payload + b"}"
+    results = json.loads(answer.payload)
+    for binding in results.get("results", {}).get("bindings", []):
+        for value in binding.values():
+            if value.get("type") == "literal":
+                value["value"] = redactor.text(value["value"])
+    return orjson.dumps({"form": answer.form, "results": results})
 
 
 def _graph_entity(graph: KnowledgeGraph, span: EntitySpan, redactor: Redactor) -> GraphEntity:
@@ -234,7 +253,11 @@ def entity_router(
     if graph is not None and graph.store_dir is not None:
         body_model = query_request(limits, graph.timeout_s)
         query_errors = {
-            400: {"model": errors[422]["model"], "description": "an update, or not a valid SPARQL query"},
+            400: {
+                "model": errors[422]["model"],
+                "description": "an update, a SERVICE (federation) refused, an answer past the row or byte "
+                "limit, or not a valid SPARQL query",
+            },
             504: {"model": errors[422]["model"], "description": "the query ran past its timeout"},
         }
 
@@ -250,18 +273,16 @@ def entity_router(
             require_scope(key, KG_SCOPE)
             try:
                 answer = await graph.query(body.query, body.timeout)
-            except QueryTimeoutError as error:
-                raise HTTPException(504, str(error)) from None
+                # parse, redact and encode off the event loop, within the same timeout
+                encoded = await asyncio.wait_for(
+                    asyncio.to_thread(_answer_body, answer, redactor),
+                    timeout=max(answer.deadline - time.monotonic(), 0.001),
+                )
+            except (QueryTimeoutError, TimeoutError) as error:
+                raise HTTPException(504, str(error) or "query stopped at its timeout") from None
             except KnowledgeError as error:
                 raise HTTPException(400, str(error)) from None
             count_texts(KG_SCOPE, 1)
-            results = answer.results
-            if redactor.enabled and results is not None:
-                for binding in results.get("results", {}).get("bindings", []):
-                    for value in binding.values():
-                        if value.get("type") == "literal":
-                            value["value"] = redactor.text(value["value"])
-            triples = redactor.text(answer.triples) if answer.triples is not None else None
-            return QueryResponse(form=answer.form, results=results, triples=triples)
+            return Response(encoded, media_type="application/json")
 
     return router

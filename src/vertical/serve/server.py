@@ -45,6 +45,9 @@ class ServeSettings:
         max_wait_ms: how long a request may wait for others to join its batch.
         redact: replace personal data in the texts and entity strings sent back.
         kg_timeout_s: the longest a SPARQL query may run (a request may ask for less).
+        kg_max_rows: the most rows (solutions or triples) a SPARQL answer may have.
+        kg_max_bytes: the largest a serialised SPARQL answer may be.
+        allow_service: SPARQL endpoints a query's SERVICE clause may call (none: federation refused).
         workers: server processes sharing the port, each with its own copy of the models.
     """
 
@@ -59,6 +62,9 @@ class ServeSettings:
     max_wait_ms: float = 2.0
     redact: bool = False
     kg_timeout_s: float = 10.0
+    kg_max_rows: int = 10_000
+    kg_max_bytes: int = 10_000_000
+    allow_service: tuple[str, ...] = ()
     workers: int = 1
 
     def to_json(self) -> str:
@@ -68,6 +74,7 @@ class ServeSettings:
     def from_json(cls, text: str) -> ServeSettings:
         fields = json.loads(text)
         fields["limits"] = Limits(**fields["limits"])
+        fields["allow_service"] = tuple(fields.get("allow_service", ()))
         for name in ("run_dir", "keys_file"):
             fields[name] = Path(fields[name]) if fields[name] is not None else None
         return cls(**fields)
@@ -87,6 +94,11 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
     """The key store the settings call for (None with --no-auth); a bad combination raises VerticalError."""
     if settings.workers < 1:
         raise VerticalError(f"--workers {settings.workers}: give 1 or more")
+    if settings.kg_max_rows < 1 or settings.kg_max_bytes < 1:
+        raise VerticalError("--kg-max-rows and --kg-max-bytes: give 1 or more")
+    for endpoint in settings.allow_service:
+        if not endpoint.startswith(("http://", "https://")):
+            raise VerticalError(f"--allow-service {endpoint}: give the endpoint's full http(s) URL")
     if settings.variant not in VARIANTS:
         raise VerticalError(f"--variant {settings.variant}: choose one of {', '.join(VARIANTS)}")
     if settings.no_auth:
@@ -111,6 +123,7 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
+    from vertical.knowledge.sparql_results import AnswerLimits
     from vertical.serve.app import create_app
     from vertical.serve.generation import load_run_generators
     from vertical.serve.graph import load_run_graph
@@ -119,9 +132,14 @@ def build_app(settings: ServeSettings):
     keys = check_settings(settings)
     generators = load_run_generators(settings.run_dir) if settings.run_dir.is_dir() else {}
     taggers = load_run_taggers(settings.run_dir, settings.variant)
-    graph = load_run_graph(settings.run_dir, settings.kg_timeout_s)
+    graph = load_run_graph(
+        settings.run_dir,
+        settings.kg_timeout_s,
+        AnswerLimits(settings.kg_max_rows, settings.kg_max_bytes),
+        settings.allow_service,
+    )
     classifiers = load_run_classifiers(
-        settings.run_dir, settings.variant, required=not (taggers or generators)
+        settings.run_dir, settings.variant, required=not (taggers or generators or graph)
     )
     return create_app(
         classifiers,

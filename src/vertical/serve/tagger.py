@@ -10,6 +10,7 @@ probability of its words' tags.
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from vertical.compress.variants import quantize_int8
 from vertical.errors import ModelError
 from vertical.finetune.ner import predict_tags
 from vertical.finetune.tagged import TaggedSentence, split_words
-from vertical.models import load_tokenizer, quiet_transformers
+from vertical.models import load_tokenizer, quiet_transformers, refusal_reason
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,9 @@ def load_tagger(task: str, variant: str, model_dir: Path, max_length: int = 128)
     with quiet_transformers():
         try:
             model = AutoModelForTokenClassification.from_pretrained(str(model_dir)).eval()
-        except (OSError, ValueError) as error:
+        except (OSError, ValueError, pickle.UnpicklingError) as error:
             raise ModelError(
-                f"{model_dir}: cannot load the NER model: {str(error).splitlines()[0]}"
+                f"{model_dir}: cannot load the NER model: {refusal_reason(error)}"
             ) from None
     if variant == "int8":
         model = quantize_int8(model)
