@@ -99,14 +99,15 @@ def quiet_transformers() -> Iterator[None]:
     """Silence transformers' load-time warnings and progress bars inside the block."""
     from transformers.utils import logging as hf_logging
 
-    verbosity = hf_logging.get_verbosity()
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
         yield
     finally:
         hf_logging.set_verbosity(verbosity)
-        hf_logging.enable_progress_bar()
+        if bars:  # a caller that turned them off (a build's live line) keeps them off
+            hf_logging.enable_progress_bar()
 
 
 def _load(auto_class, path: Path, what: str, **kwargs):

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vertical import progress
 from vertical.errors import RecipeError
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.models import is_decoder, resolve_base_model
 from vertical.recipe import STAGES, Recipe, TaskConfig
 from vertical.run import RunDirectory, Stage, StageReport, read_manifest
+from vertical.tracking import tracking_session
 
 if TYPE_CHECKING:
     from vertical.data.leakage import EvaluationExample
@@ -291,17 +293,20 @@ def run_recipe(
         )
     force = False
     reports = []
-    for stage in stages:
-        force = force or stage.name == from_stage
-        log.info("stage %s", stage.name)
-        report = run.run_stage(stage, force=force)
-        log.info(
-            "stage %s %s",
-            stage.name,
-            "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s",
-        )
-        reports.append(report)
-        force = force or not report.skipped  # a stage that ran changes what the next ones read
+    with tracking_session(recipe.tracking, run.root):
+        for index, stage in enumerate(stages, start=1):
+            force = force or stage.name == from_stage
+            log.info("stage %s", stage.name)
+            progress.stage_started(index, len(stages), stage.name)
+            report = run.run_stage(stage, force=force)
+            progress.stage_finished(stage.name, report.skipped, report.wall_time_s)
+            log.info(
+                "stage %s %s",
+                stage.name,
+                "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s",
+            )
+            reports.append(report)
+            force = force or not report.skipped  # a stage that ran changes what the next ones read
     evaluate_report = run.stage_dir("evaluate") / "report.html"
     if evaluate_report.is_file():
         atomic_write_text(run.root / "report.html", evaluate_report.read_text(encoding="utf-8"))

@@ -9,6 +9,7 @@ Relative paths are resolved against the recipe's own folder.
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,8 @@ from pydantic import (
 )
 
 from vertical.errors import RecipeError, located
+from vertical.overrides import apply_overrides, override_for
+from vertical.tracking import TrackingConfig
 
 STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress")
 
@@ -601,6 +604,9 @@ class Recipe(_Section):
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"
     )
+    tracking: TrackingConfig = Field(
+        default_factory=TrackingConfig, description="where training curves go (vertical.tracking)"
+    )
 
     @field_validator("pretrain")
     @classmethod
@@ -704,10 +710,15 @@ def _read_recipe_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
 
 
 def _validate(
-    data: dict[str, Any], path: Path, marks: dict[tuple, int], where: tuple = (), label: str = ""
+    data: dict[str, Any],
+    path: Path,
+    marks: dict[tuple, int],
+    where: tuple = (),
+    label: str = "",
+    overrides: dict[tuple, str] | None = None,
 ) -> Recipe:
     """Validate a recipe mapping; an error names the file, the line and the key (`where` prefixes the
-    key path of a variant's changes, `label` the variant)."""
+    key path of a variant's changes, `label` the variant), or the `--set` override behind it."""
     try:
         knowledge = data.get("knowledge")
         links = isinstance(knowledge, dict) and knowledge.get("link", True) is not False
@@ -729,6 +740,9 @@ def _validate(
         line = next((marks[c] for c in candidates if c in marks), None)
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         key = _dotted(loc) or "recipe"
+        override = override_for(where + loc, overrides or {})
+        if override is not None:
+            raise RecipeError(f"--set {override}: {key}: {_describe(first)}{more}") from None
         raise RecipeError(located(path, line, f"{label}{key}: {_describe(first)}{more}")) from None
 
 
@@ -743,15 +757,17 @@ def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe file (its ablation variants too).
+def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
+    """Read and validate a recipe file (its ablation variants too); `overrides` (``key.path=value``,
+    see `vertical.overrides`) are laid over the file's keys first.
 
     Raises:
         RecipeError: one line naming the file, the line and the key of the first problem.
     """
     path = Path(path)
     data, marks = _read_recipe_yaml(path)
-    recipe = _validate(data, path, marks)
+    data, applied = apply_overrides(data, overrides)
+    recipe = _validate(data, path, marks, overrides=applied)
     if recipe.ablation is not None:
         _variants(data, recipe.ablation, path, marks)
     return recipe
