@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from vertical.errors import ModelError
-from vertical.hashing import hash_file
+from vertical.hashing import hash_file, hash_path
 
 BUILTIN_MINILM = "builtin:minilm"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -74,6 +75,20 @@ def _hub_model(hub_id: str) -> Path:
             "This machine may be offline: pass a local folder written by save_pretrained instead, "
             "or builtin:minilm"
         ) from None
+
+
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what builtin:minilm is a copy of
+
+
+def model_identity(spec: str, path: Path) -> str:
+    """What a model card names as the base: the hub id (builtin:minilm's too), or for a local folder
+    its name and the start of its content hash (``tiny-bert@sha256:1a2b3c4d5e6f7a8b``)."""
+    if spec == BUILTIN_MINILM:
+        return MINILM_HUB_ID
+    if not Path(spec).expanduser().exists() and re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?", spec):
+        return spec  # a hub id
+    folder = Path(path)
+    return f"{folder.name}@sha256:{hash_path(folder)[:16]}" if folder.is_dir() else spec
 
 
 def resolve_base_model(spec: str) -> BaseModel:
