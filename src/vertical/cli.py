@@ -69,16 +69,16 @@ def _print_comparison(run_dir: Path) -> None:
     metrics_file = run_dir / "evaluate" / "metrics.json"
     if not metrics_file.is_file():
         return
-    from vertical.evaluate.report import comparison_rows
-    from vertical.evaluate.scoring import better
+    from vertical.evaluate.report import comparison_rows, difference_verdict
 
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     table = Table(title="vertical vs general", title_style="bold")
     for column in ("task", "metric", "general", "vertical", "difference"):
         table.add_column(column, justify="left" if column in ("task", "metric") else "right")
     for task, metric, general, vertical, difference in comparison_rows(metrics):
-        verdict = better(metric, difference)  # lower perplexity is better
-        colour = "white" if verdict is None else "green" if verdict else "red"
+        # coloured only where the interval excludes zero, in the metric's direction (lower perplexity wins)
+        paired = metrics["tasks"][task].get("significance", {}).get(metric)
+        colour = {"up": "green", "down": "red"}.get(difference_verdict(metric, paired, difference), "default")
         table.add_row(task, metric, f"{general:.3f}", f"{vertical:.3f}", f"[{colour}]{difference:+.3f}[/]")
     out.print(table)
 
