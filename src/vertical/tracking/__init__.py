@@ -46,9 +46,10 @@ class TrackingConfig(BaseModel):
     @field_validator("backends")
     @classmethod
     def _installed(cls, backends: list[Backend]) -> list[Backend]:
-        for backend, package in (("mlflow", "mlflow"), ("wandb", "wandb"), ("tensorboard", "tensorboard")):
-            if backend in backends and importlib.util.find_spec(package) is None:
-                raise ValueError(f"{backend} needs the {package} package: pip install {package}")
+        installs = {"mlflow": "'vertical[mlflow]'", "wandb": "wandb", "tensorboard": "tensorboard"}
+        for backend, install in installs.items():
+            if backend in backends and importlib.util.find_spec(backend) is None:
+                raise ValueError(f"{backend} is not installed: pip install {install}")
         return list(dict.fromkeys(backends))
 
 
