@@ -37,3 +37,8 @@ def test_quiet_prints_nothing():
         progress.stage_started(1, 1, "data")
         progress.stage_finished("data", False, 1.0)
     assert console.export_text() == ""
+
+
+def test_before_the_first_stage_the_line_says_it_is_planning():
+    with progress.run_progress(Console(record=True, force_terminal=False)) as state:
+        assert state.line().plain.startswith("planning the stages · run 0:0")

@@ -66,14 +66,17 @@ class RunProgress:
     def line(self) -> Text:
         """The live line: stage i/n, what runs, elapsed, ETA."""
         now = time.perf_counter()
+        if not self.total:  # before the first stage: the plan is being made (models resolved, hashed)
+            return Text(f"planning the stages · run {duration(now - self.started)}", style="cyan", no_wrap=True)
         parts = [f"stage {self.index}/{self.total} {self.stage}"]
         if self.training is not None:
             training = self.training
             parts.append(f"{training.label}: step {training.step}/{training.max_steps}")
             eta = training.eta()
-            parts.append(f"ETA {duration(eta)}" if eta is not None else "ETA: timing the first steps")
+            parts.append(f"ETA {duration(eta)}" if eta is not None else "ETA …")
         parts.append(f"stage {duration(now - self.stage_started_at)}, run {duration(now - self.started)}")
-        return Text(" · ".join(parts), style="cyan")
+        # one line whatever the terminal's width: a wrapped live line would leave its first half behind
+        return Text(" · ".join(parts), style="cyan", no_wrap=True, overflow="ellipsis")
 
 
 _current: ContextVar[RunProgress | None] = ContextVar("vertical_progress", default=None)
