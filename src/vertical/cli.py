@@ -91,11 +91,10 @@ def _run(
     overrides: list[str] | None = None,
     quiet: bool = False,
 ) -> Path:
+    from vertical.io import atomic_write_text
     from vertical.pipeline import run_recipe
     from vertical.progress import run_progress
     from vertical.recipe import load_recipe
-
-    from vertical.io import atomic_write_text
 
     recipe = load_recipe(recipe_path, overrides or ())
     # the recipe as run, for the report's provenance (a comment line per --set override)

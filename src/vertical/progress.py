@@ -67,7 +67,8 @@ class RunProgress:
         """The live line: stage i/n, what runs, elapsed, ETA."""
         now = time.perf_counter()
         if not self.total:  # before the first stage: the plan is being made (models resolved, hashed)
-            return Text(f"planning the stages · run {duration(now - self.started)}", style="cyan", no_wrap=True)
+            planning = f"planning the stages · run {duration(now - self.started)}"
+            return Text(planning, style="cyan", no_wrap=True)
         parts = [f"stage {self.index}/{self.total} {self.stage}"]
         if self.training is not None:
             training = self.training

@@ -45,7 +45,8 @@ def test_mlflow_has_one_run_per_training_named_after_the_run_folder(tracked_run)
     mlflow.set_tracking_uri(f"sqlite:///{runs_dir / 'mlflow.db'}")
     found = mlflow.search_runs(experiment_names=["tiny"])
     names = set(found["tags.mlflow.runName"])
-    assert {"tiny/pretrain", "tiny/finetune/topic/general/final", "tiny/finetune/topic/vertical/final"} <= names
+    trainings = ("pretrain", "finetune/topic/general/final", "finetune/topic/vertical/final")
+    assert {f"tiny/{name}" for name in trainings} <= names
     pretrain = found[found["tags.mlflow.runName"] == "tiny/pretrain"].iloc[0]
     assert pretrain["params.max_steps"] == "3"  # the --set override reached the Trainer
     assert pretrain["tags.vertical.run_dir"] == str((runs_dir / "tiny").resolve())
