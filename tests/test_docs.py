@@ -38,7 +38,6 @@ NOT_RUN = {
     "vertical serve": "the slow test serves the demo once (`vertical serve RUN --keys keys.json`)",
     "vertical generate": "needs a decoder run; tests/test_generate.py runs it on a tiny GPT-2",
     "vertical data prepare": "a data stage on its own; tests/test_cli.py runs it on a tiny recipe",
-    "vertical kg load kg/triples.csv ontology/": "the slow test loads the demo's kg/triples.csv alone",
     "vertical tokenizer stats --tokenizer runs/finance-demo-zh": "needs the Chinese demo run",
     "torchrun": "a second machine",
     "oxigraph": "another program (Oxigraph server)",
@@ -221,7 +220,7 @@ def _on_the_demo(command: str, demo: Path, port: int) -> str:
     for name in ("runs/finance-demo-quick", "runs/finance-demo", "runs/my-bank"):
         command = command.replace(name, str(run))
     command = command.replace("kg-store", str(demo / "kg-store"))
-    command = command.replace("kg/triples.csv ontology/", str(data / "kg" / "triples.csv"))
+    command = command.replace("kg/triples.csv", str(data / "kg" / "triples.csv"))
     command = command.replace("localhost:8000", f"localhost:{port}")
     command = command.replace("keys.json", str(demo / "keys.json"))
     command = command.replace("/tmp/bank.html", str(demo / "bank.html"))
