@@ -42,3 +42,10 @@ def test_quiet_prints_nothing():
 def test_before_the_first_stage_the_line_says_it_is_planning():
     with progress.run_progress(Console(record=True, force_terminal=False)) as state:
         assert state.line().plain.startswith("planning the stages · run 0:0")
+
+
+def test_a_fine_tune_is_named_without_its_stage():
+    with progress.run_progress(Console(record=True, force_terminal=False)) as state:
+        progress.stage_started(5, 7, "finetune")
+        progress.training_started("finetune/sector/general/final", 60)
+        assert state.line().plain.startswith("stage 5/7 finetune · sector/general: step 0/60 · ETA …")

@@ -106,7 +106,9 @@ def training_started(label: str, max_steps: int, done: int = 0) -> None:
     """A Trainer starts (or resumes at step `done`): the live line shows its steps from now on."""
     progress = _current.get()
     if progress is not None:
-        progress.training = _Training(label, max_steps - done)
+        # "finetune/sector/general/final" -> "sector/general": the stage is already on the line
+        short = label.removeprefix(f"{progress.stage}/").removesuffix("/final")
+        progress.training = _Training(short, max_steps - done)
 
 
 def training_step(step: int) -> None:
