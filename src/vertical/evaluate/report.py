@@ -71,9 +71,15 @@ def _interval(result: dict[str, Any], metric: str) -> tuple[str, str]:
 
 
 def markdown_report(metrics: dict[str, Any], title: str) -> str:
-    """The comparison as a Markdown document."""
+    """The comparison as a Markdown document, "what to look at" first."""
+    marks = {"good": "**win:** ", "bad": "**look:** ", "note": ""}
+    look = [f"{marks[finding.kind]}{finding.text}" for finding in findings(metrics)]
     lines = [
         f"# {title}",
+        "",
+        "## What to look at",
+        "",
+        *(f"- {line}" for line in look),
         "",
         "Every task was fine-tuned twice with the same data, budget and seed: once from the "
         "general base model and once from the vertical (domain-pretrained) one. Interval: 95% "
