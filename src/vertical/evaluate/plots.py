@@ -51,7 +51,7 @@ def per_class_plot(labels: list[str], general: list[float], vertical: list[float
     axes.set_yticks(positions, labels, fontsize=7 if len(labels) > 20 else 9)
     axes.set_xlim(0, 1.12)  # room for the values past a bar of 1.0
     axes.set_xlabel(metric)
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)  # off the bars
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 
