@@ -74,3 +74,13 @@ def test_a_single_class_model_and_missing_forgetting_check_are_named(flawed_metr
     texts = [f.text for f in findings(flawed_metrics, {"steps": 10})]
     assert "sector: the vertical model predicts one class (banking) for every test example" in texts
     assert any(t.startswith("forgetting was not measured") and "pretrain.general_data" in t for t in texts)
+
+
+def test_a_task_with_most_classes_weak_is_one_line_naming_the_weakest(flawed_metrics):
+    sector = flawed_metrics["tasks"]["sector"]
+    sector["vertical"]["per_class"] = {f"class{i}": {"f1": 0.1 * i, "support": 10} for i in range(8)}
+    texts = [f.text for f in findings(flawed_metrics)]
+    assert any(
+        "5 of the vertical model's 8 classes have F1 under 0.5 (weakest: class0 0.000, class1 0.100" in t
+        for t in texts
+    ), texts

@@ -218,7 +218,7 @@ def test_every_task_type_has_its_bars_confusion_intervals_and_calibration(metric
 def test_earlier_stages_are_small_tables_not_skipped(metrics):
     page = html_report(metrics, "t", STAGES)
     stages = page[page.index("<h2>Earlier stages</h2>") :]
-    assert "<caption>documents dropped</caption><tr><td>too_short</td><td>12</td></tr>" in stages
+    assert "<caption>documents dropped</caption><tr><td>too short</td><td>12</td></tr>" in stages
     assert "<td>top terms</td><td>basel, tier-1</td>" in stages
     assert "<td>tokens per word after</td><td>1.212</td>" in stages
     # a dict of dicts is a grid: a row per split, a column per count

@@ -95,7 +95,16 @@ def _low_f1(task: str, result: dict[str, Any], threshold: float) -> list[Finding
             for label, scores in result[variant].get("per_class", {}).items()
             if scores.get("support", 1) and scores["f1"] < threshold
         ]
-        if weak:
+        classes = len(result[variant].get("per_class", {}))
+        if weak and len(weak) > max(3, classes // 2):  # most classes: one line, the weakest named
+            weakest = sorted(weak, key=lambda item: item[1])[:3]
+            listed = ", ".join(f"{label} {f1:.3f}" for label, f1, _ in weakest)
+            text = (
+                f"{task}: {len(weak)} of the {variant} model's {classes} classes have F1 under "
+                f"{threshold:g} (weakest: {listed}): the model has not learnt this task"
+            )
+            found.append(Finding("bad", text))
+        elif weak:
             listed = ", ".join(f"{label} {f1:.3f} ({support} examples)" for label, f1, support in weak)
             text = f"{task}: {variant} model's classes with F1 under {threshold:g}: {listed}"
             found.append(Finding("bad", text))

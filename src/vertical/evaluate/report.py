@@ -206,10 +206,10 @@ def _small_table(name: str, values: dict[str, Any]) -> dict[str, Any] | None:
                 "caption": plain(name),
                 "columns": [plain(c) for c in columns],
                 "rows": [
-                    [str(key)] + [_value(row.get(c, "")) for c in columns] for key, row in values.items()
+                    [plain(key)] + [_value(row.get(c, "")) for c in columns] for key, row in values.items()
                 ],
             }
-    rows = [[str(key), _value(value)] for key, value in _flatten(values)]
+    rows = [[plain(key), _value(value)] for key, value in _flatten(values)]
     return {"caption": plain(name), "columns": None, "rows": rows} if rows else None
 
 
