@@ -38,7 +38,7 @@ def _setup(verbose: bool) -> None:
         handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)],
         force=True,
     )
-    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec"):
+    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec", "tensorboard"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -238,3 +238,21 @@ def test_a_difference_is_coloured_in_its_metrics_direction_only_where_its_interv
     assert difference_verdict("ece", {"ci_low": 0.4, "ci_high": 0.6}, 0.5) == "down"  # higher ECE: worse
     assert difference_verdict("token_accuracy", {"ci_low": -0.01, "ci_high": 0.02}, 0.004) == ""  # p = 0.57
     assert difference_verdict("accuracy", None, 0.1) == ""  # no interval, no colour
+
+
+def test_pretraining_curves_are_read_back_from_tensorboard_events(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from vertical.evaluate.report import read_pretrain_curves
+
+    writer = SummaryWriter(str(tmp_path / "tensorboard"))
+    for step, loss in ((10, 3.0), (20, 2.0)):
+        writer.add_scalar("train/loss", loss, step)
+        writer.add_scalar("train/mlm_loss", loss - 0.5, step)
+        writer.add_scalar("train/learning_rate", 1e-4, step)
+    writer.add_scalar("train/train_loss", 2.5, 20)
+    writer.close()
+    assert read_pretrain_curves(tmp_path) == {
+        "loss": [[10, 3.0], [20, 2.0]],
+        "mlm_loss": [[10, 2.5], [20, 1.5]],
+    }

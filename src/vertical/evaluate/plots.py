@@ -21,12 +21,17 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def difference_plot(rows: list[tuple[str, float, float, float]]) -> bytes:
-    """vertical - general per (task metric) with its interval: rows of (name, difference, low, high)."""
+def difference_plot(rows: list[tuple[str, float, float, float]], verdicts: list[str] | None = None) -> bytes:
+    """vertical - general per (task metric) with its interval: rows of (name, difference, low, high).
+
+    `verdicts`: per row ``up`` (a supported win in the metric's direction), ``down`` or ``""``; without
+    them a row is green above zero, red below (right for metrics where higher is better)."""
     figure, axes = plt.subplots(figsize=(6.4, 0.45 * len(rows) + 1.2), dpi=110)
     positions = np.arange(len(rows))[::-1]
-    for y, (_, difference, low, high) in zip(positions, rows, strict=True):
-        colour = "#1a7f37" if low > 0 else "#cf222e" if high < 0 else "#57606a"
+    if verdicts is None:
+        verdicts = ["up" if low > 0 else "down" if high < 0 else "" for _, _, low, high in rows]
+    for y, (_, difference, low, high), verdict in zip(positions, rows, verdicts, strict=True):
+        colour = {"up": "#1a7f37", "down": "#cf222e"}.get(verdict, "#57606a")
         axes.plot([low, high], [y, y], color=colour, linewidth=2)
         axes.plot([difference], [y], "o", color=colour)
     axes.axvline(0.0, color="#1f2328", linewidth=0.8)

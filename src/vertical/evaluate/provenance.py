@@ -54,11 +54,17 @@ def provenance(run_dir: Path) -> dict[str, Any]:
     date, libraries, machine, run_dir)."""
     run_dir = Path(run_dir)
     pretrain = read_manifest(run_dir / "pretrain") or {}
-    spec = pretrain.get("config", {}).get("base_model", "")
+    config = pretrain.get("config", {})
+    spec = config.get("base_model", "")
+    base = _base_name(spec) if spec else "unknown (no pretrain manifest)"
+    if (config.get("pretrain") or {}).get("from_scratch") is not None and "untrained" in general_label(
+        run_dir
+    ):
+        base = "none: a GPT-2 trained from scratch (pretrain.from_scratch)"
     recipe_file = run_dir / RECIPE_COPY
     return {
         "run_dir": str(run_dir.resolve()),
-        "base_model": _base_name(spec) if spec else "unknown (no pretrain manifest)",
+        "base_model": base,
         "base_model_sha256": pretrain.get("inputs", {}).get("base_model", ""),
         "general": general_label(run_dir),
         "recipe": recipe_file.read_text(encoding="utf-8") if recipe_file.is_file() else "",

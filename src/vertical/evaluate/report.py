@@ -503,6 +503,7 @@ def html_report(
         (f"{task} {metric_label(metric)}", p["difference"], p["ci_low"], p["ci_high"])
         for task, metric, p in significance
     ]
+    verdicts = [difference_verdict(metric, p, p["difference"]) for _, metric, p in significance]
     confidence = _confidence(significance[0][2]) if significance else 0.95
     pretrain = (stage_metrics or {}).get("pretrain")
     return _TEMPLATES.get_template("report.html").render(
@@ -510,7 +511,7 @@ def html_report(
         confidence=f"{confidence:.0%}",
         findings=findings(metrics, pretrain if stage_metrics is not None else None),
         headline=_headline(metrics),
-        overview=_image(plots.difference_plot(intervals), "differences with intervals")
+        overview=_image(plots.difference_plot(intervals, verdicts), "differences with intervals")
         if intervals
         else None,
         tasks=[_task(t, r, (curves or {}).get(t, {})) for t, r in metrics["tasks"].items()],

@@ -51,7 +51,8 @@ def read_pretrain_curves(pretrain_dir: Path) -> dict[str, list[list[float]]]:
             continue
         for tag in accumulator.Tags().get("scalars", []):
             name = tag.removeprefix("train/")
-            if tag.startswith("train/") and name.endswith("loss"):
+            # train/train_loss is the Trainer's one-point summary at the end, not a curve
+            if tag.startswith("train/") and name.endswith("loss") and name != "train_loss":
                 points = curves.setdefault(name, {})
                 for event in accumulator.Scalars(tag):
                     points[int(event.step)] = float(event.value)  # a resumed run's later value wins
