@@ -31,11 +31,14 @@ out = Console()
 
 def _setup(verbose: bool) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    terminal = RichHandler(console=console, show_path=False, rich_tracebacks=False)
+    if not verbose:  # the Trainer's log dicts go to run.log and the trackers, not the terminal
+        terminal.addFilter(lambda record: record.name != "vertical.training")
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
         datefmt="[%X]",
-        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)],
+        handlers=[terminal],
         force=True,
     )
     for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec", "tensorboard"):
