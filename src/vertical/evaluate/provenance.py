@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from vertical.errors import VerticalError
 from vertical.models import BUILTIN_MINILM, MINILM_HUB_ID, is_decoder
 from vertical.run import library_versions, read_manifest
 
@@ -30,7 +31,10 @@ def general_label(run_dir: Path) -> str:
     config = (read_manifest(Path(run_dir) / "pretrain") or {}).get("config", {})
     spec = config.get("base_model", "")
     scratch = (config.get("pretrain") or {}).get("from_scratch") is not None
-    base_is_decoder = Path(spec).is_dir() and is_decoder(Path(spec))
+    try:
+        base_is_decoder = bool(spec) and Path(spec).is_dir() and is_decoder(Path(spec))
+    except VerticalError:  # a base folder that is gone or changed: the label is only words
+        base_is_decoder = False
     if scratch and not base_is_decoder:
         return "an untrained GPT-2 of the same size (random weights): no general decoder to start from"
     return f"the base model {_base_name(spec)}" if spec else "the base model"
