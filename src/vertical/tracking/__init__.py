@@ -46,7 +46,11 @@ class TrackingConfig(BaseModel):
     @field_validator("backends")
     @classmethod
     def _installed(cls, backends: list[Backend]) -> list[Backend]:
-        installs = {"mlflow": "'vertical[mlflow]'", "wandb": "wandb", "tensorboard": "tensorboard"}
+        installs = {
+            "mlflow": "'vertical[mlflow]'",
+            "wandb": "'vertical[wandb]'",
+            "tensorboard": "tensorboard",
+        }
         for backend, install in installs.items():
             if backend in backends and importlib.util.find_spec(backend) is None:
                 raise ValueError(f"{backend} is not installed: pip install {install}")
