@@ -179,8 +179,11 @@ def test_report_command_rebuilds_the_html_from_the_run_folder(tiny_run, tmp_path
     assert result.exit_code == 0, result.output
     page = target.read_text()
     assert "<table id='headline'>" in page and "95% interval" in page
-    assert "<td>topic</td><td>classification</td><td>accuracy</td>" in page
+    assert '<td>topic</td><td class="text">classification</td><td class="text">accuracy <span' in page
     assert "data:image/png;base64," in page
+    assert 'alt="pretraining loss"' in page  # read back from the pretrain stage's TensorBoard events
+    assert "Where this comes from" in page and "pretrain:\n  steps: 4" in page  # provenance, the recipe
+    assert "Not measured: this recipe gives no general text" in page  # and how to measure forgetting
     model_card = (run_dir / "finetune" / "topic" / "vertical" / "model" / "README.md").read_text()
     assert "library_name: transformers" in model_card
 

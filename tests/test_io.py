@@ -27,3 +27,20 @@ def test_failed_atomic_directory_keeps_the_old_folder(tmp_path):
         raise RuntimeError("killed")
     assert (target / "artefact").read_text() == "good"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stage"]
+
+
+def test_files_and_folders_follow_the_umask(tmp_path):
+    import os
+    import stat
+
+    from vertical.io import atomic_directory, atomic_write_text
+
+    previous = os.umask(0o022)
+    try:
+        atomic_write_text(tmp_path / "report.html", "<p>hi</p>")
+        with atomic_directory(tmp_path / "stage") as folder:
+            (folder / "x").write_text("1")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "report.html").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "stage").stat().st_mode) == 0o755

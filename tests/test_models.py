@@ -47,3 +47,15 @@ def test_new_head_is_reported_in_one_line(tiny_model_dir, caplog):
     assert model.config.id2label == {0: "neg", 1: "pos"}
     lines = [r.getMessage() for r in caplog.records if "head" in r.getMessage()]
     assert len(lines) == 1 and "classifier.weight" in lines[0]
+
+
+def test_model_identity_is_a_hub_id_or_a_folder_name_with_its_content_hash(tmp_path):
+    from vertical.hashing import hash_path
+    from vertical.models import model_identity
+
+    assert model_identity("builtin:minilm", tmp_path) == "sentence-transformers/all-MiniLM-L6-v2"
+    assert model_identity("gpt2", tmp_path / "cache" / "gpt2") == "gpt2"
+    folder = tmp_path / "my-bert"
+    folder.mkdir()
+    (folder / "config.json").write_text("{}")
+    assert model_identity(str(folder), folder) == f"my-bert@sha256:{hash_path(folder)[:16]}"

@@ -31,14 +31,17 @@ out = Console()
 
 def _setup(verbose: bool) -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    terminal = RichHandler(console=console, show_path=False, rich_tracebacks=False)
+    if not verbose:  # the Trainer's log dicts go to run.log and the trackers, not the terminal
+        terminal.addFilter(lambda record: record.name != "vertical.training")
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(message)s",
         datefmt="[%X]",
-        handlers=[RichHandler(console=console, show_path=False, rich_tracebacks=False)],
+        handlers=[terminal],
         force=True,
     )
-    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec"):
+    for noisy in ("httpx", "urllib3", "datasets", "filelock", "fsspec", "tensorboard"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -69,33 +72,56 @@ def _print_comparison(run_dir: Path) -> None:
     metrics_file = run_dir / "evaluate" / "metrics.json"
     if not metrics_file.is_file():
         return
-    from vertical.evaluate.report import comparison_rows
-    from vertical.evaluate.scoring import better
+    from vertical.evaluate.report import comparison_rows, difference_verdict
 
     metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
     table = Table(title="vertical vs general", title_style="bold")
     for column in ("task", "metric", "general", "vertical", "difference"):
         table.add_column(column, justify="left" if column in ("task", "metric") else "right")
     for task, metric, general, vertical, difference in comparison_rows(metrics):
-        verdict = better(metric, difference)  # lower perplexity is better
-        colour = "white" if verdict is None else "green" if verdict else "red"
+        # coloured only where the interval excludes zero, in the metric's direction (lower perplexity wins)
+        paired = metrics["tasks"][task].get("significance", {}).get(metric)
+        colour = {"up": "green", "down": "red"}.get(difference_verdict(metric, paired, difference), "default")
         table.add_row(task, metric, f"{general:.3f}", f"{vertical:.3f}", f"[{colour}]{difference:+.3f}[/]")
     out.print(table)
 
 
-def _run(recipe_path: Path, runs_dir: Path, from_stage: str | None, processes: int = 1) -> Path:
+def _run(
+    recipe_path: Path,
+    runs_dir: Path,
+    from_stage: str | None,
+    processes: int = 1,
+    overrides: list[str] | None = None,
+    quiet: bool = False,
+) -> Path:
+    from vertical.io import atomic_write_text
     from vertical.pipeline import run_recipe
+    from vertical.progress import run_progress
     from vertical.recipe import load_recipe
 
-    recipe = load_recipe(recipe_path)
-    result = run_recipe(recipe, runs_dir, from_stage, processes)
+    recipe = load_recipe(recipe_path, overrides or ())
+    # the recipe as run, for the report's provenance (a comment line per --set override)
+    given = "".join(f"# --set {override}\n" for override in overrides or ())
+    text = Path(recipe_path).read_text(encoding="utf-8", errors="replace")
+    atomic_write_text(runs_dir / recipe.name / "recipe.yaml", f"# {recipe_path}\n{given}{text}")
+    log_file = runs_dir / recipe.name / "run.log"
+    verbose = logging.getLogger().level <= logging.DEBUG
+    with run_progress(console, log_file, quiet, verbose):
+        result = run_recipe(recipe, runs_dir, from_stage, processes)
     skipped = [r.name for r in result.stages if r.skipped]
-    if skipped:
+    if skipped and not quiet:
         console.print(f"up to date, skipped: {', '.join(skipped)}")
+    if not quiet:
+        console.print(f"log: {log_file}", highlight=False)
     _print_comparison(result.run_dir)
     if result.report_html.is_file():
         out.print(f"report: {result.report_html}")
     return result.run_dir
+
+
+# the stages of vertical.recipe.STAGES, in order (not imported: `vertical --help` stays fast)
+STAGE_NAMES = "data, knowledge, tokenizer, pretrain, finetune, evaluate, compress"
+_QUIET = typer.Option("--quiet", "-q", help="No live progress line, only warnings and the result table.")
 
 
 @app.command()
@@ -103,17 +129,25 @@ def run(
     recipe: Annotated[Path, typer.Argument(help="The recipe YAML file.")],
     from_stage: Annotated[
         str | None,
-        typer.Option("--from", help="Re-run from this stage on (data, pretrain, finetune, evaluate)."),
+        typer.Option("--from", help=f"Re-run from this stage on ({STAGE_NAMES})."),
     ] = None,
     runs_dir: Annotated[Path, typer.Option("--runs-dir", help="Where run folders go.")] = Path("runs"),
     nproc: Annotated[
         int,
         typer.Option("--nproc", min=1, help="Pretrain on this many local processes (DDP through torchrun)."),
     ] = 1,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Override a recipe key, checked as in the file: --set pretrain.steps=50 (repeatable).",
+        ),
+    ] = None,
+    quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """Build the vertical model a recipe describes, stage by stage; stages that are up to date are skipped."""
     try:
-        _run(recipe, runs_dir, from_stage, nproc)
+        _run(recipe, runs_dir, from_stage, nproc, overrides, quiet)
     except VerticalError as error:
         _fail(error)
 
@@ -159,6 +193,7 @@ def demo(
     decoder: Annotated[
         bool, typer.Option("--decoder", help="Train a small GPT-2 from scratch on the English world instead.")
     ] = False,
+    quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
     from vertical.demo import FULL, FULL_ZH, QUICK, QUICK_ZH, write_chinese_finance_demo, write_finance_demo
@@ -173,8 +208,9 @@ def demo(
         try:
             name = "finance-demo-gpt-quick" if quick else "finance-demo-gpt"
             recipe = write_decoder_demo(out_dir / "demo-data" / name, quick)
-            console.print(f"demo data and recipe written to {recipe.parent}")
-            _run(recipe, out_dir / "runs", None)
+            if not quiet:
+                console.print(f"demo data and recipe written to {recipe.parent}")
+            _run(recipe, out_dir / "runs", None, quiet=quiet)
         except VerticalError as error:
             _fail(error)
         return
@@ -184,8 +220,9 @@ def demo(
     write = write_finance_demo if lang == "en" else write_chinese_finance_demo
     try:
         recipe = write(out_dir / "demo-data" / size.name, size)
-        console.print(f"demo data and recipe written to {recipe.parent}")
-        _run(recipe, out_dir / "runs", None)
+        if not quiet:
+            console.print(f"demo data and recipe written to {recipe.parent}")
+        _run(recipe, out_dir / "runs", None, quiet=quiet)
     except VerticalError as error:
         _fail(error)
 

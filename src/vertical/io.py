@@ -2,7 +2,8 @@
 
 Every file goes to a temporary name beside its target, is flushed to disk, and is renamed over
 the target; a rename within one file system is atomic on POSIX. Folders are built under a
-temporary name and renamed the same way.
+temporary name and renamed the same way. Files and folders get the modes the user's umask gives
+(``tempfile`` makes them private, 0600 and 0700, which would hide a run from colleagues).
 """
 
 from __future__ import annotations
@@ -17,12 +18,21 @@ from pathlib import Path
 from typing import Any
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
-    """Write `data` to `path` so that readers see the old file or the whole new one (`mode`: its bits)."""
+    """Write `data` to `path` so that readers see the old file or the whole new one (`mode`: its bits,
+    else what the umask allows)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
             if mode is not None:
                 os.fchmod(handle.fileno(), mode)
@@ -58,6 +68,7 @@ def atomic_directory(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"))
     try:
+        temporary.chmod(0o777 & ~_umask())
         yield temporary
         if path.exists():
             old = path.with_name(f".{path.name}.old")

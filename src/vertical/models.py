@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from vertical.errors import ModelError
-from vertical.hashing import hash_file
+from vertical.hashing import hash_file, hash_path
 
 BUILTIN_MINILM = "builtin:minilm"
 MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -76,6 +77,20 @@ def _hub_model(hub_id: str) -> Path:
         ) from None
 
 
+MINILM_HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"  # what builtin:minilm is a copy of
+
+
+def model_identity(spec: str, path: Path) -> str:
+    """What a model card names as the base: the hub id (builtin:minilm's too), or for a local folder
+    its name and the start of its content hash (``tiny-bert@sha256:1a2b3c4d5e6f7a8b``)."""
+    if spec == BUILTIN_MINILM:
+        return MINILM_HUB_ID
+    if not Path(spec).expanduser().exists() and re.fullmatch(r"[A-Za-z0-9][\w.-]*(/[\w.-]+)?", spec):
+        return spec  # a hub id
+    folder = Path(path)
+    return f"{folder.name}@sha256:{hash_path(folder)[:16]}" if folder.is_dir() else spec
+
+
 def resolve_base_model(spec: str) -> BaseModel:
     """Find the folder of the base model named `spec` (see the module docstring)."""
     if spec == BUILTIN_MINILM:
@@ -99,14 +114,15 @@ def quiet_transformers() -> Iterator[None]:
     """Silence transformers' load-time warnings and progress bars inside the block."""
     from transformers.utils import logging as hf_logging
 
-    verbosity = hf_logging.get_verbosity()
+    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     try:
         yield
     finally:
         hf_logging.set_verbosity(verbosity)
-        hf_logging.enable_progress_bar()
+        if bars:  # a caller that turned them off (a build's live line) keeps them off
+            hf_logging.enable_progress_bar()
 
 
 def _load(auto_class, path: Path, what: str, **kwargs):

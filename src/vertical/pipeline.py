@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from vertical import progress
 from vertical.compress.declaration import DECLARATION as COMPRESS
 from vertical.data.declaration import DECLARATION as DATA
 from vertical.data.declaration import evaluation_examples
@@ -28,6 +29,7 @@ from vertical.recipe import STAGES, Recipe
 from vertical.run import RunDirectory, Stage, StageReport, run_folder
 from vertical.stages import BuildContext, StageDeclaration
 from vertical.tokenizer.declaration import DECLARATION as TOKENIZER
+from vertical.tracking import tracking_session
 
 __all__ = [
     "DECLARATIONS",
@@ -192,16 +194,19 @@ def run_recipe(
     run.record_plan(names)
     force = False
     reports = []
-    for stage in stages:
-        force = force or stage.name == from_stage
-        log.info("stage %s", stage.name)
-        report = run.run_stage(stage, force=force)
-        log.info(
-            "stage %s %s",
-            stage.name,
-            "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s",
-        )
-        reports.append(report)
+    with tracking_session(recipe.tracking, run.root):
+        for index, stage in enumerate(stages, start=1):
+            force = force or stage.name == from_stage
+            log.info("stage %s", stage.name)
+            progress.stage_started(index, len(stages), stage.name)
+            report = run.run_stage(stage, force=force)
+            progress.stage_finished(stage.name, report.skipped, report.wall_time_s)
+            log.info(
+                "stage %s %s",
+                stage.name,
+                "up to date, skipped" if report.skipped else f"done in {report.wall_time_s}s",
+            )
+            reports.append(report)
     evaluate_report = run.stage_dir("evaluate") / "report.html"
     if "evaluate" in names and evaluate_report.is_file():
         atomic_write_text(run.root / "report.html", evaluate_report.read_text(encoding="utf-8"))

@@ -8,6 +8,7 @@ Relative paths are resolved against the recipe's own folder.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,10 +26,12 @@ from vertical.errors import RecipeError, located
 from vertical.evaluate.config import EvaluateConfig
 from vertical.finetune.config import LoraConfig, SearchSpace, TaskConfig
 from vertical.knowledge.config import KnowledgeConfig, KnowledgeSource
+from vertical.overrides import apply_overrides, override_for
 from vertical.pretrain.config import ObjectiveWeights, PretrainConfig, ScratchModelConfig
 from vertical.sections import Section as _Section
 from vertical.sections import plain_name
 from vertical.tokenizer.config import TokenizerConfig
+from vertical.tracking import TrackingConfig
 
 STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress")
 
@@ -119,6 +122,9 @@ class Recipe(_Section):
     compress: CompressConfig | None = Field(None, description="absent: no compress stage")
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"
+    )
+    tracking: TrackingConfig = Field(
+        default_factory=TrackingConfig, description="where training curves go (vertical.tracking)"
     )
 
     _plain_name = field_validator("name")(lambda value: plain_name(value))
@@ -284,10 +290,15 @@ def _read_recipe_yaml(path: Path) -> tuple[dict[str, Any], dict[tuple, int]]:
 
 
 def _validate(
-    data: dict[str, Any], path: Path, marks: dict[tuple, int], where: tuple = (), label: str = ""
+    data: dict[str, Any],
+    path: Path,
+    marks: dict[tuple, int],
+    where: tuple = (),
+    label: str = "",
+    overrides: dict[tuple, str] | None = None,
 ) -> Recipe:
     """Validate a recipe mapping; an error names the file, the line and the key (`where` prefixes the
-    key path of a variant's changes, `label` the variant)."""
+    key path of a variant's changes, `label` the variant), or the `--set` override behind it."""
     try:
         knowledge = data.get("knowledge")
         links = isinstance(knowledge, dict) and knowledge.get("link", True) is not False
@@ -309,6 +320,9 @@ def _validate(
         line = next((marks[c] for c in candidates if c in marks), None)
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         key = _dotted(loc) or "recipe"
+        override = override_for(where + loc, overrides or {})
+        if override is not None:
+            raise RecipeError(f"--set {override}: {key}: {_describe(first)}{more}") from None
         raise RecipeError(located(path, line, f"{label}{key}: {_describe(first)}{more}")) from None
 
 
@@ -323,15 +337,17 @@ def _merged(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Read and validate a recipe file (its ablation variants too).
+def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
+    """Read and validate a recipe file (its ablation variants too); `overrides` (``key.path=value``,
+    see `vertical.overrides`) are laid over the file's keys first.
 
     Raises:
         RecipeError: one line naming the file, the line and the key of the first problem.
     """
     path = Path(path)
     data, marks = _read_recipe_yaml(path)
-    recipe = _validate(data, path, marks)
+    data, applied = apply_overrides(data, overrides)
+    recipe = _validate(data, path, marks, overrides=applied)
     if recipe.ablation is not None:
         _variants(data, recipe.ablation, path, marks)
     return recipe

@@ -144,12 +144,12 @@ def test_metrics_keep_the_foundation_shape_and_add_significance(metrics):
 def test_report_is_self_contained_with_headline_intervals(metrics):
     page = html_report(metrics, "bank: vertical vs general", {"tokenizer": {"fertility_after": 1.21}}, {})
     assert page.startswith("<!doctype html>")
-    assert not re.search(r"""(src|href)=["'](?!data:)""", page)  # nothing fetched from elsewhere
+    assert not re.search(r"""(src|href)=["'](?!data:|#)""", page)  # nothing fetched from elsewhere
     assert page.count("data:image/png;base64,") >= 5
     headline = page[page.index("<table id='headline'>") : page.index("</table>")]
     interval = metrics["tasks"]["intent"]["significance"]["accuracy"]
     assert f"[{interval['ci_low']:+.3f}, {interval['ci_high']:+.3f}]" in headline
-    assert "fertility_after" in page
+    assert "tokens per word after" in page  # plain words, not the key fertility_after
     assert "| intent | accuracy |" in markdown_report(metrics, "t")
 
 
@@ -176,8 +176,9 @@ def test_headless_chromium_renders_the_headline_table_and_plots(metrics, tmp_pat
     assert result.returncode == 0, result.stderr[-2000:]
     table = re.search(r'<table id="headline">(.*?)</table>', dom, re.S)
     assert table is not None, "the headline table is missing from the rendered page"
-    assert re.search(r"<td>intent</td>\s*<td>classification</td>\s*<td>accuracy</td>", table.group(1))
-    assert re.search(r"<td>disease</td>\s*<td>ner</td>\s*<td>entity_f1</td>", table.group(1))
+    cell = r'\s*<td class="text">'
+    assert re.search(rf"<td>intent</td>{cell}classification</td>{cell}accuracy", table.group(1))
+    assert re.search(rf"<td>disease</td>{cell}ner</td>{cell}entity F1", table.group(1))
     shown = re.search(r'data-images-shown="(\d+)"', dom)
     assert shown is not None and int(shown.group(1)) >= 5, "the browser did not decode the embedded plots"
 
@@ -197,7 +198,7 @@ def test_every_task_type_has_its_bars_confusion_intervals_and_calibration(metric
         ("topics", "multilabel"),
         ("treats", "relation"),
     ):
-        assert f"<td>{task}</td><td>{kind}</td>" in headline
+        assert f'<td>{task}</td><td class="text">{kind}</td>' in headline
         section = page[page.index(f"id='task-{task}'") :]
         section = section[: section.index("</section>")]
         assert f'alt="{task}: F1 per class"' in section
@@ -217,14 +218,44 @@ def test_every_task_type_has_its_bars_confusion_intervals_and_calibration(metric
 def test_earlier_stages_are_small_tables_not_skipped(metrics):
     page = html_report(metrics, "t", STAGES)
     stages = page[page.index("<h2>Earlier stages</h2>") :]
-    assert "<caption>documents_dropped</caption><tr><td>too_short</td><td>12</td></tr>" in stages
-    assert "<td>top_terms</td><td>basel, tier-1</td>" in stages
-    assert "<td>fertility_after</td><td>1.212</td>" in stages
+    assert "<caption>documents dropped</caption><tr><td>too short</td><td>12</td></tr>" in stages
+    assert "<td>top terms</td><td>basel, tier-1</td>" in stages
+    assert "<td>tokens per word after</td><td>1.212</td>" in stages
     # a dict of dicts is a grid: a row per split, a column per count
     assert (
         "<tr><th></th><th>mentions</th><th>documents</th></tr><tr><td>train</td><td>50</td><td>20</td></tr>"
         in stages
     )
+    assert "<td>forgetting (general-text loss after − before, nats)</td><td>0.031</td>" in stages
+    assert "the forgetting check" in stages
+
+
+def test_a_difference_is_coloured_in_its_metrics_direction_only_where_its_interval_excludes_zero():
+    from vertical.evaluate.report import difference_verdict
+
+    supported_drop = {"ci_low": -130.0, "ci_high": -100.0}
+    assert difference_verdict("perplexity", supported_drop, -116.0) == "up"  # lower perplexity: better
+    assert difference_verdict("ece", {"ci_low": 0.4, "ci_high": 0.6}, 0.5) == "down"  # higher ECE: worse
+    assert difference_verdict("token_accuracy", {"ci_low": -0.01, "ci_high": 0.02}, 0.004) == ""  # p = 0.57
+    assert difference_verdict("accuracy", None, 0.1) == ""  # no interval, no colour
+
+
+def test_pretraining_curves_are_read_back_from_tensorboard_events(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter
+
+    from vertical.evaluate.report import read_pretrain_curves
+
+    writer = SummaryWriter(str(tmp_path / "tensorboard"))
+    for step, loss in ((10, 3.0), (20, 2.0)):
+        writer.add_scalar("train/loss", loss, step)
+        writer.add_scalar("train/mlm_loss", loss - 0.5, step)
+        writer.add_scalar("train/learning_rate", 1e-4, step)
+    writer.add_scalar("train/train_loss", 2.5, 20)
+    writer.close()
+    assert read_pretrain_curves(tmp_path) == {
+        "loss": [[10, 3.0], [20, 2.0]],
+        "mlm_loss": [[10, 2.5], [20, 1.5]],
+    }
     assert "<td>forgetting</td><td>0.031</td>" in stages and "the forgetting check" in stages
 
 

@@ -18,7 +18,9 @@ FAST = {"epochs": 25, "batch_size": 8, "learning_rate": 3e-3, "max_length": 32}
 
 def _train(tmp_path, model_dir, task: TaskConfig):
     out, work = tmp_path / "finetune", tmp_path / "work"
-    finetune_tasks([task], model_dir, model_dir, out, work, seed=0, precision="fp32", base_model_name="tiny")
+    finetune_tasks(
+        [task], model_dir, model_dir, out, work, seed=0, precision="fp32", base_model_name=str(model_dir)
+    )
     evaluate_dir = tmp_path / "evaluate"
     compare_variants(EvaluateConfig(bootstrap_samples=200), [task.name], out, evaluate_dir, "t")
     metrics = json.loads((evaluate_dir / "metrics.json").read_text())["tasks"][task.name]
@@ -39,6 +41,8 @@ def test_single_label_classification_learns_and_writes_a_model_card(tmp_path, ti
     card = (folder / "vertical" / "model" / "README.md").read_text()
     assert card.startswith("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
     assert "model-index:" in card and "type: accuracy" in card
+    # the real base, named by its folder and content hash; no link to a page that does not exist
+    assert f"base_model: {tiny_model_dir.name}@sha256:" in card and "](http" not in card
     training = json.loads((folder / "general" / "training.json").read_text())
     assert training["loss"][-1][1] < training["loss"][0][1]
 

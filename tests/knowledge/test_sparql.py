@@ -79,3 +79,9 @@ def test_syntax_error_and_missing_store(chain_store, tmp_path):
         query_store(chain_store, "SELECT ?s WHERE { ?s ?p }", 30)
     with pytest.raises(KnowledgeError, match="no graph store here"):
         query_store(tmp_path / "nowhere", "SELECT * WHERE { ?s ?p ?o }", 30)
+
+
+def test_the_timeout_counts_the_query_not_the_start_of_its_process(chain_store):
+    # starting a Python child and opening the store takes far longer than 0.2 s; a small query does not
+    answer = json.loads(query_store(chain_store, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 1", 0.2, "json"))
+    assert len(answer["results"]["bindings"]) == 1

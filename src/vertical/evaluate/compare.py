@@ -18,7 +18,8 @@ from typing import Any
 
 from vertical.errors import VerticalError
 from vertical.evaluate.config import EvaluateConfig
-from vertical.evaluate.report import html_report, markdown_report, read_training_logs
+from vertical.evaluate.provenance import provenance
+from vertical.evaluate.report import html_report, markdown_report, read_pretrain_curves, read_training_logs
 from vertical.evaluate.scoring import compare_predictions, score_predictions, task_type
 from vertical.io import atomic_write_json, atomic_write_text
 from vertical.predictions import VARIANTS, read_predictions
@@ -96,7 +97,16 @@ def compare_variants(
     atomic_write_json(output_dir / "metrics.json", metrics)
     atomic_write_text(output_dir / "report.md", markdown_report(metrics, title))
     curves = read_training_logs(finetune_dir, task_names)
-    atomic_write_text(output_dir / "report.html", html_report(metrics, title, stage_metrics, curves))
+    run_dir = Path(finetune_dir).parent  # runs/<name>: the pretrain stage's curves, the provenance
+    page = html_report(
+        metrics,
+        title,
+        stage_metrics,
+        curves,
+        pretrain_curves=read_pretrain_curves(run_dir / "pretrain"),
+        provenance=provenance(run_dir),
+    )
+    atomic_write_text(output_dir / "report.html", page)
     headline = {
         task: {
             f"{variant}_{paired['metric']}": paired[variant]
@@ -138,5 +148,14 @@ def rebuild_report(run_dir: Path, output: Path | None = None) -> Path:
     summary_file = run_dir / "ablation" / "summary.json"  # written by `vertical ablate`
     ablation = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else None
     title = f"{run_dir.name}: vertical vs general"
-    atomic_write_text(target, html_report(metrics, title, earlier, curves, ablation))
+    page = html_report(
+        metrics,
+        title,
+        earlier,
+        curves,
+        ablation,
+        pretrain_curves=read_pretrain_curves(run_dir / "pretrain"),
+        provenance=provenance(run_dir),
+    )
+    atomic_write_text(target, page)
     return target

@@ -21,12 +21,17 @@ def _png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def difference_plot(rows: list[tuple[str, float, float, float]]) -> bytes:
-    """vertical - general per (task metric) with its interval: rows of (name, difference, low, high)."""
+def difference_plot(rows: list[tuple[str, float, float, float]], verdicts: list[str] | None = None) -> bytes:
+    """vertical - general per (task metric) with its interval: rows of (name, difference, low, high).
+
+    `verdicts`: per row ``up`` (a supported win in the metric's direction), ``down`` or ``""``; without
+    them a row is green above zero, red below (right for metrics where higher is better)."""
     figure, axes = plt.subplots(figsize=(6.4, 0.45 * len(rows) + 1.2), dpi=110)
     positions = np.arange(len(rows))[::-1]
-    for y, (_, difference, low, high) in zip(positions, rows, strict=True):
-        colour = "#1a7f37" if low > 0 else "#cf222e" if high < 0 else "#57606a"
+    if verdicts is None:
+        verdicts = ["up" if low > 0 else "down" if high < 0 else "" for _, _, low, high in rows]
+    for y, (_, difference, low, high), verdict in zip(positions, rows, verdicts, strict=True):
+        colour = {"up": "#1a7f37", "down": "#cf222e"}.get(verdict, "#57606a")
         axes.plot([low, high], [y, y], color=colour, linewidth=2)
         axes.plot([difference], [y], "o", color=colour)
     axes.axvline(0.0, color="#1f2328", linewidth=0.8)
@@ -37,28 +42,39 @@ def difference_plot(rows: list[tuple[str, float, float, float]]) -> bytes:
 
 
 def per_class_plot(labels: list[str], general: list[float], vertical: list[float], metric: str) -> bytes:
-    """Horizontal bars of a per-class score, general beside vertical."""
-    height = max(2.0, 0.22 * len(labels) + 0.8)
+    """Horizontal bars of a per-class score, general beside vertical, each bar with its value."""
+    height = max(2.0, 0.3 * len(labels) + 0.8)
     figure, axes = plt.subplots(figsize=(6.4, height), dpi=100)
     positions = np.arange(len(labels))[::-1]
-    axes.barh(positions + 0.2, general, 0.4, label="general", color=GENERAL_COLOUR)
-    axes.barh(positions - 0.2, vertical, 0.4, label="vertical", color=VERTICAL_COLOUR)
+    size = 6 if len(labels) > 20 else 7
+    for offset, values, name, colour in (
+        (0.2, general, "general", GENERAL_COLOUR),
+        (-0.2, vertical, "vertical", VERTICAL_COLOUR),
+    ):
+        bars = axes.barh(positions + offset, values, 0.4, label=name, color=colour)
+        axes.bar_label(bars, labels=[f"{value:.2f}" for value in values], padding=2, fontsize=size)
     axes.set_yticks(positions, labels, fontsize=7 if len(labels) > 20 else 9)
-    axes.set_xlim(0, 1.0)
+    axes.set_xlim(0, 1.12)  # room for the values past a bar of 1.0
     axes.set_xlabel(metric)
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)  # off the bars
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)
 
 
 def confusion_plot(matrices: dict[str, list[list[int]]], labels: list[str]) -> bytes:
-    """Confusion matrices side by side (rows: gold class, columns: predicted), each row normalised."""
+    """Confusion matrices side by side (rows: gold class, columns: predicted), the colour each row's
+    share, the number in each cell its count (up to 15 classes; past that the cells are too small)."""
     figure, all_axes = plt.subplots(1, len(matrices), figsize=(4.2 * len(matrices), 4.0), dpi=100)
     show_names = len(labels) <= 20
     for axes, (variant, matrix) in zip(np.atleast_1d(all_axes), matrices.items(), strict=True):
         counts = np.asarray(matrix, dtype=float)
         rates = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
         axes.imshow(rates, cmap="Blues", vmin=0.0, vmax=1.0)
+        if len(counts) <= 15:
+            size = 8 if len(counts) <= 8 else 6
+            for (row, column), count in np.ndenumerate(counts):
+                colour = "white" if rates[row, column] > 0.6 else "#1f2328"
+                axes.text(column, row, f"{int(count)}", ha="center", va="center", fontsize=size, color=colour)
         axes.set_title(variant, fontsize=10)
         axes.set_xlabel("predicted", fontsize=8)
         axes.set_ylabel("gold", fontsize=8)
@@ -98,6 +114,26 @@ def training_curve_plot(curves: dict[str, dict[str, list]]) -> bytes:
             if points:
                 steps, losses = zip(*points, strict=True)
                 axes.plot(steps, losses, style, color=colour, label=name, markersize=3)
+    axes.set_xlabel("step")
+    axes.set_ylabel("loss")
+    axes.legend(fontsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _png(figure)
+
+
+def pretrain_curve_plot(curves: dict[str, list[list[float]]]) -> bytes:
+    """Pretraining's losses against step: the total (thick) and each objective's (thin)."""
+    figure, axes = plt.subplots(figsize=(5.6, 3.2), dpi=100)
+    for name, points in sorted(curves.items(), key=lambda item: item[0] != "loss"):
+        steps, values = zip(*points, strict=True)
+        total = name == "loss"
+        axes.plot(
+            steps,
+            values,
+            color=VERTICAL_COLOUR if total else None,
+            linewidth=2.0 if total else 1.0,
+            label="total loss" if total else name.replace("_", " "),
+        )
     axes.set_xlabel("step")
     axes.set_ylabel("loss")
     axes.legend(fontsize=8)

@@ -1,22 +1,30 @@
 """The report: vertical vs general on every task, as Markdown and as one self-contained HTML file.
 
 The HTML embeds its plots as base64 PNG (matplotlib), so it can be mailed or archived alone. It
-holds the headline table (each headline metric with its bootstrap interval and p-value), and per
-task: all metrics, per-class bars, confusion matrices, reliability diagrams and training curves;
-then the numbers of the earlier stages when they are there. `write_run_report` rebuilds it from a
-run folder alone (``vertical report RUN_DIR``).
+opens with "what to look at" (`findings`), then the headline table (each headline metric with its
+bootstrap interval and p-value, coloured by the metric's direction only where the interval excludes
+zero); per task: all metrics, per-class bars and confusion matrices with their numbers, reliability
+diagrams and training curves; pretraining's loss curve and the forgetting check; the numbers of the
+earlier stages; and where it all came from (`provenance`). The page is rendered from the jinja2
+template ``templates/report.html`` with autoescaping: every value from a run is escaped.
+`rebuild_report` rebuilds it from a run folder alone (``vertical report RUN_DIR``).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import json
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
 from vertical.evaluate import plots
-from vertical.evaluate.scoring import better
+from vertical.evaluate.findings import findings, metric_label
+from vertical.evaluate.scoring import LOWER_IS_BETTER, better
+from vertical.evaluate.training_logs import read_pretrain_curves, read_training_logs
+
+__all__ = ["comparison_rows", "html_report", "markdown_report", "read_pretrain_curves", "read_training_logs"]
 
 _FALLBACK_HEADLINE = ("accuracy", "macro_f1")
 _COUNTS = ("tp", "fp", "fn", "tn")
@@ -68,9 +76,15 @@ def coverage(metrics: dict[str, Any]) -> str:
 
 
 def markdown_report(metrics: dict[str, Any], title: str) -> str:
-    """The comparison as a Markdown document."""
+    """The comparison as a Markdown document, "what to look at" first."""
+    marks = {"good": "**win:** ", "bad": "**look:** ", "note": ""}
+    look = [f"{marks[finding.kind]}{finding.text}" for finding in findings(metrics)]
     lines = [
         f"# {title}",
+        "",
+        "## What to look at",
+        "",
+        *(f"- {line}" for line in look),
         "",
         "Every task was fine-tuned twice with the same data, budget and seed: once from the "
         "general base model and once from the vertical (domain-pretrained) one. "
@@ -113,174 +127,61 @@ def markdown_report(metrics: dict[str, Any], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _image(png: bytes, alt: str) -> str:
-    return (
-        f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">'
-    )
+def _confidence(paired: dict[str, Any]) -> float:
+    return float(paired.get("confidence", 0.95))
 
 
-def _trend(metric: str, difference: float) -> str:
-    """CSS class of a difference: ``up`` when it favours the vertical model (lower perplexity too)."""
+def _image(png: bytes, alt: str) -> dict[str, str]:
+    return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
+
+
+def difference_verdict(metric: str, paired: dict[str, Any] | None, difference: float) -> str:
+    """CSS class of a difference: ``up``/``down`` when it favours / hurts the vertical model in the
+    metric's direction AND its interval excludes zero; no colour for a difference the test set does
+    not support (or one without an interval)."""
+    if not paired or paired["ci_low"] <= 0 <= paired["ci_high"]:
+        return ""
     verdict = better(metric, difference)
     return "" if verdict is None else "up" if verdict else "down"
 
 
-def _headline_table(metrics: dict[str, Any]) -> str:
-    escape = html.escape
-    rows = ""
-    for task, metric, general, vertical, difference in comparison_rows(metrics):
-        result = metrics["tasks"][task]
-        interval, p_value = _interval(result, metric)
-        rows += (
-            f"<tr><td>{escape(task)}</td><td>{escape(result.get('task_type', 'classification'))}</td>"
-            f"<td>{metric}</td><td>{general:.3f}</td><td>{vertical:.3f}</td>"
-            f"<td class='{_trend(metric, difference)}'>{difference:+.3f}</td>"
-            f"<td>{interval}</td><td>{p_value}</td></tr>"
-        )
-    return (
-        "<table id='headline'><caption>vertical vs general, headline metrics</caption><tr><th>task</th>"
-        "<th>type</th><th>metric</th><th>general</th><th>vertical</th><th>difference</th>"
-        f"<th>{coverage(metrics)} interval</th><th>p</th></tr>{rows}</table>"
-    )
+def _direction(metric: str) -> str:
+    return "lower is better" if metric in LOWER_IS_BETTER else "higher is better"
 
 
-def _label_confusion_table(general: dict[str, dict], vertical: dict[str, dict]) -> str:
-    """Multilabel: each label's yes/no confusion counts, general beside vertical."""
-    rows = "".join(
-        f"<tr><td>{html.escape(label)}</td>"
-        + "".join(f"<td>{counts[k]}</td>" for counts in (general[label], vertical[label]) for k in _COUNTS)
-        + "</tr>"
-        for label in general
-    )
-    heads = "".join(f"<th>{variant} {k}</th>" for variant in ("general", "vertical") for k in _COUNTS)
-    return (
-        "<table class='confusion'><caption>confusion per label (tp: said yes and right, fp: said yes "
-        f"wrongly, fn: missed, tn: said no and right)</caption><tr><th>label</th>{heads}</tr>{rows}</table>"
-    )
-
-
-def _training_table(training: dict[str, dict]) -> str:
-    """The hyper-parameters each variant was trained with, and early stopping."""
-    rows = ""
-    for variant, record in training.items():
-        used = record.get("hyperparameters", {})
-        stopped = (
-            f"stopped after {record['epochs_trained']:g} epochs, step {record.get('best_step')} restored"
-            if record.get("stopped_early")
-            else ""
-        )
-        rows += (
-            f"<tr><td>{variant}</td><td>{used.get('learning_rate', '')}</td><td>{used.get('epochs', '')}</td>"
-            f"<td>{used.get('batch_size', '')}</td><td>{record.get('epochs_trained', '')}</td>"
-            f"<td>{html.escape(stopped)}</td></tr>"
-        )
-    return (
-        "<table class='training'><caption>training</caption><tr><th>base</th><th>learning rate</th>"
-        "<th>epochs</th><th>batch size</th><th>epochs trained</th><th>early stopping</th></tr>"
-        f"{rows}</table>"
-    )
-
-
-def _search_table(search: dict[str, dict]) -> str:
-    """Every trial of the hyper-parameter search of each variant, the best marked."""
-    rows, metric = "", ""
-    for variant, record in search.items():
-        metric = record.get("metric", metric)
-        for trial in record.get("trials", []):
-            params = trial["params"]
-            best = " class='up'" if trial["value"] == record.get("best_value") else ""
-            rows += (
-                f"<tr><td>{variant}</td><td>{trial['number']}</td>"
-                f"<td>{params.get('learning_rate', 0):.2e}</td>"
-                f"<td>{params.get('epochs', '')}</td><td>{params.get('batch_size', '')}</td>"
-                f"<td{best}>{trial['value']:.4f}</td></tr>"
-            )
-    return (
-        f"<table class='search'><caption>Hyper-parameter search: each trial's validation {metric} "
-        "(the test examples are never used; the best trial's values trained the final model)</caption>"
-        "<tr><th>base</th><th>trial</th><th>learning rate</th><th>epochs</th><th>batch size</th>"
-        f"<th>validation {metric}</th></tr>{rows}</table>"
-    )
-
-
-def _task_section(task: str, result: dict[str, Any], curves: dict[str, dict]) -> str:
-    escape = html.escape
-    general, vertical = result["general"], result["vertical"]
-    metric_rows = "".join(
-        f"<tr><td>{metric}</td><td>{general[metric]:.4f}</td><td>{vertical[metric]:.4f}</td>"
-        f"<td>{vertical[metric] - general[metric]:+.4f}</td></tr>"
-        for metric in _TABLE_METRICS
-        if metric in general and metric in vertical
-    )
-    labels = list(general["per_class"])
-    parts = [
-        f"<section class='task' id='task-{escape(task)}'><h2>{escape(task)} "
-        f"<small>({escape(result.get('task_type', 'classification'))})</small></h2>",
-        f"<table><tr><th>metric</th><th>general</th><th>vertical</th><th>difference</th></tr>{metric_rows}</table>",
-    ]
-    if labels:
-        parts.append(
-            _image(
-                plots.per_class_plot(
-                    labels,
-                    [general["per_class"][label]["f1"] for label in labels],
-                    [vertical["per_class"][label]["f1"] for label in labels],
-                    "F1",
-                ),
-                f"{task}: F1 per class",
-            )
-        )
-    if "confusion_matrix" in general:
-        matrices = {"general": general["confusion_matrix"], "vertical": vertical["confusion_matrix"]}
-        confusion_labels = general.get("confusion_labels", labels)
-        parts.append(_image(plots.confusion_plot(matrices, confusion_labels), f"{task}: confusion matrices"))
-    if "label_confusion" in general:
-        parts.append(_label_confusion_table(general["label_confusion"], vertical["label_confusion"]))
-    if "calibration" in general:
-        reliability = {v: result[v]["calibration"]["reliability"] for v in ("general", "vertical")}
-        parts.append(
-            f"<p>Expected calibration error: general {general['ece']:.3f}, "
-            f"vertical {vertical['ece']:.3f}.</p>"
-        )
-        parts.append(_image(plots.reliability_plot(reliability), f"{task}: reliability diagram"))
-    if general.get("samples"):
-        parts.append(_samples_table(general["samples"], vertical.get("samples", [])))
-    if any(curve.get("loss") for curve in curves.values()):
-        parts.append(_image(plots.training_curve_plot(curves), f"{task}: training loss"))
-    if result.get("training"):
-        parts.append(_training_table(result["training"]))
-    if result.get("search"):
-        parts.append(_search_table(result["search"]))
-    parts.append("</section>")
-    return "\n".join(parts)
-
-
-def _samples_table(general: list[dict], vertical: list[dict]) -> str:
-    """Greedy continuations of the first test prompts by both models, next to the reference."""
-    escape = html.escape
-    rows = "".join(
-        f"<tr><td>{escape(g['prompt'])}</td><td>{escape(g['reference'])}</td>"
-        f"<td>{escape(g['generated'])}</td><td>{escape(v['generated'])}</td></tr>"
-        for g, v in zip(general, vertical, strict=False)
-    )
-    return (
-        "<table class='samples'><caption>greedy samples on test prompts</caption><tr><th>prompt</th>"
-        f"<th>reference</th><th>general</th><th>vertical</th></tr>{rows}</table>"
-    )
-
-
-_STAGE_TITLES = {
-    "data": "data: the corpus",
-    "knowledge": "knowledge: the graph and its links",
-    "tokenizer": "tokenizer: fertility and unknown rate",
-    "pretrain": "pretrain: domain losses and the forgetting check",
+# Plain words for the keys the stages write (the rest: underscores become spaces).
+_LABELS = {
+    "characters_per_second": "characters per second",
+    "documents_read": "documents read",
+    "documents_kept": "documents kept",
+    "ece": "expected calibration error (ECE)",
+    "mlm": "masked-LM",
+    "domain_mlm_loss_before": "domain masked-LM loss before",
+    "domain_mlm_loss_after": "domain masked-LM loss after",
+    "general_mlm_loss_before": "general-text masked-LM loss before",
+    "general_mlm_loss_after": "general-text masked-LM loss after",
+    "tokens_per_second_approx": "tokens per second (approx.)",
+    "tokens_seen_approx": "tokens seen (approx.)",
+    "bf16": "bfloat16 training",
+    "forgetting": "forgetting (general-text loss after − before, nats)",
+    "replay_ratio": "share of general text replayed",
+    "base_has_trained_mlm_head": "base model had a trained masked-LM head",
+    "fertility_before": "tokens per word before",
+    "fertility_after": "tokens per word after",
 }
+
+
+def plain(key: str) -> str:
+    """A metrics key in plain words: ``characters_per_second`` -> ``characters per second``."""
+    if key in _LABELS:
+        return _LABELS[key]
+    return " ".join(_LABELS.get(part, part) for part in str(key).split(".")).replace("_", " ")
 
 
 def _value(value: Any) -> str:
     """A metric value as table text: floats to 4 significant digits, lists comma-separated."""
     if isinstance(value, bool) or value is None:
-        return str(value)
+        return {True: "yes", False: "no", None: "—"}[value]
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, int):
@@ -301,91 +202,285 @@ def _flatten(values: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     return items
 
 
-def _small_table(name: str, values: dict[str, Any]) -> str:
-    """A dict-valued metric as its own table: a grid when every value is a dict of numbers (rows
-    by key, a column per inner key), else key and value per row (deeper levels dotted)."""
-    escape = html.escape
+def _small_table(name: str, values: dict[str, Any]) -> dict[str, Any] | None:
+    """A dict-valued metric as its own table: a grid when every value is a dict of numbers (rows by
+    key, a column per inner key), else key and value per row (deeper levels dotted)."""
     if values and all(isinstance(v, dict) and v for v in values.values()):
         columns = list(dict.fromkeys(inner for v in values.values() for inner in v))
         if not any(isinstance(v.get(c), dict) for v in values.values() for c in columns):
-            heads = "".join(f"<th>{escape(str(c))}</th>" for c in columns)
-            rows = "".join(
-                f"<tr><td>{escape(str(key))}</td>"
-                + "".join(f"<td>{escape(_value(row.get(c, '')))}</td>" for c in columns)
-                + "</tr>"
-                for key, row in values.items()
-            )
-            return (
-                f"<table class='stage'><caption>{escape(name)}</caption>"
-                f"<tr><th></th>{heads}</tr>{rows}</table>"
-            )
-    rows = "".join(
-        f"<tr><td>{escape(key)}</td><td>{escape(_value(value))}</td></tr>" for key, value in _flatten(values)
-    )
-    return f"<table class='stage'><caption>{escape(name)}</caption>{rows}</table>" if rows else ""
+            return {
+                "caption": plain(name),
+                "columns": [plain(c) for c in columns],
+                "rows": [
+                    [plain(key)] + [_value(row.get(c, "")) for c in columns] for key, row in values.items()
+                ],
+            }
+    rows = [[plain(key), _value(value)] for key, value in _flatten(values)]
+    return {"caption": plain(name), "columns": None, "rows": rows} if rows else None
 
 
-def _stage_tables(stage_metrics: dict[str, Any] | None) -> str:
-    """The earlier stages' numbers: per stage a table of its plain values and one small table per
-    dict-valued metric (documents dropped by reason, personal data by kind, linking by split...)."""
-    escape = html.escape
-    sections = ""
+_STAGE_TITLES = {
+    "data": "data: the corpus",
+    "knowledge": "knowledge: the graph and its links",
+    "tokenizer": "tokenizer: fertility and unknown rate",
+    "pretrain": "pretrain: domain losses and the forgetting check",
+}
+
+
+def _stages(stage_metrics: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The earlier stages' numbers: per stage its plain values and a small table per dict-valued one."""
+    sections = []
     for stage, values in (stage_metrics or {}).items():
         values = values or {}
-        plain = "".join(
-            f"<tr><td>{escape(key)}</td><td>{escape(_value(value))}</td></tr>"
-            for key, value in values.items()
-            if not isinstance(value, dict)
-        )
-        nested = "".join(_small_table(key, value) for key, value in values.items() if isinstance(value, dict))
-        if plain or nested:
-            title = _STAGE_TITLES.get(stage, stage)
-            plain_table = f"<table class='stage'>{plain}</table>" if plain else ""
-            sections += (
-                f"<section class='stage' id='stage-{escape(stage)}'><h3>{escape(title)}</h3>"
-                f"{plain_table}{nested}</section>"
+        plain_rows = [[plain(k), _value(v)] for k, v in values.items() if not isinstance(v, dict)]
+        nested = [t for k, v in values.items() if isinstance(v, dict) and (t := _small_table(k, v))]
+        if plain_rows or nested:
+            sections.append(
+                {"id": stage, "title": _STAGE_TITLES.get(stage, stage), "rows": plain_rows, "tables": nested}
             )
-    return f"<h2>Earlier stages</h2>{sections}" if sections else ""
+    return sections
 
 
-def _ablation_section(summary: dict[str, Any] | None) -> str:
+def _headline(metrics: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for task, metric, general, vertical, difference in comparison_rows(metrics):
+        result = metrics["tasks"][task]
+        paired = result.get("significance", {}).get(metric)
+        interval, p_value = _interval(result, metric)
+        rows.append(
+            {
+                "task": task,
+                "type": result.get("task_type", "classification"),
+                "metric": metric_label(metric),
+                "direction": _direction(metric),
+                "general": f"{general:.3f}",
+                "vertical": f"{vertical:.3f}",
+                "difference": f"{difference:+.3f}",
+                "verdict": difference_verdict(metric, paired, difference),
+                "interval": interval,
+                "p": p_value,
+            }
+        )
+    return rows
+
+
+def _metric_rows(result: dict[str, Any]) -> list[dict[str, str]]:
+    general, vertical = result["general"], result["vertical"]
+    significance = result.get("significance", {})
+    return [
+        {
+            "metric": metric_label(metric),
+            "direction": _direction(metric),
+            "general": f"{general[metric]:.4f}",
+            "vertical": f"{vertical[metric]:.4f}",
+            "difference": f"{vertical[metric] - general[metric]:+.4f}",
+            "verdict": difference_verdict(
+                metric, significance.get(metric), vertical[metric] - general[metric]
+            ),
+        }
+        for metric in _TABLE_METRICS
+        if metric in general and metric in vertical
+    ]
+
+
+def _training_rows(training: dict[str, dict]) -> list[list[str]]:
+    rows = []
+    for variant, record in training.items():
+        used = record.get("hyperparameters", {})
+        stopped = (
+            f"stopped after {record['epochs_trained']:g} epochs, step {record.get('best_step')} restored"
+            if record.get("stopped_early")
+            else ""
+        )
+        rows.append(
+            [
+                variant,
+                str(used.get("learning_rate", "")),
+                str(used.get("epochs", "")),
+                str(used.get("batch_size", "")),
+                str(record.get("epochs_trained", "")),
+                stopped,
+            ]
+        )
+    return rows
+
+
+def _search(search: dict[str, dict]) -> dict[str, Any]:
+    rows, metric = [], ""
+    for variant, record in search.items():
+        metric = record.get("metric", metric)
+        for trial in record.get("trials", []):
+            params = trial["params"]
+            rows.append(
+                {
+                    "variant": variant,
+                    "number": trial["number"],
+                    "learning_rate": f"{params.get('learning_rate', 0):.2e}",
+                    "epochs": params.get("epochs", ""),
+                    "batch_size": params.get("batch_size", ""),
+                    "value": f"{trial['value']:.4f}",
+                    "best": trial["value"] == record.get("best_value"),
+                }
+            )
+    return {"metric": metric, "rows": rows}
+
+
+def _calibration_reading(result: dict[str, Any]) -> list[str]:
+    lines = []
+    for variant in ("general", "vertical"):
+        bins = result[variant].get("calibration", {}).get("reliability", {})
+        counts = bins.get("count") or []
+        if not counts or not sum(counts):
+            continue
+        total = sum(counts)
+        confidence = sum(c * n for c, n in zip(bins["confidence"], counts, strict=True)) / total
+        accuracy = sum(a * n for a, n in zip(bins["accuracy"], counts, strict=True)) / total
+        lines.append(
+            f"{variant}: ECE {result[variant]['ece']:.3f}; right {accuracy:.0%} of the time, "
+            f"{confidence:.0%} sure on average"
+        )
+    return lines
+
+
+def _task(task: str, result: dict[str, Any], curves: dict[str, dict]) -> dict[str, Any]:
+    general, vertical = result["general"], result["vertical"]
+    labels = list(general["per_class"])
+    images = []
+    if labels:
+        images.append(
+            _image(
+                plots.per_class_plot(
+                    labels,
+                    [general["per_class"][label]["f1"] for label in labels],
+                    [vertical["per_class"][label]["f1"] for label in labels],
+                    "F1",
+                ),
+                f"{task}: F1 per class",
+            )
+        )
+    if "confusion_matrix" in general:
+        matrices = {"general": general["confusion_matrix"], "vertical": vertical["confusion_matrix"]}
+        confusion_labels = general.get("confusion_labels", labels)
+        images.append(_image(plots.confusion_plot(matrices, confusion_labels), f"{task}: confusion matrices"))
+    label_confusion = None
+    if "label_confusion" in general:
+        label_confusion = [
+            [label]
+            + [
+                str(counts[k])
+                for counts in (general["label_confusion"][label], vertical["label_confusion"][label])
+                for k in _COUNTS
+            ]
+            for label in general["label_confusion"]
+        ]
+    calibration = None
+    if "calibration" in general:
+        reliability = {v: result[v]["calibration"]["reliability"] for v in ("general", "vertical")}
+        calibration = {
+            "general": f"{general['ece']:.3f}",
+            "vertical": f"{vertical['ece']:.3f}",
+            "reading": _calibration_reading(result),
+            "image": _image(plots.reliability_plot(reliability), f"{task}: reliability diagram"),
+        }
+    samples = [
+        {
+            "prompt": g["prompt"],
+            "reference": g["reference"],
+            "general": g["generated"],
+            "vertical": v["generated"],
+        }
+        for g, v in zip(general.get("samples") or [], vertical.get("samples") or [], strict=False)
+    ]
+    curve = None
+    if any(c.get("loss") for c in curves.values()):
+        curve = _image(plots.training_curve_plot(curves), f"{task}: training loss")
+    return {
+        "name": task,
+        "type": result.get("task_type", "classification"),
+        "metrics": _metric_rows(result),
+        "images": images,
+        "label_confusion": label_confusion,
+        "calibration": calibration,
+        "samples": samples,
+        "curve": curve,
+        "training": _training_rows(result.get("training", {})),
+        "search": _search(result["search"]) if result.get("search") else None,
+    }
+
+
+def _pretraining(
+    stage_metrics: dict[str, Any] | None, curves: dict[str, list] | None
+) -> dict[str, Any] | None:
+    pretrain = (stage_metrics or {}).get("pretrain")
+    if not pretrain and not curves:
+        return None
+    pretrain = pretrain or {}
+    domain = [
+        (plain(key), _value(pretrain[key]))
+        for key in ("domain_perplexity_before", "domain_perplexity_after", "train_loss", "steps")
+        if key in pretrain
+    ]
+    forgetting = None
+    if "forgetting" in pretrain:
+        forgetting = [
+            [plain(key), _value(pretrain[key])]
+            for key in pretrain
+            if key.startswith("general_") or key in ("forgetting", "replay_ratio")
+        ]
+    return {
+        "curve": _image(plots.pretrain_curve_plot(curves), "pretraining loss") if curves else None,
+        "domain": domain,
+        "forgetting": forgetting,
+    }
+
+
+def _ablation(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     """The ablation's variants side by side: mean ± std over seeds, each seed's score, and a plot."""
     if not summary or not summary.get("variants"):
-        return ""
-    escape = html.escape
-    variants = summary["variants"]
+        return None
     changes = summary.get("changes", {})
-    rows, plot_data = "", {}
-    for variant, entry in variants.items():
+    rows, plot_data = [], {}
+    for variant, entry in summary["variants"].items():
         change = json.dumps(changes.get(variant, {}), separators=(", ", ": "))
         for task, task_scores in entry["tasks"].items():
             for metric, scores in task_scores.items():
-                cells = "".join(
-                    f"<td>{s['mean']:.3f} ± {s['std']:.3f}</td>"
+                cells = [
+                    f"{s['mean']:.3f} ± {s['std']:.3f}"
                     for s in (scores["summary"][side] for side in ("general", "vertical", "difference"))
-                )
-                per_seed = ", ".join(f"{value:.3f}" for value in scores["vertical"])
-                rows += (
-                    f"<tr><td>{escape(variant)}</td><td><code>{escape(change)}</code></td><td>{escape(task)}</td>"
-                    f"<td>{escape(metric)}</td><td>{len(entry['seeds'])}</td>{cells}<td>{per_seed}</td></tr>"
+                ]
+                rows.append(
+                    [
+                        variant,
+                        change,
+                        task,
+                        metric,
+                        str(len(entry["seeds"])),
+                        *cells,
+                        ", ".join(f"{value:.3f}" for value in scores["vertical"]),
+                    ]
                 )
                 plot = plot_data.setdefault((task, metric), {"variants": [], "general": [], "vertical": []})
                 plot["variants"].append(variant)
                 plot["general"].append(scores["general"])
                 plot["vertical"].append(scores["vertical"])
-    images = "".join(
+    images = [
         _image(plots.ablation_plot(data["variants"], data, metric), f"ablation: {task} {metric}")
         for (task, metric), data in plot_data.items()
-    )
-    missing = summary.get("missing") or []
-    note = f"<p>Not built yet: {escape(', '.join(missing))}.</p>" if missing else ""
-    return f"""<h2>Ablation</h2>
-<p>Each variant of the recipe was built once per seed (seeds {escape(str(summary.get("seeds", "")))}) and
-fine-tuned on the same data and budget; mean ± sample standard deviation over the seeds
-(<code>vertical ablate</code>).</p>
-<table id="ablation"><tr><th>variant</th><th>changes</th><th>task</th><th>metric</th><th>seeds</th>
-<th>general</th><th>vertical</th><th>vertical − general</th><th>vertical, per seed</th></tr>{rows}</table>
-{images}{note}"""
+    ]
+    return {
+        "seeds": str(summary.get("seeds", "")),
+        "rows": rows,
+        "images": images,
+        "missing": ", ".join(summary.get("missing") or []),
+    }
+
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def html_report(
@@ -394,63 +489,40 @@ def html_report(
     stage_metrics: dict[str, Any] | None = None,
     curves: dict[str, dict[str, dict]] | None = None,
     ablation: dict[str, Any] | None = None,
+    pretrain_curves: dict[str, list] | None = None,
+    provenance: dict[str, Any] | None = None,
 ) -> str:
-    """The comparison as one self-contained HTML page (plots embedded as PNG); `curves` as
-    `read_training_logs` returns them; `ablation`: the summary written by `vertical ablate`, shown when
-    given."""
-    escape = html.escape
-    intervals = [
-        (f"{task} {metric}", paired["difference"], paired["ci_low"], paired["ci_high"])
+    """The comparison as one self-contained HTML page (plots embedded as PNG).
+
+    Args:
+        curves: the fine-tunes' loss curves, as `read_training_logs` returns them.
+        ablation: the summary written by `vertical ablate`, shown when given.
+        pretrain_curves: pretraining's losses, as `read_pretrain_curves` returns them.
+        provenance: where the run came from (`vertical.evaluate.provenance`).
+    """
+    significance = [
+        (task, metric, paired)
         for task, result in metrics["tasks"].items()
         for metric, paired in result.get("significance", {}).items()
     ]
-    overview = _image(plots.difference_plot(intervals), "differences with intervals") if intervals else ""
-    tasks = "\n".join(
-        _task_section(task, result, (curves or {}).get(task, {})) for task, result in metrics["tasks"].items()
+    intervals = [
+        (f"{task} {metric_label(metric)}", p["difference"], p["ci_low"], p["ci_high"])
+        for task, metric, p in significance
+    ]
+    verdicts = [difference_verdict(metric, p, p["difference"]) for _, metric, p in significance]
+    confidence = float(metrics.get("confidence", _confidence(significance[0][2]) if significance else 0.95))
+    pretrain = (stage_metrics or {}).get("pretrain")
+    return _TEMPLATES.get_template("report.html").render(
+        title=title,
+        confidence=f"{100 * confidence:.4g}%",
+        findings=findings(metrics, pretrain if stage_metrics is not None else None),
+        headline=_headline(metrics),
+        overview=_image(plots.difference_plot(intervals, verdicts), "differences with intervals")
+        if intervals
+        else None,
+        tasks=[_task(t, r, (curves or {}).get(t, {})) for t, r in metrics["tasks"].items()],
+        pretraining=_pretraining(stage_metrics, pretrain_curves),
+        ablation=_ablation(ablation),
+        stages=_stages(stage_metrics),
+        provenance=provenance,
     )
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 64rem; margin: 2rem auto; color: #1f2328; }}
-table {{ border-collapse: collapse; margin: 0.5rem 0 1.5rem; }}
-caption {{ text-align: left; font-weight: 600; padding-bottom: 0.3rem; }}
-th, td {{ border: 1px solid #d0d7de; padding: 0.3rem 0.7rem; text-align: right; }}
-th:first-child, td:first-child, #headline td:nth-child(2), #headline td:nth-child(3) {{ text-align: left; }}
-.samples td {{ text-align: left; }}
-.up {{ color: #1a7f37; font-weight: 600; }} .down {{ color: #cf222e; font-weight: 600; }}
-img {{ max-width: 100%; display: block; margin: 0.5rem 0 1rem; }}
-</style></head><body>
-<h1>{escape(title)}</h1>
-<p>Every task was fine-tuned twice with the same data, budget and seed: once from the general base model
-and once from the vertical (domain-pretrained) one. The interval is a {coverage(metrics)} paired bootstrap
-interval of vertical − general over the test examples; p is its two-sided bootstrap p-value. An interval that
-excludes zero is a difference the test set supports.</p>
-{_headline_table(metrics)}
-{overview}
-{tasks}
-{_ablation_section(ablation)}
-{_stage_tables(stage_metrics)}
-<script>
-// Marks how many plots the browser decoded, so a headless browser test can see them.
-window.addEventListener("load", () => {{
-  document.body.dataset.imagesShown = [...document.images].filter((i) => i.naturalWidth > 0).length;
-}});
-</script>
-</body></html>
-"""
-
-
-def read_training_logs(finetune_dir: Path, task_names: list[str]) -> dict[str, dict[str, dict]]:
-    """Loss curves of each task and variant from the finetune stage's training.json files:
-    ``{task: {variant: {"loss": [[step, loss]], "validation_loss": [[step, loss]]}}}``."""
-    curves: dict[str, dict[str, dict]] = {}
-    for task in task_names:
-        for variant in ("general", "vertical"):
-            path = Path(finetune_dir) / task / variant / "training.json"
-            if path.is_file():
-                log = json.loads(path.read_text(encoding="utf-8"))
-                curves.setdefault(task, {})[variant] = {
-                    "loss": log.get("loss", []),
-                    "validation_loss": log.get("validation_loss", []),
-                }
-    return curves

@@ -35,6 +35,7 @@ class PairedDifference:
     high: float
     p_value: float
     samples: int
+    confidence: float = 0.95  # the interval's coverage
 
     def as_dict(self) -> dict:
         return {
@@ -46,6 +47,7 @@ class PairedDifference:
             "ci_high": self.high,
             "p_value": self.p_value,
             "bootstrap_samples": self.samples,
+            "confidence": self.confidence,
         }
 
 
@@ -92,6 +94,7 @@ def paired_bootstrap(
         high=round(float(high), 4),
         p_value=round(p_value, 4),
         samples=samples,
+        confidence=confidence,
     )
 
 

@@ -38,7 +38,7 @@ _CARD_METRICS = (
 def model_card(
     task: TaskConfig,
     variant: str,
-    base_model: str,
+    base_model: str,  # the hub id, or a local folder's name@sha256:hash (models.model_identity)
     scores: dict[str, Any],
     train_examples: int,
     test_examples: int,
@@ -47,6 +47,11 @@ def model_card(
     """The README.md text of a task model; `scores` are its test metrics (evaluate.scoring), `history`
     its training record (training.py), which tells of early stopping."""
     pipeline_tag, auto_class = _PIPELINE[task.type]
+    origin = (
+        f"from `{base_model}`"
+        if variant == "general"
+        else f"from `{base_model}` after domain pretraining on the vertical's corpus (`vertical run`)"
+    )
     reported = {metric: scores[metric] for metric in _CARD_METRICS if metric in scores}
     metadata = {
         "library_name": "transformers",
@@ -93,8 +98,8 @@ def model_card(
 
 # {task.name} ({variant} base)
 
-A {task.type} model fine-tuned by [vertical](https://github.com/) from the {variant} base
-`{base_model}` on {train_examples} examples; scored on {test_examples} held-out test examples.
+A {task.type} model fine-tuned by `vertical` {origin} on {train_examples} examples; scored on
+{test_examples} held-out test examples.
 
 Training: {training}.
 

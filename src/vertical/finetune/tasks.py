@@ -44,6 +44,7 @@ from vertical.finetune.search import SearchResult, search_hyperparameters
 from vertical.finetune.tagged import read_tagged, tag_set
 from vertical.finetune.unseen import check_seen, labels_of
 from vertical.io import atomic_write_json
+from vertical.models import model_identity
 from vertical.predictions import write_predictions
 from vertical.run import StageOutput
 
@@ -186,6 +187,7 @@ def finetune_tasks(
     """Fine-tune each task from both bases; see the module docstring."""
 
     metrics: dict[str, dict] = {}
+    base_identity = model_identity(base_model_name or str(general_model), general_model)
     for task in tasks:
         train, test, labels = load_task_data(task)
         train, validation = split_validation(task, train)
@@ -242,16 +244,11 @@ def finetune_tasks(
                 variant_dir / "training.json",
                 {**history, "hyperparameters": hyperparameters, "wall_time_s": wall_time},
             )
-            base_name = (
-                (base_model_name or str(general_model))
-                if variant == "general"
-                else f"{base_model_name or general_model} (domain-pretrained)"
-            )
             write_model_card(
                 variant_dir / "model",
                 chosen,
                 variant,
-                base_name,
+                base_identity,
                 score_predictions(record),
                 len(train),
                 len(test),

@@ -21,6 +21,7 @@ from vertical.finetune.config import TaskConfig
 from vertical.finetune.lora import add_lora, merged
 from vertical.models import quiet_transformers
 from vertical.precision import trainer_precision_arguments
+from vertical.tracking.callbacks import quiet_trainer, trainer_callbacks
 
 
 def train_model(
@@ -76,10 +77,10 @@ def train_model(
         seed=seed,
         data_seed=seed,
         logging_steps=max(1, min(50, steps_per_epoch // 5)),
-        report_to="none",
+        report_to="none",  # the recipe's trackers are added as callbacks (vertical.tracking)
         train_sampling_strategy="group_by_length",
         dataloader_num_workers=0,
-        disable_tqdm=False,
+        disable_tqdm=True,  # the build's live line shows the steps
         label_names=["labels"],
         **validating,
     )
@@ -91,11 +92,24 @@ def train_model(
         data_collator=collator,
         processing_class=tokenizer,
         compute_loss_func=loss,
-        callbacks=[EarlyStoppingCallback(cfg.early_stopping_patience)] if early_stopping else None,
+        callbacks=[
+            *([EarlyStoppingCallback(cfg.early_stopping_patience)] if early_stopping else []),
+            *trainer_callbacks(tracking_name(work_dir)),
+        ],
     )
+    quiet_trainer(trainer)
     with quiet_transformers():
         trainer.train()
     return merged(trainer.model), _history(trainer.state, early_stopping)
+
+
+def tracking_name(work_dir: Path) -> str:
+    """The training's name for the trackers, from its work folder: ``runs/demo/.work/finetune/sentiment/
+    vertical/final`` -> ``finetune/sentiment/vertical/final`` (a search trial's folder names the trial)."""
+    parts = Path(work_dir).parts
+    if ".work" in parts:
+        return "/".join(parts[parts.index(".work") + 1 :])
+    return f"finetune/{Path(work_dir).name}"
 
 
 def _history(state, early_stopping: bool) -> dict:

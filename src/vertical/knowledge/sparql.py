@@ -5,7 +5,8 @@
 the embedded store the query runs in a child process that opens the store read-only; past the
 timeout the child is killed, since a running pyoxigraph query cannot be interrupted from Python.
 The child writes the answer row by row and refuses it past a row or byte limit
-(`vertical.knowledge.sparql_results`).
+(`vertical.knowledge.sparql_results`). The timeout counts the query alone: the child says when it has
+started and opened the store (which on a loaded machine can take seconds), and the clock starts then.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class QueryTimeoutError(KnowledgeError):
 
 
 OutputFormat = TypingLiteral["json", "csv"]
+STARTUP_TIMEOUT_S = 120.0  # starting Python and opening the store, before a query's own timeout
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_FORMS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH")
 # IRIs, strings and comments hide keywords; drop them before looking at the first keyword.
@@ -110,6 +112,7 @@ def _worker(
             connection.send(("ok", b""))
             return
         store = Store.read_only(store_dir)
+        connection.send(("ready", None))  # the query's clock starts now
         connection.send(("ok", write_answer(store.query(sparql), form, output_format, limits)))
     except SyntaxError as error:
         connection.send(("error", f"SPARQL syntax error: {str(error).splitlines()[0]}"))
@@ -153,12 +156,16 @@ def _run_in_child(
     process.start()
     sender.close()
     try:
-        if not receiver.poll(timeout):
-            raise QueryTimeoutError(
-                f"query stopped after its timeout of {timeout:g} s; narrow it (LIMIT, filters) "
-                "or raise --timeout"
-            )
+        if not receiver.poll(STARTUP_TIMEOUT_S):
+            raise KnowledgeError(f"the query process did not start within {STARTUP_TIMEOUT_S:g} s")
         status, payload = receiver.recv()
+        if status == "ready":
+            if not receiver.poll(timeout):
+                raise QueryTimeoutError(
+                    f"query stopped after its timeout of {timeout:g} s; narrow it (LIMIT, filters) "
+                    "or raise --timeout"
+                )
+            status, payload = receiver.recv()
     except EOFError:
         raise KnowledgeError("the query process ended without an answer (out of memory?)") from None
     finally:

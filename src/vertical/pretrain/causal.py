@@ -40,7 +40,7 @@ from vertical.pretrain.config import PretrainConfig, ScratchModelConfig
 from vertical.pretrain.corpus import quietly, split_general_texts
 from vertical.pretrain.objectives.causal_lm import CausalLMCollator, causal_lm_loss
 from vertical.pretrain.packing import pack_texts
-from vertical.pretrain.tensorboard import keep_tensorboard_logs, tensorboard_callbacks
+from vertical.pretrain.tensorboard import keep_tensorboard_logs
 from vertical.pretrain.trainer import (
     first_process_first,
     perplexity,
@@ -51,6 +51,7 @@ from vertical.pretrain.trainer import (
 from vertical.run import StageOutput
 from vertical.tokenizer import read_embedding_init, read_terms
 from vertical.tokenizer.extend import init_new_embeddings
+from vertical.tracking.callbacks import quiet_trainer, trainer_callbacks
 
 log = logging.getLogger(__name__)
 
@@ -150,10 +151,11 @@ def causal_pretraining(
     checkpoints = work_dir / "checkpoints"
     arguments = training_arguments(cfg, checkpoints, seed, "random")  # packed blocks: one length
     board_dir = work_dir / "tensorboard"
-    board = tensorboard_callbacks(board_dir)
+    board = trainer_callbacks("pretrain", board_dir)
     trainer = Trainer(
         model=model, args=arguments, train_dataset=train_set, data_collator=collator, callbacks=board
     )
+    quiet_trainer(trainer)
     if cfg.from_scratch is not None and trainer.is_world_process_zero():  # the seeded initial weights
         model.save_pretrained(output_dir / "untrained")
         tokenizer.save_pretrained(output_dir / "untrained")

@@ -35,7 +35,7 @@ from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
 from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher, read_entity_triples
 from vertical.pretrain.optimizer import parameter_groups
-from vertical.pretrain.tensorboard import keep_tensorboard_logs, tensorboard_callbacks
+from vertical.pretrain.tensorboard import keep_tensorboard_logs
 from vertical.pretrain.trainer import (
     first_process_first,
     perplexity,
@@ -46,6 +46,7 @@ from vertical.pretrain.trainer import (
 from vertical.run import StageOutput
 from vertical.tokenizer import read_embedding_init, read_terms
 from vertical.tokenizer.extend import init_new_embeddings
+from vertical.tracking.callbacks import quiet_trainer, trainer_callbacks
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ def continue_pretraining(
         model, cfg.learning_rate, cfg.vocabulary_learning_rate or cfg.learning_rate, arguments.weight_decay
     )
     board_dir = work_dir / "tensorboard"  # beside the checkpoints: a resumed run goes on with its curve
-    board = tensorboard_callbacks(board_dir)
+    board = trainer_callbacks("pretrain", board_dir)
     trainer = Trainer(
         model=model,
         args=arguments,
@@ -183,6 +184,7 @@ def continue_pretraining(
         optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
         callbacks=[ObjectiveLossLogger(model), *board],  # the logger first: the board sees its losses
     )
+    quiet_trainer(trainer)
     result, resume_from = train_resuming(trainer, checkpoints)
     loss_after = masked_lm_loss(model, validation_set, collator(seed), cfg.batch_size, bf16)
     general_after = masked_lm_loss(model, general_check, collator(seed), cfg.batch_size, bf16)

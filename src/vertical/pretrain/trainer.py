@@ -63,13 +63,13 @@ def training_arguments(
         save_strategy="steps",
         save_steps=cfg.save_steps,
         save_total_limit=2,
-        report_to="none",
+        report_to="none",  # the recipe's trackers are added as callbacks (vertical.tracking)
         remove_unused_columns=False,
         train_sampling_strategy=sampling,
         dataloader_num_workers=0,
         dataloader_pin_memory=torch.cuda.is_available(),
         ddp_find_unused_parameters=False,  # every parameter takes part in every step
-        disable_tqdm=False,
+        disable_tqdm=True,  # the build's live line shows the steps
     )
 
 
