@@ -100,7 +100,9 @@ def test_kill_then_same_recipe_resumes_and_skips_a_half_written_checkpoint(
     killed_run, tiny_model_dir, caplog
 ):
     folder, runs_dir, checkpoints = killed_run
-    complete = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))[-1]
+    # the newest checkpoint the Trainer finished (the kill may have caught a later one mid-write too)
+    finished = [p for p in checkpoints.glob("checkpoint-*") if (p / "trainer_state.json").is_file()]
+    complete = sorted(finished, key=lambda p: int(p.name.split("-")[1]))[-1]
     half = checkpoints / "checkpoint-148"  # a kill while the Trainer was writing this one
     half.mkdir()
     (half / "tmp-model.safetensors.part").write_bytes(b"\0" * 16)

@@ -99,12 +99,15 @@ def _run(
     from vertical.progress import run_progress
     from vertical.recipe import load_recipe
 
+    from vertical.run import run_folder
+
     recipe = load_recipe(recipe_path, overrides or ())
+    run_dir = run_folder(runs_dir, recipe.name)  # refused before anything is written there
     # the recipe as run, for the report's provenance (a comment line per --set override)
     given = "".join(f"# --set {override}\n" for override in overrides or ())
     text = Path(recipe_path).read_text(encoding="utf-8", errors="replace")
-    atomic_write_text(runs_dir / recipe.name / "recipe.yaml", f"# {recipe_path}\n{given}{text}")
-    log_file = runs_dir / recipe.name / "run.log"
+    atomic_write_text(run_dir / "recipe.yaml", f"# {recipe_path}\n{given}{text}")
+    log_file = run_dir / "run.log"
     verbose = logging.getLogger().level <= logging.DEBUG
     with run_progress(console, log_file, quiet, verbose):
         result = run_recipe(recipe, runs_dir, from_stage, processes)

@@ -11,6 +11,8 @@ the weights of the best epoch are restored (the `Trainer`'s ``load_best_model_at
 
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 from typing import Literal
 
@@ -108,7 +110,10 @@ def tracking_name(work_dir: Path) -> str:
     vertical/final`` -> ``finetune/sentiment/vertical/final`` (a search trial's folder names the trial)."""
     parts = Path(work_dir).parts
     if ".work" in parts:
-        return "/".join(parts[parts.index(".work") + 1 :])
+        stage, *rest = parts[parts.index(".work") + 1 :]
+        if rest and re.fullmatch(r"[0-9a-f]{16}", rest[0]):  # the work folder of one fingerprint
+            rest = rest[1:]
+        return "/".join([stage, *rest])
     return f"finetune/{Path(work_dir).name}"
 
 

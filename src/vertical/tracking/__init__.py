@@ -38,10 +38,15 @@ class TrackingConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    backends: list[Backend] = Field(default_factory=lambda: ["tensorboard"])
+    backends: list[Backend] = Field(
+        default_factory=lambda: ["tensorboard"],
+        description="where every training's curves go: tensorboard, mlflow (local store), wandb (offline)",
+    )
     mlflow_uri: str | None = Field(None, description="default: sqlite:///<runs dir>/mlflow.db")
     experiment: str | None = Field(None, description="MLflow experiment, W&B project; default: recipe name")
-    wandb_mode: Literal["offline", "online"] = "offline"
+    wandb_mode: Literal["offline", "online"] = Field(
+        "offline", description="W&B writes locally unless online (which sends the curves to W&B)"
+    )
 
     @field_validator("backends")
     @classmethod
