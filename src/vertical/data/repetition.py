@@ -70,9 +70,11 @@ def repetition_problem(text: str, min_words: int = 0) -> str | None:
             break
         unique, first, counts = np.unique(hashes, return_index=True, return_counts=True)
         if n in top_limits:
-            top = int(np.argmax(counts))
-            start = int(first[top])
-            if (ends[start + n] - ends[start]) * int(counts[top]) / len(text) > top_limits[n]:
+            # of the most frequent n-grams, the first to occur (as datatrove's Counter.most_common):
+            # np.unique orders by hash, which differs between processes
+            top = int(counts.max())
+            start = int(first[counts == top].min())
+            if (ends[start + n] - ends[start]) * top / len(text) > top_limits[n]:
                 return f"top_{n}_gram"
         if n in duplicate_limits:
             if len(unique) == len(hashes):
