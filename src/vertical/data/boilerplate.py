@@ -37,7 +37,8 @@ def strip_lines(text: str, keys: set[bytes]) -> str:
     lines = text.split("\n")
     if len(lines) < 2 or not keys:
         return text
-    return "\n".join(line for line in lines if _line_key(line) not in keys)
+    kept = [line for line in lines if _line_key(line) not in keys]
+    return text if len(kept) == len(lines) else "\n".join(kept)  # the same string when nothing went
 
 
 class RemoveBoilerplateLines(BaseFilter):
