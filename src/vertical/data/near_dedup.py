@@ -174,7 +174,7 @@ def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, 
 class WordShingleSignature(MinhashDedupSignature):
     """datatrove's MinHash signature step over batches of documents; see the module docstring."""
 
-    def __init__(self, *args, batch_size: int = 1024, **kwargs) -> None:
+    def __init__(self, *args, batch_size: int = 256, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.batch_size = batch_size
 

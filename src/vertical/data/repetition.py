@@ -165,7 +165,7 @@ class RepetitionFilter(BaseFilter):
     name = "repetition"
 
     def __init__(
-        self, min_words: int = 50, exclusion_writer: DiskWriter | None = None, batch_size: int = 1024
+        self, min_words: int = 50, exclusion_writer: DiskWriter | None = None, batch_size: int = 256
     ) -> None:
         super().__init__(exclusion_writer, batch_size=batch_size)
         self.min_words = min_words
