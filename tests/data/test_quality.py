@@ -74,3 +74,13 @@ def test_repetition_rules_agree_with_datatrove_gopher_filter():
     decisions = [(reference.filter(d) is True, ours.filter(d) is True) for d in documents]
     assert all(theirs == mine for theirs, mine in decisions)
     assert {mine for _, mine in decisions} == {True, False}  # both outcomes are exercised
+
+
+def test_repetition_rules_on_a_batch_decide_as_one_document_at_a_time():
+    from vertical.data.repetition import repetition_problem, repetition_problems
+    from vertical.data.words import words
+
+    texts = [*_texts(), "", "one", "Buy now! " * 30, "\n".join(["a b c"] * 3)]
+    batch = repetition_problems(texts, [words(t) for t in texts], 0)
+    assert batch == [repetition_problem(t, 0) for t in texts]
+    assert len(set(batch)) > 3  # several rules are exercised
