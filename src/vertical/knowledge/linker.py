@@ -35,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -271,23 +272,15 @@ class EntityLinker:
     ) -> list[list[EntitySpan]]:
         """The entity spans of each text (a batch of a few thousand documents links fastest)."""
         ids = document_ids if document_ids is not None else [""] * len(texts)
-        spans: list[list[EntitySpan]] = [[] for _ in texts]
-        document, start, end, names = self.match_arrays(texts)
         with _cyclic_gc_paused():
-            for index, begin, finish, name in zip(
-                document.tolist(), start.tolist(), end.tolist(), names, strict=True
-            ):
-                spans[index].append(
-                    EntitySpan(
-                        ids[index],
-                        begin,
-                        finish,
-                        name.entity_id,
-                        name.entity_type,
-                        texts[index][begin:finish],
-                        name.candidates,
-                    )
-                )
+            columns = self.link_columns(texts, ids)
+            rows = zip(*(columns[field] for field in EntitySpan._fields), strict=True)
+            made = list(map(_new_span, rows))  # tuple.__new__ from C: no Python frame per mention
+        per_text = np.bincount(np.asarray(columns["document"], np.int64), minlength=len(texts)).tolist()
+        spans, taken = [], 0
+        for count in per_text:
+            spans.append(made[taken : taken + count])
+            taken += count
         return spans
 
     def link_columns(self, texts: Sequence[str], document_ids: Sequence[str]) -> dict[str, list]:
@@ -310,6 +303,9 @@ class EntityLinker:
     def link(self, text: str, document_id: str = "") -> list[EntitySpan]:
         """The entity spans of `text`."""
         return self.link_batch([text], [document_id])[0]
+
+
+_new_span = functools.partial(tuple.__new__, EntitySpan)
 
 
 @contextlib.contextmanager
