@@ -84,3 +84,12 @@ def test_repetition_rules_on_a_batch_decide_as_one_document_at_a_time():
     batch = repetition_problems(texts, [words(t) for t in texts], 0)
     assert batch == [repetition_problem(t, 0) for t in texts]
     assert len(set(batch)) > 3  # several rules are exercised
+
+
+def test_symbol_share_of_ascii_text_counts_as_the_regular_expression():
+    from vertical.data.quality import _SYMBOL
+
+    rng = random.Random(1)
+    for _ in range(200):
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(1, 60)))
+        assert symbol_share(text) == len(_SYMBOL.findall(text)) / len(text)
