@@ -1,9 +1,11 @@
 """Data stage throughput and peak memory: the full curation pipeline against the read-and-write floor.
 
 Generates a messy English and Chinese corpus of `--size-mb` MB (JSON Lines, several files: HTML
-fragments, boilerplate footers, personal data, exact and near duplicates, a few broken lines),
-then runs, each in a fresh process, on the same datatrove executor (`LocalPipelineExecutor`,
-same tasks and workers):
+fragments, boilerplate footers, personal data, exact and near duplicates, a few broken lines), or
+with `--real` takes the real corpora ../shared/datasets/earnings_calls (earnings-call transcripts)
+and general_en (Wikipedia articles), skipped with a message when they are absent; then runs, each
+in a fresh process, on the same datatrove executor (`LocalPipelineExecutor`, same tasks and
+workers):
 
 * floor: read the corpus (vertical's reader step) and write it as parquet, nothing else;
 * full:  the whole data stage (clean, boilerplate, quality, repetition, personal data, exact
@@ -11,9 +13,11 @@ same tasks and workers):
 
 Prints MB/s of each, the ratio full/floor in wall time and in CPU time (the fairer figure on a
 shared machine), and the peak resident memory of each process (with its children). The corpus is
-generated once into `--folder` and reused.
+generated once into `--folder` and reused. The last line is
+``ratio_to_floor=<CPU time full / floor> mb_per_core_s=<MB per CPU second, full> peak_rss_mb=<full>``.
 
     python bench/data_pipeline.py [--size-mb 200] [--tasks 2] [--workers 1] [--dedup near]
+    python bench/data_pipeline.py --real [--datasets ../shared/datasets]
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ ZH_CHARS = (
     "交易经纪保险按揭储蓄账户支付转账客户网点季度预测指引前景需求供给出口进口货币汇率指数期货期权对冲违约"
     "上涨下跌稳定大幅小幅之后之前同时因为尽管由于表示报告预计宣布提高降低公司集团监管央行财政部门发布数据"
 )
+# the real corpora of --real, inside --datasets: earnings-call transcripts and Wikipedia articles
+REAL_CORPORA = ("earnings_calls/ects_transcripts.jsonl", "general_en/wikipedia_sample.jsonl")
 FOOTERS = [
     "This message is confidential and intended only for the named recipient.",
     "Unsubscribe from these alerts in your account settings.",
@@ -144,7 +150,7 @@ def generate(folder: Path, size_mb: int, files: int, seed: int = 0) -> int:
     return written
 
 
-def run_floor(corpus: Path, out: Path, tasks: int, workers: int) -> None:
+def run_floor(corpus: list[Path], out: Path, tasks: int, workers: int) -> None:
     """Read with vertical's reader step and write parquet, on the same executor, nothing else."""
     from datatrove.executor.local import LocalPipelineExecutor
     from datatrove.pipeline.writers.parquet import ParquetWriter
@@ -153,7 +159,7 @@ def run_floor(corpus: Path, out: Path, tasks: int, workers: int) -> None:
     from vertical.data.prepare import _quiet_datatrove
     from vertical.recipe import DataConfig
 
-    cfg = DataConfig(sources=[{"path": str(corpus)}])
+    cfg = DataConfig(sources=[{"path": str(path)} for path in corpus])
     pipeline = [
         CorpusReader(list_corpus_files(cfg.sources), out / "drops"),
         ParquetWriter(str(out / "corpus"), output_filename="${rank}.parquet", max_file_size=-1),
@@ -162,11 +168,12 @@ def run_floor(corpus: Path, out: Path, tasks: int, workers: int) -> None:
         LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=str(out / "logs")).run()
 
 
-def run_full(corpus: Path, out: Path, tasks: int, workers: int, dedup: str) -> dict:
+def run_full(corpus: list[Path], out: Path, tasks: int, workers: int, dedup: str) -> dict:
     from vertical.data import prepare_corpus
     from vertical.recipe import DataConfig
 
-    cfg = DataConfig(sources=[{"path": str(corpus)}], dedup=dedup, tasks=tasks, workers=workers)
+    sources = [{"path": str(path)} for path in corpus]
+    cfg = DataConfig(sources=sources, dedup=dedup, tasks=tasks, workers=workers)
     (out / "output").mkdir(parents=True)
     return prepare_corpus(cfg, out / "output", out / "work").metrics
 
@@ -178,10 +185,11 @@ def child(args: argparse.Namespace) -> None:
     out.mkdir(parents=True)
     started = time.perf_counter()
     metrics = {}
+    corpus = [Path(path) for path in args.corpus]
     if args.child == "floor":
-        run_floor(Path(args.folder), out, args.tasks, args.workers)
+        run_floor(corpus, out, args.tasks, args.workers)
     else:
-        metrics = run_full(Path(args.folder), out, args.tasks, args.workers, args.dedup)
+        metrics = run_full(corpus, out, args.tasks, args.workers, args.dedup)
     seconds = time.perf_counter() - started
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB -> MB on Linux
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -197,17 +205,9 @@ def child(args: argparse.Namespace) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
 
-def measure(kind: str, args: argparse.Namespace) -> dict:
-    command = [
-        sys.executable,
-        __file__,
-        "--child",
-        kind,
-        "--folder",
-        str(args.folder),
-        "--out",
-        str(args.out / kind),
-    ]
+def measure(kind: str, corpus: list[Path], args: argparse.Namespace) -> dict:
+    command = [sys.executable, __file__, "--child", kind, "--out", str(args.out / kind), "--corpus"]
+    command += [str(path) for path in corpus]
     command += ["--tasks", str(args.tasks), "--workers", str(args.workers), "--dedup", args.dedup]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     if result.returncode != 0:
@@ -226,16 +226,30 @@ def main() -> None:
     parser.add_argument("--dedup", choices=["near", "exact", "none"], default="near")
     parser.add_argument("--folder", type=Path, default=Path("/tmp/vertical-bench-data/corpus"))
     parser.add_argument("--out", type=Path, default=Path("/tmp/vertical-bench-data/runs"))
+    parser.add_argument("--real", action="store_true", help="the real corpora of --datasets instead")
+    shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+    parser.add_argument("--datasets", type=Path, default=shared, help="where the real corpora are")
     parser.add_argument("--child", choices=["floor", "full"], help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", nargs="*", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
         return
-    size = generate(args.folder, args.size_mb, args.files)
-    megabytes = size / 1_000_000
-    print(f"corpus: {megabytes:.0f} MB in {args.files} files; tasks {args.tasks}, workers {args.workers}")
-    floor = measure("floor", args)
-    full = measure("full", args)
+    if args.real:
+        corpus = [args.datasets / name for name in REAL_CORPORA]
+        missing = [str(path) for path in corpus if not path.is_file()]
+        if missing:
+            print(f"skipped: the real corpora are not there ({', '.join(missing)})")
+            return
+        megabytes = sum(path.stat().st_size for path in corpus) / 1_000_000
+        print(f"corpus: {megabytes:.0f} MB of real text ({', '.join(REAL_CORPORA)}); tasks {args.tasks}, "
+              f"workers {args.workers}")  # fmt: skip
+    else:
+        corpus = [args.folder]
+        megabytes = generate(args.folder, args.size_mb, args.files) / 1_000_000
+        print(f"corpus: {megabytes:.0f} MB in {args.files} files; tasks {args.tasks}, workers {args.workers}")
+    floor = measure("floor", corpus, args)
+    full = measure("full", corpus, args)
     for name, run in (("floor (read + write parquet)", floor), (f"full pipeline (dedup {args.dedup})", full)):
         print(f"{name:32s} {megabytes / run['seconds']:6.2f} MB/s  {run['seconds']:7.1f} s wall  "
               f"{run['cpu']:7.1f} s CPU  peak {run['peak_mb']:.0f} MB")  # fmt: skip
@@ -246,6 +260,8 @@ def main() -> None:
     print(f"documents read {metrics['documents_read']:,}, kept {kept:,}")
     print(f"dropped {json.dumps(metrics['documents_dropped'])}")
     print(f"personal data {json.dumps(metrics['personal_data_found'])}")
+    rate, peak = megabytes / full["cpu"], full["peak_mb"]
+    print(f"ratio_to_floor={cpu:.2f} mb_per_core_s={rate:.2f} peak_rss_mb={peak:.0f}")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,24 @@
 import os
+import random
 import re
 import subprocess
 import sys
 
 import pytest
+from datatrove.data import Document
+from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
 
-from vertical.data.near_dedup import lsh_bands, shingle_hashes
-from vertical.data.words import words
+from vertical.data.near_dedup import (
+    WordShingleSignature,
+    _normalised_word,
+    _shingles_of_batch,
+    lsh_bands,
+    minhash_config,
+    minhash_signatures,
+    shingle_hashes,
+    shingle_words,
+)
+from vertical.data.words import MixedScriptTokenizer, words
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.7, 0.8, 0.9])
@@ -46,3 +58,36 @@ def test_documents_that_differ_only_in_figures_have_the_same_shingles():
     a = "Revenue rose 12% to 3.4 billion in 2023, the company said on Monday in Shanghai."
     b = "Revenue rose 15% to 3.9 billion in 2024, the company said on Monday in Shanghai."
     assert set(shingle_hashes(a, 5).ravel().tolist()) == set(shingle_hashes(b, 5).ravel().tolist())
+
+
+def _mixed_texts():
+    rng = random.Random(3)
+    pieces = ["Bank", "RATE", "rose", "3.5%", "2024-01-02", "don't", "e-mail", "ΟΔΟΣ", "Σ", "İstanbul",
+              "ǅemal", "央行", "降准", "ｆｕｌｌ", "١٢٣", "x", "\n", "  ", "-", "Straße"]  # fmt: skip
+    for _ in range(300):
+        yield " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+
+
+def test_shingle_words_from_the_shared_words_are_those_of_a_fresh_split():
+    for text in _mixed_texts():
+        tokens, to_normalise = shingle_words(Document(text=text, id="x"))
+        if to_normalise:
+            tokens = [_normalised_word(token) for token in tokens]
+        assert tokens == words(re.sub(r"\d+", "0", text.lower())), text
+
+
+def test_batched_signatures_are_datatrove_s_per_document_ones(tmp_path):
+    config = minhash_config(0.8, 5)
+    step = WordShingleSignature(str(tmp_path), config=config, language=MixedScriptTokenizer())
+    texts = list(_mixed_texts())
+    documents = [Document(text=text, id=str(i)) for i, text in enumerate(texts)]
+    tokens, to_normalise = zip(*map(shingle_words, documents), strict=True)
+    shingles, counts = _shingles_of_batch(list(tokens), 5, list(to_normalise))
+    a, b = step.parameters
+    signatures = minhash_signatures(shingles, counts, a, b)
+    for text, count, signature in zip(texts, counts, signatures, strict=True):
+        alone = shingle_hashes(text, 5)
+        assert count == len(alone)
+        if count:
+            reference = MinhashDedupSignature.get_signature(step, alone)  # datatrove's own arithmetic
+            assert signature.tolist() == [value for bucket in reference for value in bucket]

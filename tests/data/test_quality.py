@@ -74,3 +74,22 @@ def test_repetition_rules_agree_with_datatrove_gopher_filter():
     decisions = [(reference.filter(d) is True, ours.filter(d) is True) for d in documents]
     assert all(theirs == mine for theirs, mine in decisions)
     assert {mine for _, mine in decisions} == {True, False}  # both outcomes are exercised
+
+
+def test_repetition_rules_on_a_batch_decide_as_one_document_at_a_time():
+    from vertical.data.repetition import repetition_problem, repetition_problems
+    from vertical.data.words import words
+
+    texts = [*_texts(), "", "one", "Buy now! " * 30, "\n".join(["a b c"] * 3)]
+    batch = repetition_problems(texts, [words(t) for t in texts], 0)
+    assert batch == [repetition_problem(t, 0) for t in texts]
+    assert len(set(batch)) > 3  # several rules are exercised
+
+
+def test_symbol_share_of_ascii_text_counts_as_the_regular_expression():
+    from vertical.data.quality import _SYMBOL
+
+    rng = random.Random(1)
+    for _ in range(200):
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(1, 60)))
+        assert symbol_share(text) == len(_SYMBOL.findall(text)) / len(text)

@@ -10,13 +10,17 @@ a document that is nothing but boilerplate is dropped with reason ``boilerplate`
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 from collections import Counter
 from collections.abc import Iterator
 
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
+
+from vertical.data.shared_words import forget_words
 
 
 def _line_key(line: str) -> bytes:
@@ -37,7 +41,8 @@ def strip_lines(text: str, keys: set[bytes]) -> str:
     lines = text.split("\n")
     if len(lines) < 2 or not keys:
         return text
-    return "\n".join(line for line in lines if _line_key(line) not in keys)
+    kept = [line for line in lines if _line_key(line) not in keys]
+    return text if len(kept) == len(lines) else "\n".join(kept)  # the same string when nothing went
 
 
 class RemoveBoilerplateLines(BaseFilter):
@@ -69,13 +74,21 @@ class RemoveBoilerplateLines(BaseFilter):
 
     def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
         data = iter(data)
-        sample = [document for _, document in zip(range(self.sample_documents), data, strict=False)]
+        sample = []
+        for document in itertools.islice(data, self.sample_documents):
+            forget_words(document)  # their words (~30 bytes a character) would make the sample ~15x bigger
+            sample.append(document)
         multi_line = [d.text for d in sample if "\n" in d.text]
         self.keys = boilerplate_keys(multi_line, self.min_share, self.min_documents) if multi_line else set()
         self.stat_update("boilerplate_lines", value=len(self.keys))
+        del multi_line
+        queue = collections.deque(sample)
+        del sample
 
         def replay() -> Iterator[DatatroveDocument]:
-            yield from sample
+            # let go of each sampled document as it leaves: later steps attach its words to it
+            while queue:
+                yield queue.popleft()
             yield from data
 
         yield from super().run(replay(), rank, world_size)

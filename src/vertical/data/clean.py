@@ -22,6 +22,9 @@ from datatrove.pipeline.base import PipelineStep
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"\s+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
+# runs of two or more spaces within a line, and single whitespace characters other than a space
+_LINE_SPACES_TO_CHANGE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_EDGES = re.compile(" \n|\n[ \n]")  # a line that ends or starts with a space, or an empty one
 _LOOKS_LIKE_HTML = re.compile(
     r"</?(?:p|br|div|span|a|b|i|li|ul|ol|td|tr|table|h[1-6]|html|body|img|em|strong)\b[^>]*>", re.I
 )
@@ -40,11 +43,31 @@ def normalize_text(text: str) -> str:
 
 
 def clean_lines(text: str) -> str:
-    """NFKC, no control characters, one space inside a line, no empty lines, lines joined by newline."""
-    text = unicodedata.normalize("NFKC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _CONTROL.sub(" ", text)
-    lines = (_LINE_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line)
+    """NFKC, no control characters, one space inside a line, no empty lines, lines joined by newline.
+
+    A text that is already clean comes back as the very same string (so that its shared words,
+    `vertical.data.shared_words`, stay valid).
+    """
+    original = text
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.isascii():  # ASCII is its own NFKC form
+        text = unicodedata.normalize("NFKC", text)
+    # Every control character and every whitespace character but the space is unprintable, so a
+    # printable text (newlines aside) needs neither regular expression; checked at C speed.
+    if not text.replace("\n", " ").isprintable():
+        text = _CONTROL.sub(" ", text)
+        text = _LINE_SPACES_TO_CHANGE.sub(" ", text)  # as every run to one space, with fewer matches
+    elif "  " in text:
+        text = _LINE_SPACES_TO_CHANGE.sub(" ", text)
+    elif not (text.startswith((" ", "\n")) or text.endswith((" ", "\n")) or _EDGES.search(text)):
+        return original if text == original else text  # no line to strip, none empty
+    lines = text.split("\n")
+    stripped = [line.strip() for line in lines]
+    if stripped == lines and all(lines):
+        return original if text == original else text
+    cleaned = "\n".join(line for line in stripped if line)
+    return original if cleaned == original else cleaned
 
 
 def looks_like_html(text: str) -> bool:

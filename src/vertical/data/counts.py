@@ -1,6 +1,8 @@
 """A pass-through step that counts documents, characters and words, saved per task as JSON.
 
-Placed after the reader it measures what came in, before the writer what goes out; `sum_counts`
+Placed after the reader it measures what came in, before the writer what goes out (words are the
+document's shared ones, `vertical.data.shared_words`: counting them in is the one tokenisation
+the later steps reuse while the text is unchanged); `sum_counts`
 adds up the files of all tasks. A task that datatrove skips as completed keeps its file, so the
 totals of a resumed run are whole.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 
-from vertical.data.words import count_words
+from vertical.data.shared_words import word_count_of
 from vertical.io import atomic_write_json
 
 
@@ -37,7 +39,7 @@ class CountDocuments(PipelineStep):
             prefix = f"{document.metadata.get(self.by)}_" if self.by else ""
             counts[f"{prefix}documents"] += 1
             counts[f"{prefix}characters"] += len(document.text)
-            counts[f"{prefix}tokens"] += count_words(document.text)
+            counts[f"{prefix}tokens"] += word_count_of(document)
             yield document
         atomic_write_json(self.folder / f"{self.label}-{rank:05d}.json", dict(counts))
 

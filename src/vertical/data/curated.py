@@ -15,6 +15,8 @@ from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
+from vertical.data.shared_words import remember_word_count, word_count_of
+
 
 def _curated_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
     return {
@@ -22,6 +24,7 @@ def _curated_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
         "text": document.text,
         "source": document.metadata.get("source") or "",
         "line": document.metadata.get("line") or 0,
+        "words": word_count_of(document),  # so that the count out need not split the text again
     }
 
 
@@ -49,8 +52,10 @@ class CuratedReader(PipelineStep):
             return
         for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_size):
             for row in batch.to_pylist():
-                yield DatatroveDocument(
+                document = DatatroveDocument(
                     text=row["text"],
                     id=row["id"],
                     metadata={"source": row["source"], "line": row["line"] or None},
                 )
+                remember_word_count(document, row["words"])
+                yield document

@@ -11,18 +11,16 @@ same MinHash signature.
 from __future__ import annotations
 
 import hashlib
-import re
 
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-_WHITESPACE = re.compile(r"\s+")
-
 
 def dedup_key(text: str) -> int:
     """The key under which two texts count as exact duplicates."""
-    digest = hashlib.blake2b(_WHITESPACE.sub("", text.lower()).encode("utf-8"), digest_size=8).digest()
+    # str.split() splits on exactly the characters the regular expression's \s matches, faster
+    digest = hashlib.blake2b("".join(text.lower().split()).encode("utf-8"), digest_size=8).digest()
     return int.from_bytes(digest, "big")
 
 

@@ -20,6 +20,7 @@ from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.shared_words import words_of
 from vertical.data.words import words
 
 
@@ -32,9 +33,14 @@ class EvaluationExample:
     text: str
 
 
-def shingles(text: str, ngram: int) -> set[int]:
-    """Hashes of the lower-cased word n-grams of `text` (the whole text when it is shorter)."""
-    tokens = [token.lower() for token in words(text)]
+def shingles(text: str, ngram: int, text_words: list[str] | None = None) -> set[int]:
+    """Hashes of the lower-cased word n-grams of `text` (the whole text when it is shorter).
+
+    `text_words`: the words of `text` when they are known already.
+    """
+    tokens = (" ".join(text_words if text_words is not None else words(text))).lower().split(" ")
+    if tokens == [""]:
+        tokens = []
     n = min(ngram, len(tokens))
     if n == 0:
         return set()
@@ -55,11 +61,13 @@ class LeakageIndex:
                 self.postings[shingle].append(position)
         self.keys = set(self.postings)
 
-    def contained(self, text: str) -> list[tuple[EvaluationExample, float]]:
+    def contained(
+        self, text: str, text_words: list[str] | None = None
+    ) -> list[tuple[EvaluationExample, float]]:
         """(example, containment) of every example `text` contains enough of, best first."""
         if not self.examples:
             return []
-        shared = shingles(text, self.ngram) & self.keys
+        shared = shingles(text, self.ngram, text_words) & self.keys
         hits: Counter[int] = Counter(p for shingle in shared for p in self.postings[shingle])
         found = [
             (self.examples[p], count / self.sizes[p])
@@ -90,7 +98,7 @@ class LeakageFilter(BaseFilter):
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
         if self._index is None:
             self._index = LeakageIndex(self.examples, self.ngram, self.threshold)
-        found = self._index.contained(document.text)
+        found = self._index.contained(document.text, words_of(document))
         if not found:
             return True
         example, containment = found[0]

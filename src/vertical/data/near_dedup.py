@@ -7,18 +7,25 @@ about (1/b)^(1/r); `lsh_bands` picks b and r for the recipe's threshold. datatro
 four steps: signatures (with the curation stage), buckets, clusters, and the filter (with the
 final stage); words are `vertical.data.words` (Chinese by character).
 
-`WordShingleSignature` changes only how shingles are hashed: datatrove hashes each n-gram string
-with sha1 in Python (a quarter of the stage on the benchmark corpus); here each distinct word is hashed
-once (blake2b, the same in every process) and n-gram hashes are combined in numpy.
+`WordShingleSignature` changes only how the signatures are computed, not what they are:
+datatrove hashes each n-gram string with sha1 in Python (a quarter of the stage on the benchmark
+corpus) and computes one document's signature at a time; here each distinct word of a batch is
+hashed once (blake2b, the same in every process), n-gram hashes are combined in numpy over the
+whole batch, and the signatures of the batch's shingles come from one array operation, with the
+same permutations as datatrove ((a * x + b) mod 2^61 - 1, the modulo done with shifts) and the
+same records in the same bucket files, which datatrove then sorts.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
+from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.dedup.minhash import (
     MinhashConfig,
     MinhashDedupBuckets,
@@ -27,8 +34,10 @@ from datatrove.pipeline.dedup.minhash import (
     MinhashDedupSignature,
 )
 from datatrove.pipeline.writers.disk_base import DiskWriter
+from datatrove.utils.batching import batched
 from datatrove.utils.hashing import HashConfig
 
+from vertical.data.shared_words import words_of
 from vertical.data.words import MixedScriptTokenizer, words
 
 # odd 64-bit multipliers, one per position in an n-gram (uint64 arithmetic wraps)
@@ -45,33 +54,168 @@ def _word_hash(word: str) -> int:
     return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
 
 
+def _normalised_words(text: str) -> list[str]:
+    return words(_NUMBER.sub("0", text.lower()))
+
+
+def _normalised_word(word: str) -> str:
+    return _NUMBER.sub("0", word.lower())
+
+
+def shingle_words(document: DatatroveDocument) -> tuple[list[str], bool]:
+    """The words shingles are made of, and whether each still has to be normalised.
+
+    Shingles are made of the words of the lower-cased text with every number as "0". When
+    lower-casing cannot change where words start and end (it keeps the length: no ``İ`` -> ``i̇``;
+    and there is no ``Σ``, whose lower case depends on the next character), these are the
+    document's shared words (`words_of`), each normalised on its own (True); otherwise the
+    normalised text is split again (False).
+    """
+    text = document.text
+    if not text.isascii() and ("\u03a3" in text or len(text.lower()) != len(text)):
+        return _normalised_words(text), False
+    return words_of(document), True
+
+
+def _shingles_of_batch(
+    token_lists: list[list[str]], ngram: int, to_normalise: list[bool] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes of every document's shingles, one after the other; (D,) how many each has).
+
+    `to_normalise[d]`: the words of document d are as written (see `shingle_words`); each
+    distinct word of the batch is normalised and hashed once.
+    """
+    to_normalise = to_normalise if to_normalise is not None else [False] * len(token_lists)
+    raw = set().union(*(t for t, n in zip(token_lists, to_normalise, strict=True) if n))
+    done = set().union(*(t for t, n in zip(token_lists, to_normalise, strict=True) if not n))
+    as_written = {word: _word_hash(_normalised_word(word)) for word in raw}
+    normalised = {word: _word_hash(word) for word in done}
+    word_counts = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+    total = int(word_counts.sum())
+    if not done or not raw:  # one kind of document in the batch (the usual case): one table
+        table = as_written or normalised
+        hashed = map(table.__getitem__, chain.from_iterable(token_lists))
+    else:
+        hashed = (
+            value
+            for tokens, n in zip(token_lists, to_normalise, strict=True)
+            for value in map((as_written if n else normalised).__getitem__, tokens)
+        )
+    word_hashes = np.fromiter(hashed, np.uint64, total)  # (T,)
+    starts = np.concatenate(([0], np.cumsum(word_counts)))
+    shingle_counts = np.where(word_counts >= ngram, word_counts - ngram + 1, np.minimum(word_counts, 1))
+    combined = np.zeros(max(total - ngram + 1, 0), np.uint64)  # n-gram starting at each word
+    with np.errstate(over="ignore"):
+        for position in range(ngram):
+            combined += word_hashes[position : position + combined.size] * _POSITION_MULTIPLIERS[position]
+    document_of = np.repeat(np.arange(len(token_lists)), word_counts)
+    inside = np.arange(combined.size) + ngram <= starts[1:][document_of[: combined.size]]
+    full = combined[inside]  # the shingles of documents of `ngram` words or more, in order
+    short = np.flatnonzero((word_counts > 0) & (word_counts < ngram))
+    if not short.size:
+        return full, shingle_counts
+    # a text with fewer than `ngram` words is one shingle of all its words (rare: assemble in Python)
+    pieces, taken = [], 0
+    full_counts = np.where(word_counts >= ngram, shingle_counts, 0)
+    full_starts = np.concatenate(([0], np.cumsum(full_counts)))
+    for document in short.tolist():
+        pieces.append(full[taken : full_starts[document]])
+        taken = int(full_starts[document])
+        words_ = word_hashes[starts[document] : starts[document + 1]]
+        with np.errstate(over="ignore"):
+            pieces.append(np.array([(words_ * _POSITION_MULTIPLIERS[: words_.size]).sum()], np.uint64))
+    pieces.append(full[taken:])
+    return np.concatenate(pieces), shingle_counts
+
+
 def shingle_hashes(text: str, ngram: int) -> np.ndarray:
-    """64-bit hashes of the word n-grams of `text` (repeats kept), shape (N, 1) for datatrove.
+    """64-bit hashes of the word n-grams of `text` (repeats kept), shape (N, 1) as datatrove has them.
 
     Like datatrove's own normalisation, the text is lower-cased and every number counts as "0":
     documents that differ only in figures (dates, amounts, ids) are near-duplicates. A text with
     fewer than `ngram` words gives one shingle of all its words.
     """
-    tokens = words(_NUMBER.sub("0", text.lower()))
-    if not tokens:
-        return np.zeros((0, 1), np.uint64)
-    distinct = set(tokens)
-    hashed = dict(zip(distinct, map(_word_hash, distinct), strict=True))
-    word_hashes = np.fromiter(map(hashed.__getitem__, tokens), np.uint64, len(tokens))
-    n = min(ngram, len(tokens))
-    count = len(tokens) - n + 1
-    combined = np.zeros(count, np.uint64)
-    with np.errstate(over="ignore"):
-        for position in range(n):
-            combined += word_hashes[position : position + count] * _POSITION_MULTIPLIERS[position]
-    return combined.reshape(-1, 1)  # repeated shingles do not change a minimum
+    shingles, _ = _shingles_of_batch([_normalised_words(text)], ngram)
+    return shingles.reshape(-1, 1)  # repeated shingles do not change a minimum
+
+
+_MERSENNE = np.uint64((1 << 61) - 1)
+_SHINGLES_PER_BLOCK = 1 << 12  # (block, hashes) uint64 temporaries: 1.5 MB with 48 hashes, in cache
+
+
+def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(D, H) signatures: per document, the minimum over its shingles of (a * x + b) mod 2^61 - 1.
+
+    `shingles` are every document's shingle hashes one after the other, `counts` how many each
+    has (documents without shingles get a row of the largest value); `a`, `b` are (1, H) as in
+    datatrove (uint64 products wrap, as there). Worked through in blocks of shingles, so memory
+    stays bounded whatever the batch.
+    """
+    signatures = np.full((counts.size, a.shape[1]), np.iinfo(np.uint64).max, np.uint64)
+    owner = np.repeat(np.arange(counts.size), counts)  # (N,) document of each shingle
+    for begin in range(0, shingles.size, _SHINGLES_PER_BLOCK):
+        block = shingles[begin : begin + _SHINGLES_PER_BLOCK].reshape(-1, 1)
+        with np.errstate(over="ignore"):
+            values = block * a  # (n, H), mod 2^64
+            values += b
+        # x mod (2^61 - 1) = (x & p) + (x >> 61), less p once when that reaches p: 2^61 = 1 mod p
+        high = values >> np.uint64(61)
+        values &= _MERSENNE
+        values += high
+        np.subtract(values, _MERSENNE, out=values, where=values >= _MERSENNE)
+        documents = owner[begin : begin + block.size]
+        first = np.flatnonzero(np.concatenate(([True], documents[1:] != documents[:-1])))
+        minima = np.minimum.reduceat(values, first, axis=0)
+        rows = documents[first]
+        signatures[rows] = np.minimum(signatures[rows], minima)
+    return signatures
 
 
 class WordShingleSignature(MinhashDedupSignature):
-    """datatrove's MinHash signature step with numpy shingle hashing; see the module docstring."""
+    """datatrove's MinHash signature step over batches of documents; see the module docstring."""
+
+    def __init__(self, *args, batch_size: int = 256, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.batch_size = batch_size
 
     def get_shingles(self, text: str) -> np.ndarray:
         return shingle_hashes(text, self.config.n_grams)
+
+    def _write_signatures(self, data: Iterator[DatatroveDocument], rank: int) -> None:
+        rows, hashes_format = self.config.hashes_per_bucket, self.config.hash_config.struct_format
+        record = np.dtype([(f"field{i + 1}", f"<{hashes_format}") for i in range(rows)] + [("index", "<u4")])
+        files = [
+            self.output_folder.open(f"bucket_{bucket:03d}/{rank:05d}.minhash.sig", mode="wb")
+            for bucket in range(self.config.num_buckets)
+        ]
+        a, b = self.parameters
+        position = 0
+        try:
+            for batch in batched(data, self.batch_size):
+                self.stat_update("total", value=len(batch))
+                tokens, to_normalise = zip(*map(shingle_words, batch), strict=True)
+                shingles, counts = _shingles_of_batch(list(tokens), self.config.n_grams, list(to_normalise))
+                signatures = minhash_signatures(shingles, counts, a, b).astype(
+                    self.config.hash_config.np_dtype
+                )
+                kept = np.flatnonzero(counts > 0)  # datatrove writes no record for a document without one
+                for bucket, file in enumerate(files):
+                    records = np.empty(kept.size, record)
+                    for i in range(rows):
+                        records[f"field{i + 1}"] = signatures[kept, bucket * rows + i]
+                    records["index"] = kept + position
+                    file.write(records.tobytes())
+                position += len(batch)
+        finally:
+            for file in files:
+                file.close()
+
+    def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
+        with self.track_time():
+            self._write_signatures(data, rank)
+        # datatrove sorts the files it finds complete; with no signature at all it writes empty ones
+        self.skip_existing_sigs = True
+        super().run(iter(()), rank, world_size)
 
 
 def lsh_bands(threshold: float, max_hashes: int = 128) -> tuple[int, int]:

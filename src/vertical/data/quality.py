@@ -40,9 +40,18 @@ def script_language(text: str, zh_min_han_share: float = 0.3, en_min_latin_share
     return "other"
 
 
+# the ASCII characters `_SYMBOL` matches, to count them at C speed in ASCII text
+_ASCII_SYMBOLS = bytes(c for c in range(128) if _SYMBOL.match(chr(c)))
+
+
 def symbol_share(text: str) -> float:
     """Share of the characters of `text` that are symbols (see `_SYMBOL`)."""
-    return len(_SYMBOL.findall(text)) / len(text) if text else 0.0
+    if not text:
+        return 0.0
+    if text.isascii():
+        encoded = text.encode("ascii")
+        return (len(encoded) - len(encoded.translate(None, _ASCII_SYMBOLS))) / len(text)
+    return len(_SYMBOL.findall(text)) / len(text)
 
 
 class QualityFilter(BaseFilter):

@@ -1,27 +1,34 @@
-"""Gopher's repetition rules (Rae et al. 2021, "Scaling Language Models", table A1), vectorised.
+"""Gopher's repetition rules (Rae et al. 2021, "Scaling Language Models", table A1), over a batch.
 
 datatrove's `GopherRepetitionFilter` implements the same rules with Python loops over joined
-n-gram strings; on the benchmark corpus it took 45% of the whole stage. Here each word gets a
-small integer, n-grams are rolling polynomial hashes in numpy, and "characters in duplicated
-n-grams" is the coverage of the word positions that repeat an earlier n-gram (each character
-counted once, as the paper defines it); rules on an empty text do not apply. Thresholds are the
-paper's. Words are mixed-script
-(`vertical.data.words`), so Chinese is measured by character n-grams.
+n-gram strings; on the benchmark corpus it took 45% of the whole stage, and a numpy version per
+document still spent most of its time in small-array overhead. Here a batch of documents is one
+set of arrays: each word gets an integer code unique to its document, the n-grams of every
+length are grouped by `pandas.factorize` (a hash table, codes in order of first occurrence), and
+an (n+1)-gram is looked at only where its n-gram repeats (one that does not repeat cannot either).
+"Characters in duplicated n-grams" is the coverage of the word positions that repeat an earlier
+n-gram (each character counted once, as the paper defines it); of equally frequent n-grams the
+first to occur is the "most frequent" one (as datatrove's `Counter.most_common`); rules on an empty
+text do not apply. Thresholds are the paper's. Words are mixed-script (`vertical.data.words`),
+so Chinese is measured by character n-grams.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
+import pandas as pd
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.shared_words import words_of
 from vertical.data.words import words
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
-_BASE = np.uint64(1_000_003)  # odd multiplier of the rolling hash (uint64 arithmetic wraps)
 
 TOP_NGRAM_MAX_SHARE = ((2, 0.20), (3, 0.18), (4, 0.16))
 DUPLICATE_NGRAM_MAX_SHARE = ((5, 0.15), (6, 0.14), (7, 0.13), (8, 0.12), (9, 0.11), (10, 0.10))
@@ -40,11 +47,7 @@ def _duplicates(parts: list[str]) -> tuple[int, int]:
     return count, characters
 
 
-def repetition_problem(text: str, min_words: int = 0) -> str | None:
-    """The first Gopher repetition rule `text` breaks; None when none, or it has under `min_words` words."""
-    tokens = words(text)
-    if not text or len(tokens) < max(min_words, 1):
-        return None
+def _line_problem(text: str) -> str | None:
     for name, parts, max_share, max_char_share in (
         ("paragraph", _PARAGRAPHS.split(text.strip()), 0.30, 0.20),
         ("line", text.split("\n"), 0.30, 0.20),
@@ -54,55 +57,122 @@ def repetition_problem(text: str, min_words: int = 0) -> str | None:
             return f"duplicate_{name}s"
         if characters / len(text) > max_char_share:
             return f"duplicate_{name}_characters"
-    if len(tokens) < 2:
-        return None
-    # Python's string hash differs between processes, but words are only compared within this text
-    ids = np.fromiter(map(hash, tokens), np.int64, len(tokens)).view(np.uint64)
-    lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
-    ends = np.concatenate(([0], np.cumsum(lengths)))  # characters of words [i, j) = ends[j] - ends[i]
-    top_limits, duplicate_limits = dict(TOP_NGRAM_MAX_SHARE), dict(DUPLICATE_NGRAM_MAX_SHARE)
-    loosest_duplicate_limit = min(duplicate_limits.values())
-    hashes = ids.copy()  # (W - n + 1,) hashes of the n-grams starting at each word
-    for n in range(2, 11):
-        with np.errstate(over="ignore"):
-            hashes = hashes[:-1] * _BASE + ids[n - 1 :]
-        if hashes.size == 0:
-            break
-        unique, first, counts = np.unique(hashes, return_index=True, return_counts=True)
-        if n in top_limits:
-            top = int(np.argmax(counts))
-            start = int(first[top])
-            if (ends[start + n] - ends[start]) * int(counts[top]) / len(text) > top_limits[n]:
-                return f"top_{n}_gram"
-        if n in duplicate_limits:
-            if len(unique) == len(hashes):
-                break  # no n-gram repeats, so no longer one does either
-            repeated = np.ones(len(hashes), bool)
-            repeated[first] = False
-            starts = np.flatnonzero(repeated)
-            cover = np.zeros(len(tokens) + 1, np.int64)
-            np.add.at(cover, starts, 1)
-            np.add.at(cover, starts + n, -1)
-            share = int(lengths[np.cumsum(cover[:-1]) > 0].sum()) / len(text)
-            if share > duplicate_limits[n]:
-                return f"duplicate_{n}_grams"
-            if share <= loosest_duplicate_limit:
-                break  # longer n-grams cover no more than this, and their limits are no lower
     return None
+
+
+def _ngram_problems(texts: list[str], token_lists: list[list[str]]) -> list[str | None]:
+    """The first n-gram rule each text breaks (texts of two words or more), all texts at once."""
+    documents = len(texts)
+    word_counts = np.fromiter(map(len, token_lists), np.int64, documents)  # (D,)
+    starts = np.concatenate(([0], np.cumsum(word_counts)))  # (D + 1,) first word of each document
+    total = int(starts[-1])
+    flat = list(chain.from_iterable(token_lists))
+    lengths = np.fromiter(map(len, flat), np.int64, total)  # (T,) characters of each word
+    ends = np.concatenate(([0], np.cumsum(lengths)))  # characters of words [i, j) = ends[j] - ends[i]
+    document_of = np.repeat(np.arange(documents, dtype=np.int64), word_counts)  # (T,)
+    document_end = starts[1:][document_of]  # (T,) one past the last word of the word's document
+    text_lengths = np.fromiter(map(len, texts), np.float64, documents)
+    # word codes unique per document: Python's string hash (consistent within this process) mixed
+    # with the document's number; two different words of a batch of ~10^6 share a code with
+    # probability ~10^-8
+    hashes = np.fromiter(map(hash, flat), np.int64, total).view(np.uint64)
+    with np.errstate(over="ignore"):
+        hashes ^= document_of.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    word_codes, distinct = pd.factorize(hashes)
+    word_codes = word_codes.astype(np.int64)
+    width = np.int64(len(distinct))
+
+    rules: list[tuple[str, np.ndarray]] = []  # (reason, (D,) broken) in the order the rules are tried
+    top_limits, duplicate_limits = dict(TOP_NGRAM_MAX_SHARE), dict(DUPLICATE_NGRAM_MAX_SHARE)
+    positions = np.arange(total, dtype=np.int64)  # where an n-gram starts that may repeat
+    codes = word_codes  # (len(positions),) code of the (n-1)-gram starting there
+    for n in range(2, 11):
+        inside = positions + n <= document_end[positions]
+        positions, codes = positions[inside], codes[inside]
+        if positions.size:
+            codes, _ = pd.factorize(codes * width + word_codes[positions + n - 1])  # first-occurrence order
+            group_sizes = np.bincount(codes)
+            first_seen = np.empty(codes.size, bool)  # is this the first occurrence of its n-gram?
+            first_seen[0] = True
+            first_seen[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+            group_start = positions[first_seen]  # (G,) where each n-gram first occurs, in code order
+        else:
+            group_sizes = group_start = np.zeros(0, np.int64)
+            first_seen = np.zeros(0, bool)
+        if n in top_limits:
+            group_document = document_of[group_start]  # non-decreasing: documents come in order
+            top = np.ones(documents, np.int64)  # an n-gram outside `positions` occurs once
+            np.maximum.at(top, group_document, group_sizes)
+            top_start = starts[:-1].copy()  # all n-grams once: the first one is the most frequent
+            tied = np.flatnonzero(group_sizes == top[group_document])
+            winners, first = np.unique(group_document[tied], return_index=True)  # the earliest of the tied
+            repeated = top[winners] >= 2
+            top_start[winners[repeated]] = group_start[tied[first[repeated]]]
+            top_start = np.minimum(top_start, max(total - n, 0))  # documents without n-grams: never read
+            characters = ends[top_start + n] - ends[top_start]
+            rules.append(
+                (f"top_{n}_gram", (word_counts >= n) & (characters * top / text_lengths > top_limits[n]))
+            )
+        if n in duplicate_limits:
+            repeats = positions[~first_seen]
+            cover = np.bincount(repeats, minlength=total + 1) - np.bincount(repeats + n, minlength=total + 1)
+            covered = np.cumsum(cover[:-1]) > 0  # (T,) words inside a repeated n-gram
+            shares = np.bincount(document_of[covered], weights=lengths[covered], minlength=documents)
+            rules.append((f"duplicate_{n}_grams", shares / text_lengths > duplicate_limits[n]))
+        if n >= 4 and not positions.size:
+            break  # no n-gram repeats, so no longer one does either
+        keep = group_sizes[codes] >= 2 if positions.size else np.zeros(0, bool)
+        positions, codes = positions[keep], codes[keep]
+    broken = np.vstack([mask for _, mask in rules])  # (rules, D)
+    first_rule = np.argmax(broken, axis=0)
+    return [rules[rule][0] if broken[rule, d] else None for d, rule in enumerate(first_rule.tolist())]
+
+
+def repetition_problems(
+    texts: Sequence[str], token_lists: Sequence[list[str]], min_words: int = 0
+) -> list[str | None]:
+    """The first Gopher repetition rule each text breaks; None when none, or it has under `min_words` words.
+
+    `token_lists` are the texts' words (`vertical.data.words.words`).
+    """
+    problems: list[str | None] = [None] * len(texts)
+    pending: list[int] = []
+    for index, (text, tokens) in enumerate(zip(texts, token_lists, strict=True)):
+        if not text or len(tokens) < max(min_words, 1):
+            continue
+        problems[index] = _line_problem(text)
+        if problems[index] is None and len(tokens) >= 2:
+            pending.append(index)
+    if pending:
+        found = _ngram_problems([texts[i] for i in pending], [token_lists[i] for i in pending])
+        for index, problem in zip(pending, found, strict=True):
+            problems[index] = problem
+    return problems
+
+
+def repetition_problem(text: str, min_words: int = 0) -> str | None:
+    """The first Gopher repetition rule `text` breaks; None when none, or it has under `min_words` words."""
+    return repetition_problems([text], [words(text)], min_words)[0]
 
 
 class RepetitionFilter(BaseFilter):
     """Drops documents of at least `min_words` words that break a Gopher repetition rule.
 
-    Reasons are ``repetition_<rule>``; short texts repeat by chance and are left alone.
+    Reasons are ``repetition_<rule>``; short texts repeat by chance and are left alone. Works on
+    batches of `batch_size` documents.
     """
 
     name = "repetition"
 
-    def __init__(self, min_words: int = 50, exclusion_writer: DiskWriter | None = None) -> None:
-        super().__init__(exclusion_writer)
+    def __init__(
+        self, min_words: int = 50, exclusion_writer: DiskWriter | None = None, batch_size: int = 256
+    ) -> None:
+        super().__init__(exclusion_writer, batch_size=batch_size)
         self.min_words = min_words
 
+    def filter_batch(self, batch: list[DatatroveDocument]) -> list[bool | tuple[bool, str]]:
+        problems = repetition_problems([d.text for d in batch], [words_of(d) for d in batch], self.min_words)
+        return [True if problem is None else (False, f"repetition_{problem}") for problem in problems]
+
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
-        problem = repetition_problem(document.text, self.min_words)
-        return True if problem is None else (False, f"repetition_{problem}")
+        return self.filter_batch([document])[0]

@@ -37,22 +37,6 @@ SCHEMA = pa.schema(
 )
 
 
-def _table(spans: list[EntitySpan], split: str) -> pa.Table:
-    return pa.table(
-        {
-            "document_id": [s.document_id for s in spans],
-            "split": [split] * len(spans),
-            "start": [s.start for s in spans],
-            "end": [s.end for s in spans],
-            "entity_id": [s.entity_id for s in spans],
-            "type": [s.type for s in spans],
-            "surface": [s.surface for s in spans],
-            "candidates": [s.candidates for s in spans],
-        },
-        schema=SCHEMA,
-    )
-
-
 def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path) -> dict[str, float | int]:
     """Link every document of the corpus `shards` (split -> parquet files with id, text); write `path`.
 
@@ -70,18 +54,20 @@ def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path)
                 for batch in pq.ParquetFile(shard).iter_batches(columns=["id", "text"], batch_size=4096):
                     started = time.perf_counter()
                     texts = batch.column("text").to_pylist()
-                    spans: list[EntitySpan] = []
-                    for found in linker.link_batch(texts, batch.column("id").to_pylist()):
-                        documents_with_mentions += bool(found)
-                        spans.extend(found)
+                    columns = linker.link_columns(texts, batch.column("id").to_pylist())
                     documents += len(texts)
                     characters += sum(map(len, texts))
                     seconds += time.perf_counter() - started
-                    mentions += len(spans)
-                    ambiguous += sum(s.candidates > 1 for s in spans)
-                    mentioned.update(s.entity_id for s in spans)
-                    if spans:
-                        writer.write_table(_table(spans, split))
+                    found = len(columns["start"])
+                    documents_with_mentions += len(set(columns.pop("document")))
+                    mentions += found
+                    ambiguous += sum(c > 1 for c in columns["candidates"])
+                    mentioned.update(columns["entity_id"])
+                    if found:
+                        columns["split"] = [split] * found
+                        writer.write_table(
+                            pa.table({name: columns[name] for name in SCHEMA.names}, schema=SCHEMA)
+                        )
     os.replace(temporary, path)
     return {
         "documents": documents,

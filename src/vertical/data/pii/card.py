@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData, follows_reference_label
 
 _CANDIDATE = re.compile(
-    NOT_AFTER_ALNUM + r"(?<![\d.,][ -])\d(?:[ -]?\d){12,18}" + NOT_BEFORE_ALNUM + r"(?![.,]\d)"
+    r"(?=\d)" + NOT_AFTER_ALNUM + r"(?<![\d.,][ -])\d(?:[ -]?\d){12,18}" + NOT_BEFORE_ALNUM + r"(?![.,]\d)"
 )
 # issuer prefix -> the lengths its numbers have
 _ISSUERS = (

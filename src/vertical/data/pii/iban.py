@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData
 
 _CANDIDATE = re.compile(
-    NOT_AFTER_ALNUM + r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?" + NOT_BEFORE_ALNUM
+    r"(?=[A-Z])"
+    + NOT_AFTER_ALNUM
+    + r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
+    + NOT_BEFORE_ALNUM
 )
 _LENGTHS = {
     "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20,

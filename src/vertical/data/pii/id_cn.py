@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData
 
 _CANDIDATE = re.compile(
-    NOT_AFTER_ALNUM + r"[1-8]\d{5}(?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx]" + NOT_BEFORE_ALNUM
+    r"(?=[1-8])" + NOT_AFTER_ALNUM + r"[1-8]\d{5}(?:19|20)\d{2}[01]\d[0-3]\d\d{3}[\dXx]" + NOT_BEFORE_ALNUM
 )
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 from vertical.data.pii.entity import PersonalData
 
-_IPV4 = re.compile(r"(?<![A-Za-z0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![A-Za-z0-9]|\.\d)")
+_IPV4 = re.compile(r"(?=\d)(?<![A-Za-z0-9.])(?:\d{1,3}\.){3}\d{1,3}(?![A-Za-z0-9]|\.\d)")
 _IPV6 = re.compile(
-    r"(?<![A-Za-z0-9:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%[A-Za-z0-9]+)?(?![A-Za-z0-9:])"
+    r"(?=[0-9A-Fa-f:])(?<![A-Za-z0-9:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?:%[A-Za-z0-9]+)?(?![A-Za-z0-9:])"
 )
 _VERSION_BEFORE = re.compile(r"(?:\b[vV]|version|Version|版本|版本号)\s*:?\s*$")
 

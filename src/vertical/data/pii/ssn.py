@@ -11,7 +11,9 @@ from collections.abc import Iterator
 
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData
 
-_SSN = re.compile(NOT_AFTER_ALNUM + r"(?<![#-])(\d{3})([- ])(\d{2})\2(\d{4})" + NOT_BEFORE_ALNUM + r"(?!-\d)")
+_SSN = re.compile(
+    r"(?=\d)" + NOT_AFTER_ALNUM + r"(?<![#-])(\d{3})([- ])(\d{2})\2(\d{4})" + NOT_BEFORE_ALNUM + r"(?!-\d)"
+)
 
 
 def find_ssns(text: str) -> Iterator[PersonalData]:
