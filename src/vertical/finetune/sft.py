@@ -21,8 +21,8 @@ from pathlib import Path
 import torch
 from datasets import Dataset
 
-from vertical.instruct.answer import generate_answers
 from vertical.finetune.lora import add_lora, merged
+from vertical.instruct.answer import generate_answers
 from vertical.instruct.template import align_stop_tokens, check_chat_template, render_conversation
 from vertical.models import load_causal_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments
@@ -59,7 +59,7 @@ def sft_dataset(tokenizer, examples: list[ChatExample], max_length: int) -> Data
 def sft_train(
     model, tokenizer, train_set: Dataset, cfg: TaskConfig, work_dir: Path, seed: int, precision: str
 ) -> tuple[object, dict]:
-    """Train `model` on the rendered `train_set` with TRL; returns the plain (merged) model and its history."""
+    """Train `model` on the rendered `train_set` with TRL; returns the plain (merged) model, its history."""
     from trl import SFTConfig, SFTTrainer
 
     torch.manual_seed(seed)
