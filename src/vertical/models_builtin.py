@@ -32,6 +32,7 @@ from pathlib import Path
 
 from vertical.errors import ModelError
 from vertical.hashing import hash_file
+from vertical.instruct.template import align_stop_tokens
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,8 @@ def convert_gguf(gguf_path: Path, target: Path, chat_template: str | None = None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     clean.generation_config.pad_token_id = tokenizer.pad_token_id
+    if tokenizer.chat_template:  # generation stops at the template's end of turn too (Gemma: <end_of_turn>)
+        align_stop_tokens(clean, tokenizer)
     with quiet_transformers():
         clean.save_pretrained(partial)
         tokenizer.save_pretrained(partial)

@@ -47,6 +47,14 @@ def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -
         return []
     examples = []
     for task in recipe.tasks if tasks is None else tasks:
+        if task.type == "instruct":  # a question leaks with its answer
+            from vertical.instruct.readers import read_conversations
+            from vertical.instruct.split import conversation_text, split_conversations
+
+            chats = read_conversations(Path(task.test or task.data))
+            test = chats if task.test else split_conversations(chats, task.test_fraction)[1]
+            examples += [EvaluationExample(task.name, i, conversation_text(c)) for i, c in enumerate(test)]
+            continue
         if task.type == "generation":  # a prompt leaks with its response
             from vertical.finetune.generation import read_generation_examples
 
@@ -234,7 +242,7 @@ def plan_stages(
 
     evaluate_config = {**recipe.evaluate.model_dump(), "seed": recipe.seed}
     stages.append(Stage("evaluate", evaluate_config, {"finetune": finetune_dir}, evaluate))
-    classifiers = [task for task in recipe.tasks if task.type != "generation"]
+    classifiers = [task for task in recipe.tasks if not task.for_decoders]
     if recipe.compress is not None and classifiers:
         from vertical.compress.stage import compress_tasks
 
@@ -257,15 +265,15 @@ def plan_stages(
 def _check_task_types(recipe: Recipe, decoder: bool) -> None:
     """A generation task needs a decoder run, every other task type an encoder one."""
     for task in recipe.tasks:
-        if task.type == "generation" and not decoder:
+        if task.for_decoders and not decoder:
             raise RecipeError(
-                f"tasks: {task.name} is a generation task, which needs a decoder model: a GPT-2 family "
+                f"tasks: {task.name} is a {task.type} task, which needs a decoder model: a causal-LM "
                 f"base_model or pretrain.from_scratch; {recipe.base_model} is an encoder"
             )
-        if task.type != "generation" and decoder:
+        if not task.for_decoders and decoder:
             raise RecipeError(
                 f"tasks: {task.name} is a {task.type} task, which needs an encoder (BERT family) model; "
-                "this recipe trains a decoder: use type: generation"
+                "this recipe trains a decoder: use type: generation or instruct"
             )
 
 

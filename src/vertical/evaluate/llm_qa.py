@@ -17,7 +17,7 @@ import re
 import string
 from collections import Counter
 
-from vertical.tokenizer.mine import CJK_CHAR
+from vertical.unicode_scripts import HAN_CHAR as CJK_CHAR
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 _PUNCTUATION = set(string.punctuation) | set("，。！？、；：“”‘’（）《》【】")

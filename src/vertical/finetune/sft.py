@@ -21,13 +21,13 @@ from pathlib import Path
 import torch
 from datasets import Dataset
 
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.lora import add_lora, merged
 from vertical.instruct.answer import generate_answers
 from vertical.instruct.template import align_stop_tokens, check_chat_template, render_conversation
 from vertical.models import load_causal_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments
-from vertical.pretrain.train import train_resuming
-from vertical.recipe import TaskConfig
+from vertical.pretrain.trainer import train_resuming
 from vertical.records import ChatExample
 
 log = logging.getLogger(__name__)

@@ -112,7 +112,7 @@ def read_conversations(path: str | Path) -> list[ChatExample]:
             ChatExample(
                 turns,
                 entity=str(record.get("entity", "")),
-                kind=kind,
+                kind=str(record.get("kind") or kind),
                 language=str(record.get("language", "")),
             )
         )
