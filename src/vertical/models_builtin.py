@@ -23,10 +23,12 @@ wheels into a reusable folder.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,12 +127,25 @@ def verified_gguf(builtin: BuiltinDecoder) -> Path:
     return path
 
 
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """transformers quiet inside the block (a copy of `vertical.models`' one, which imports this module)."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
+
+
 def convert_gguf(gguf_path: Path, target: Path, chat_template: str | None = None) -> Path:
     """De-quantise the GGUF file at `gguf_path` into a plain HF folder `target` (see the module docstring)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from vertical.models import quiet_transformers
 
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
