@@ -196,6 +196,7 @@ def write_llm_demo(
     replay_ratio: float = 0.2,
     seed: int = 0,
     with_tasks: bool = True,
+    base: str | None = None,
 ) -> Path:
     """Write the LLM demo's files into `folder`; returns the path of its recipe (see the module docstring)."""
     folder = Path(folder)
@@ -220,7 +221,7 @@ def write_llm_demo(
     )
     write_conversations(folder / "tasks" / "qa_train.jsonl", train)
     write_conversations(folder / "tasks" / "qa_test.jsonl", test)
-    base = "builtin:gemma3" if language == "zh" else "builtin:smollm2"
+    base = base or ("builtin:gemma3" if language == "zh" else "builtin:smollm2")
     general_text, choices = _general_files(general, language)
     name = size.name + ("-zh" if language == "zh" else "") + ("" if with_tasks else "-no-replay")
     recipe = folder / "recipe.yaml"

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from vertical.demo.llm import FULL_LLM, QUICK_LLM, find_general_data, write_llm_demo
+from vertical.demo.llm import FULL_LLM, QUICK_LLM, LLMDemoSize, find_general_data, write_llm_demo
 from vertical.errors import RecipeError
 from vertical.io import atomic_write_json
 
@@ -46,23 +46,25 @@ def run_llm_demo(
     run: Callable[[Path], Path],
     say: Callable[[str], None],
     general: Path | None = None,
+    size: LLMDemoSize | None = None,
+    base: str | None = None,
 ) -> dict:
     """Write and build the LLM demo; returns (and saves as llm_demo.json) its headline figures."""
     if language not in ("en", "zh"):
         raise RecipeError(f"--lang {language}: unknown demo language; use en or zh")
-    size = QUICK_LLM if quick else FULL_LLM
+    size = size or (QUICK_LLM if quick else FULL_LLM)
     general = general or find_general_data(Path.cwd())
     if general is None:
         say("no shared/datasets folder found: the demo runs without replay and without the forgetting check")
     started = time.perf_counter()
     folder = out_dir / "demo-data" / (size.name + ("-zh" if language == "zh" else ""))
-    recipe = write_llm_demo(folder, size, language, general)
+    recipe = write_llm_demo(folder, size, language, general, base=base)
     say(f"LLM demo data and recipe written to {folder}")
     run_dir = run(recipe)
     evaluation = _metrics(run_dir, "evaluate")["tasks"]["facts"]
     significance = evaluation["significance"]["exact_match"]
     summary = {
-        "base_model": "builtin:gemma3" if language == "zh" else "builtin:smollm2",
+        "base_model": base or ("builtin:gemma3" if language == "zh" else "builtin:smollm2"),
         "test_questions": evaluation["general"]["examples"],
         "exact_match": {
             "general": evaluation["general"]["exact_match"],
@@ -79,7 +81,13 @@ def run_llm_demo(
     }
     if not quick and general is not None:  # the same pretraining without replay, for the comparison
         plain = write_llm_demo(
-            folder.with_name(folder.name + "-no-replay"), size, language, general, 0.0, with_tasks=False
+            folder.with_name(folder.name + "-no-replay"),
+            size,
+            language,
+            general,
+            0.0,
+            with_tasks=False,
+            base=base,
         )
         say("pretraining once more without replay, to compare the forgetting")
         summary["forgetting"]["without_replay"] = forgetting_summary(_metrics(run(plain), "pretrain"))
