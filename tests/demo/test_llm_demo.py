@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from vertical.demo.llm import LLMDemoSize, write_llm_demo
