@@ -88,7 +88,7 @@ class LLMDemoSize:
     predicates: tuple[str, ...]
 
 
-QUICK_LLM = LLMDemoSize("finance-llm-quick", 3, 6, 60, 2, 20, _PREDICATES["quick"])
+QUICK_LLM = LLMDemoSize("finance-llm-quick", 3, 6, 60, 2, 10, _PREDICATES["quick"])
 FULL_LLM = LLMDemoSize("finance-llm", 5, 10, 240, 3, 100, _PREDICATES["full"])
 
 
@@ -156,7 +156,7 @@ def _recipe(
     )
     if general_text is not None:
         general = (
-            f"  general_data: {json.dumps(str(general_text))}\n  general_holdout: 40\n"
+            f"  general_data: {json.dumps(str(general_text))}\n  general_holdout: 20\n"
             f"  replay_ratio: {replay_ratio}\n"
         )
     if choices:
