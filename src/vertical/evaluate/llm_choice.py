@@ -98,18 +98,27 @@ def choice_loglikelihoods(
     rows = [(ids[-max_length:], min(n, max_length - 1)) for ids, n in rows]
     longest = max(len(ids) for ids, _ in rows)
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    input_ids = torch.full((len(rows), longest), pad, dtype=torch.long)  # (K, T), right-padded
+    # Left-padded, so every choice ends at the last position and only the last `keep` positions
+    # need vocabulary logits: the LM head (most of Gemma 3's compute) runs on the choices alone.
+    input_ids = torch.full((len(rows), longest), pad, dtype=torch.long)  # (K, T)
     attention_mask = torch.zeros_like(input_ids)
     for index, (ids, _) in enumerate(rows):
-        input_ids[index, : len(ids)] = torch.as_tensor(ids)
-        attention_mask[index, : len(ids)] = 1
-    logits = model(input_ids=input_ids.to(device), attention_mask=attention_mask.to(device)).logits
-    log_probs = torch.log_softmax(logits.float(), dim=-1)  # (K, T, V)
+        input_ids[index, longest - len(ids) :] = torch.as_tensor(ids)
+        attention_mask[index, longest - len(ids) :] = 1
+    position_ids = (attention_mask.cumsum(dim=1) - 1).clamp(min=0)  # positions as if unpadded
+    keep = max(count for _, count in rows) + 1
+    inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "position_ids": position_ids}
+    inputs = {key: value.to(device) for key, value in inputs.items()}
+    try:
+        logits = model(**inputs, logits_to_keep=keep).logits  # (K, keep, V)
+    except TypeError:  # a model without logits_to_keep: all positions
+        logits = model(**inputs).logits[:, -keep:]
+    log_probs = torch.log_softmax(logits.float(), dim=-1)  # (K, keep, V)
     scores = []
     for index, (ids, count) in enumerate(rows):
         targets = torch.as_tensor(ids[len(ids) - count :], device=device)  # (n,)
-        # (n, V): the logits at position t predict token t + 1
-        predicted_at = log_probs[index, len(ids) - count - 1 : len(ids) - 1]
+        # (n, V): the logits at position t predict token t + 1; the last position predicts nothing
+        predicted_at = log_probs[index, keep - count - 1 : keep - 1]
         scores.append(float(predicted_at.gather(1, targets[:, None]).sum()))
     return scores
 
