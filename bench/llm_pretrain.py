@@ -26,12 +26,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-WIKITEXT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "general_en" / "wikitext2_valid.txt"
-
 
 def load_texts(limit: int = 2000) -> tuple[list[str], str]:
-    if WIKITEXT.is_file():
-        lines = [line.strip() for line in WIKITEXT.read_text(encoding="utf-8").splitlines()]
+    from vertical.demo.llm import find_general_data
+
+    shared = find_general_data(Path(__file__).parent)
+    wikitext = shared / "general_en" / "wikitext2_valid.txt" if shared else None
+    if wikitext is not None and wikitext.is_file():
+        lines = [line.strip() for line in wikitext.read_text(encoding="utf-8").splitlines()]
         return [line for line in lines if len(line) > 40 and not line.startswith("=")][
             :limit
         ], "WikiText-2 (real)"
