@@ -97,10 +97,7 @@ class Recipe(_Section):
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$", description="names the run folder runs/<name>")
     language: Literal["en", "zh", "mixed"] = "en"
-    base_model: str = Field(
-        "builtin:minilm",
-        description="builtin:minilm, builtin:smollm2, builtin:gemma3, a local folder, or a hub id",
-    )
+    base_model: str = Field("builtin:minilm", description="builtin:minilm, a local folder, or a hub id")
     seed: int = 0
     data: DataConfig
     knowledge: KnowledgeConfig | None = Field(None, description="the knowledge stage; absent: no graph")
