@@ -23,7 +23,7 @@ def test_a_damaged_gguf_is_refused(tmp_path, monkeypatch):
 
 def test_a_converted_folder_is_reused_without_touching_the_package(tmp_path, monkeypatch):
     builtin = BUILTIN_DECODERS["builtin:gemma3"]
-    cached = tmp_path / f"gemma3-{builtin.sha256[:12]}"
+    cached = tmp_path / f"gemma3-{builtin.sha256[:12]}-v{models_builtin.CONVERSION_VERSION}"
     cached.mkdir()
     (cached / "config.json").write_text("{}")
     (cached / "model.safetensors").write_bytes(b"")

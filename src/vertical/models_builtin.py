@@ -11,7 +11,7 @@ name                what                                          package (insta
 The packages hold quantised GGUF files. `resolve_builtin_decoder` checks the GGUF's sha256,
 de-quantises it once with transformers (``from_pretrained(folder, gguf_file=...)``, which needs
 the ``gguf`` package) and saves a plain Hugging Face folder (safetensors, tokenizer, chat
-template) under the cache, ``~/.cache/vertical/models/<name>-<sha12>/``. A GGUF-loaded model
+template) under the cache, ``~/.cache/vertical/models/<name>-<sha12>-v<conversion>/``. A GGUF-loaded model
 refuses ``save_pretrained``, so a clean model is built from its config without the
 quantisation entry, given the de-quantised weights, and saved; its logits are checked against
 the GGUF-loaded model's before the folder is published (renamed into place: a killed conversion
@@ -37,6 +37,8 @@ from vertical.hashing import hash_file
 from vertical.instruct.template import align_stop_tokens
 
 log = logging.getLogger(__name__)
+# Bumped when the conversion changes what it writes, so a folder from an older conversion is redone.
+CONVERSION_VERSION = 2
 
 # Gemma 3 base has no chat template of its own; this is the template of Gemma 3's instruction-tuned
 # models (turns between <start_of_turn> and <end_of_turn>), which SFT teaches the base to follow.
@@ -157,8 +159,14 @@ def convert_gguf(gguf_path: Path, target: Path, chat_template: str | None = None
         if hasattr(config, "quantization_config"):
             del config.quantization_config
         clean = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-        clean.load_state_dict(quantised.state_dict(), strict=False)
+        loaded = clean.load_state_dict(quantised.state_dict(), strict=False)
         clean.tie_weights()
+    tied = {"lm_head.weight"} if clean.config.tie_word_embeddings else set()
+    if set(loaded.missing_keys) - tied or loaded.unexpected_keys:
+        raise ModelError(
+            f"{gguf_path}: the de-quantised weights do not fit the architecture (missing "
+            f"{sorted(set(loaded.missing_keys) - tied)[:3]}, unexpected {loaded.unexpected_keys[:3]})"
+        )
     probe = torch.tensor([[tokenizer.bos_token_id or 0, 100, 200, 300]])
     with torch.no_grad():
         difference = (quantised(probe).logits - clean(probe).logits).abs().max().item()
@@ -183,7 +191,7 @@ def resolve_builtin_decoder(spec: str, cache_dir: Path | None = None) -> Path:
     """The cached HF folder of the built-in decoder `spec`, converting its GGUF the first time."""
     builtin = BUILTIN_DECODERS[spec]
     cache = cache_dir or default_cache_dir()
-    target = cache / f"{builtin.name}-{builtin.sha256[:12]}"
+    target = cache / f"{builtin.name}-{builtin.sha256[:12]}-v{CONVERSION_VERSION}"
     if (target / "config.json").is_file() and any(target.glob("*.safetensors")):
         return target
     log.warning("%s: %s. Converting it once to %s (a minute or two)", spec, builtin.licence, target)
