@@ -77,7 +77,9 @@ def run_llm_demo(
         "exact_match_difference": significance["difference"],
         "exact_match_ci": [significance["ci_low"], significance["ci_high"]],
         "p_value": significance["p_value"],
-        "forgetting": {"with_replay": forgetting_summary(_metrics(run_dir, "pretrain"))},
+        "forgetting": {}
+        if general is None
+        else {"with_replay": forgetting_summary(_metrics(run_dir, "pretrain"))},
     }
     if not quick and general is not None:  # the same pretraining without replay, for the comparison
         plain = write_llm_demo(
