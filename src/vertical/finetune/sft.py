@@ -85,7 +85,6 @@ def sft_train(
         save_total_limit=1,
         report_to="none",
         dataloader_num_workers=0,
-        gradient_checkpointing=False,
         dataset_num_proc=None,
     )
     with quiet_transformers():
