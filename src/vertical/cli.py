@@ -197,12 +197,23 @@ def demo(
         bool, typer.Option("--decoder", help="Train a small GPT-2 from scratch on the English world instead.")
     ] = False,
     quiet: Annotated[bool, _QUIET] = False,
+    llm: Annotated[
+        bool, typer.Option("--llm", help="A vertical LLM on SmolLM2-135M (Gemma 3 270M with --lang zh).")
+    ] = False,
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
     from vertical.demo import FULL, FULL_ZH, QUICK, QUICK_ZH, write_chinese_finance_demo, write_finance_demo
 
     if lang not in ("en", "zh"):
         _fail(RecipeError(f"--lang {lang}: unknown demo language; use en or zh"))
+    if llm:
+        from vertical.demo.llm_run import run_llm_demo
+
+        try:
+            run_llm_demo(out_dir, quick, lang, lambda path: _run(path, out_dir / "runs", None), console.print)
+        except VerticalError as error:
+            _fail(error)
+        return
     if decoder:
         from vertical.demo.decoder import write_decoder_demo
 
@@ -228,6 +239,16 @@ def demo(
         _run(recipe, out_dir / "runs", None, quiet=quiet)
     except VerticalError as error:
         _fail(error)
+
+
+def _add_llm_commands() -> None:
+    from vertical.instruct.commands import chat, instruct_app
+
+    app.command()(chat)
+    app.add_typer(instruct_app, name="instruct")
+
+
+_add_llm_commands()
 
 
 def _add_knowledge_commands() -> None:

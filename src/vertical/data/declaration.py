@@ -24,6 +24,14 @@ def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -
         return []
     examples = []
     for task in recipe.tasks if tasks is None else tasks:
+        if task.type == "instruct":  # a question leaks with its answer
+            from vertical.instruct.readers import read_conversations
+            from vertical.instruct.split import conversation_text, split_conversations
+
+            chats = read_conversations(Path(task.test or task.data))
+            test = chats if task.test else split_conversations(chats, task.test_fraction)[1]
+            examples += [EvaluationExample(task.name, i, conversation_text(c)) for i, c in enumerate(test)]
+            continue
         if task.type == "generation":  # a prompt leaks with its response
             from vertical.finetune.generation import read_generation_examples
 

@@ -26,6 +26,8 @@ from vertical.predictions import VARIANTS, read_predictions
 from vertical.run import StageOutput, completed_stage, read_manifest
 
 _DIFFERENCES = (
+    "exact_match",
+    "token_f1",
     "perplexity",
     "token_accuracy",
     "accuracy",

@@ -10,6 +10,7 @@ multilabel      micro_f1, macro_f1
 ner             entity_f1, macro_f1 (over entity types)
 relation        relation_f1, macro_f1
 generation      perplexity (lower is better), token_accuracy
+instruct        exact_match, token_f1 (greedy answers, SQuAD-normalised; `llm_qa`)
 =============== =================================
 
 Generation has no classes and no calibration: its record holds, per test example, the summed
@@ -25,6 +26,7 @@ import numpy as np
 
 from vertical.evaluate.calibration import calibration
 from vertical.evaluate.entities import entity_counts, entity_metrics, entity_types
+from vertical.evaluate.llm_qa import qa_counts, qa_metrics
 from vertical.evaluate.metrics import classification_metrics, multilabel_metrics, relation_metrics
 from vertical.evaluate.significance import (
     PairedDifference,
@@ -40,6 +42,7 @@ HEADLINE: dict[str, tuple[str, ...]] = {
     "ner": ("entity_f1", "macro_f1"),
     "relation": ("relation_f1", "macro_f1"),
     "generation": ("perplexity", "token_accuracy"),
+    "instruct": ("exact_match", "token_f1"),
 }
 LOWER_IS_BETTER = frozenset({"perplexity", "mean_nll", "ece"})
 
@@ -104,6 +107,8 @@ def score_predictions(predictions: dict[str, Any], calibration_bins: int = 10) -
     labels = predictions["labels"]
     if kind == "generation":
         return generation_metrics(predictions)
+    if kind == "instruct":
+        return qa_metrics(predictions)
     if kind == "ner":
         scores = entity_metrics(predictions["gold"], predictions["predicted"], labels)
     elif kind == "multilabel":
@@ -136,6 +141,11 @@ def headline_counts(predictions: dict[str, Any]) -> dict[str, tuple[np.ndarray, 
     """Per headline metric: the per-example counts (N, K) and the statistic that scores their sums."""
     kind = task_type(predictions)
     labels = predictions["labels"]
+    if kind == "instruct":
+        return {
+            metric: (np.asarray(rows, dtype=float), mean_of_first)
+            for metric, rows in qa_counts(predictions).items()
+        }
     if kind == "generation":
         tokens = np.asarray(predictions["tokens"], dtype=float)
         likelihood = np.stack([np.asarray(predictions["nll"], dtype=float), tokens], axis=1)  # (N, 2)

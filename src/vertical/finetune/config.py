@@ -52,11 +52,13 @@ class TaskConfig(Section):
     """One labelled task to fine-tune and evaluate."""
 
     name: str = Field(description="a plain name (letters, digits, _ . -): it names the task's folders")
-    type: Literal["classification", "multilabel", "ner", "relation", "generation"] = Field(
+    type: Literal["classification", "multilabel", "ner", "relation", "generation", "instruct"] = Field(
         "classification",
         description="classification: one label per text; multilabel: any number of labels per text; "
         "ner: entity spans (CoNLL/IOB or JSON Lines with character spans); relation: the relation "
-        "between a head and a tail span of a text; generation: a response to a prompt (decoder models)",
+        "between a head and a tail span of a text; generation: a response to a prompt (decoder models); "
+        "instruct: chat conversations (alpaca, sharegpt, messages, question/answer JSON Lines) tuned "
+        "with TRL's SFTTrainer on the chat template, scored by exact match and token F1 (decoder LLMs)",
     )
     data: str = Field(
         description="training examples: .csv, .jsonl or .parquet; for ner also CoNLL (.conll, .tsv, .iob)"
@@ -122,6 +124,11 @@ class TaskConfig(Section):
     _check_paths = field_validator("data", "test", "validation")(
         lambda value, info: value if value is None else existing_path(value, info)
     )
+
+    @property
+    def for_decoders(self) -> bool:
+        """Whether the task trains a decoder (generation, instruct) rather than an encoder."""
+        return self.type in ("generation", "instruct")
 
     @property
     def needs_validation(self) -> bool:

@@ -21,6 +21,7 @@ _PIPELINE = {
     "relation": ("text-classification", "AutoModelForSequenceClassification"),
     "ner": ("token-classification", "AutoModelForTokenClassification"),
     "generation": ("text-generation", "AutoModelForCausalLM"),
+    "instruct": ("text-generation", "AutoModelForCausalLM"),
 }
 _CARD_METRICS = (
     "perplexity",

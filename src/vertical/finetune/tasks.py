@@ -41,8 +41,11 @@ from vertical.finetune.multilabel import train_multilabel_classifier
 from vertical.finetune.ner import train_tagger
 from vertical.finetune.relation import as_example, read_relations
 from vertical.finetune.search import SearchResult, search_hyperparameters
+from vertical.finetune.sft import train_instruct
 from vertical.finetune.tagged import read_tagged, tag_set
 from vertical.finetune.unseen import check_seen, labels_of
+from vertical.instruct.readers import read_conversations
+from vertical.instruct.split import split_conversations
 from vertical.io import atomic_write_json
 from vertical.models import model_identity
 from vertical.predictions import write_predictions
@@ -52,6 +55,8 @@ log = logging.getLogger(__name__)
 
 
 def _read(task: TaskConfig, path: Path) -> list:
+    if task.type == "instruct":
+        return read_conversations(path)
     if task.type == "generation":
         return read_generation_examples(path, task.prompt_column, task.response_column)
     if task.type == "ner":
@@ -70,7 +75,7 @@ def _read(task: TaskConfig, path: Path) -> list:
 
 def _check_labels(task: TaskConfig, train: list, other: list, other_path, role: str = "test") -> list[str]:
     """The label set of `train`; a label of `other` (test or validation) unseen in training is an error."""
-    if task.type == "generation":
+    if task.type in ("generation", "instruct"):
         return []  # no classes: the response is free text
     check_seen(task, train, other, other_path, role)
     if task.type == "ner":
@@ -85,6 +90,9 @@ def load_task_data(task: TaskConfig):
     examples = _read(task, Path(task.data))
     if task.test:
         train, test, test_path = examples, _read(task, Path(task.test)), task.test
+    elif task.type == "instruct":  # an entity's conversations stay on one side
+        train, test = split_conversations(examples, task.test_fraction)
+        test_path = task.data
     else:
         train, test = split_examples(examples, task.test_fraction)
         test_path = task.data
@@ -125,6 +133,7 @@ def _trainer(task: TaskConfig):
         "ner": train_tagger,
         "multilabel": train_multilabel_classifier,
         "generation": train_generator,
+        "instruct": train_instruct,
     }.get(task.type, train_classifier)
 
 

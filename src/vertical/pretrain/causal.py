@@ -20,7 +20,10 @@ Writes into its output folder::
     untrained/    from scratch only: the same architecture before training
 
 Metrics: next-token loss and perplexity on held-out domain text before and after; with
-``general_data``, the same on held-out general text: the forgetting check.
+``general_data``, the same on held-out general text: the forgetting check; with
+``general_choices``, multiple-choice accuracy (length-normalised log-likelihood) before and after
+(`vertical.pretrain.general_ability`). ``facts_ratio`` mixes in the knowledge stage's facts as
+sentences; ``lora`` trains adapters, merged into the saved model.
 """
 
 from __future__ import annotations
@@ -34,10 +37,12 @@ from transformers import GPT2Config, GPT2LMHeadModel, Trainer
 
 from vertical.data import corpus_shards
 from vertical.errors import DataError, RecipeError
+from vertical.finetune.lora import add_lora, merged
 from vertical.models import BaseModel, load_causal_lm, load_tokenizer, quiet_transformers
 from vertical.precision import use_bf16
 from vertical.pretrain.config import PretrainConfig, ScratchModelConfig
 from vertical.pretrain.corpus import quietly, split_general_texts
+from vertical.pretrain.general_ability import choice_accuracies, choice_forgetting
 from vertical.pretrain.objectives.causal_lm import CausalLMCollator, causal_lm_loss
 from vertical.pretrain.packing import pack_texts
 from vertical.pretrain.tensorboard import keep_tensorboard_logs
@@ -115,6 +120,7 @@ def causal_pretraining(
     work_dir: Path,
     seed: int,
     tokenizer_dir: Path | None = None,
+    knowledge_dir: Path | None = None,
 ) -> StageOutput:
     """Train a decoder on the corpus of the data stage folder `data_dir`; see the module docstring."""
     train_shards = corpus_shards(data_dir, "train")
@@ -137,6 +143,21 @@ def causal_pretraining(
             _packed_shards(validation_shards, tokenizer, block_size, cache_dir) if validation_shards else None
         )
         general_check, general_replay = _general_sets(cfg, tokenizer, block_size, cache_dir)
+    if cfg.facts_ratio > 0:  # the graph's facts as sentences, repeated until the corpus is used up
+        fact_shards = corpus_shards(knowledge_dir, "train") if knowledge_dir else []
+        if not fact_shards:
+            raise DataError(
+                f"{knowledge_dir}: pretrain.facts_ratio is {cfg.facts_ratio} but the knowledge stage wrote "
+                "no facts as sentences; set knowledge.verbalise: true (the default) or facts_ratio: 0"
+            )
+        with first_process_first():
+            facts = _packed_shards(fact_shards, tokenizer, block_size, cache_dir)
+        train_set = interleave_datasets(
+            [train_set, facts],
+            probabilities=[1 - cfg.facts_ratio, cfg.facts_ratio],
+            seed=seed,
+            stopping_strategy="all_exhausted",
+        )
     if general_replay is not None:
         train_set = interleave_datasets(
             [train_set, general_replay],
@@ -148,6 +169,9 @@ def causal_pretraining(
     collator = CausalLMCollator(tokenizer.pad_token_id)
     loss_before = causal_lm_loss(model, validation_set, collator, cfg.batch_size, bf16)
     general_before = causal_lm_loss(model, general_check, collator, cfg.batch_size, bf16)
+    choices_before = choice_accuracies(model, tokenizer, cfg.general_choices, cfg.general_choices_limit, bf16)
+    if cfg.lora is not None:
+        model = add_lora(model, cfg.lora, "CAUSAL_LM")
     checkpoints = work_dir / "checkpoints"
     arguments = training_arguments(cfg, checkpoints, seed, "random")  # packed blocks: one length
     board_dir = work_dir / "tensorboard"
@@ -160,8 +184,10 @@ def causal_pretraining(
         model.save_pretrained(output_dir / "untrained")
         tokenizer.save_pretrained(output_dir / "untrained")
     result, resume_from = train_resuming(trainer, checkpoints)
+    model = merged(trainer.model)  # LoRA's update folded into the weights: a plain model again
     loss_after = causal_lm_loss(model, validation_set, collator, cfg.batch_size, bf16)
     general_after = causal_lm_loss(model, general_check, collator, cfg.batch_size, bf16)
+    choices_after = choice_accuracies(model, tokenizer, cfg.general_choices, cfg.general_choices_limit, bf16)
 
     if trainer.is_world_process_zero():
         keep_tensorboard_logs(board, board_dir, output_dir)
@@ -178,6 +204,9 @@ def causal_pretraining(
             "forgetting": round(general_after - general_before, 4),  # > 0: worse on general text
             "replay_ratio": cfg.replay_ratio,
         }
+    if choices_before:
+        forgetting["general_choices"] = choice_forgetting(choices_before, choices_after)
+        forgetting["replay_ratio"] = cfg.replay_ratio
     return StageOutput(
         metrics={
             "objective": "causal_lm",
@@ -197,6 +226,7 @@ def causal_pretraining(
             ),
             **forgetting,
             "bf16": bf16,
+            "lora": cfg.lora is not None,
             "parallel_mode": str(arguments.parallel_mode.value),
             "resumed_from": Path(resume_from).name if resume_from else None,
         }

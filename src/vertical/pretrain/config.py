@@ -5,10 +5,11 @@ Re-exported by `vertical.recipe`, which composes the sections into a `Recipe`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from vertical.finetune.config import LoraConfig
 from vertical.sections import Section, existing_path
 
 
@@ -114,6 +115,16 @@ class PretrainConfig(Section):
         "(knowledge as input; repeated as needed); 0: the facts are not trained on",
     )
 
+    general_choices: list[str] = Field(
+        default_factory=list,
+        description="decoders: multiple-choice files (ARC-Easy, PIQA, HellaSwag shape: question, choices, "
+        "answer) scored by length-normalised log-likelihood before and after: the forgetting check",
+    )
+    general_choices_limit: int = Field(100, ge=1, description="items of each general_choices file scored")
+    lora: LoraConfig | None = Field(
+        None, description="decoders: train LoRA adapters (merged on save) instead of every weight"
+    )
+
     from_scratch: ScratchModelConfig | None = Field(
         None,
         description="train a small GPT-2 from scratch (causal LM) instead of continuing the base model; "
@@ -134,6 +145,17 @@ class PretrainConfig(Section):
     _check_entities = field_validator("entities", "general_data")(
         lambda value, info: value if value is None else existing_path(value, info)
     )
+    _check_choices = field_validator("general_choices")(
+        lambda values, info: [existing_path(value, info) for value in values]
+    )
+
+    @field_validator("lora", mode="before")
+    @classmethod
+    def _lora_shorthand(cls, value: Any) -> Any:
+        # `lora: true` means LoRA with the defaults; `lora: false` means none.
+        if value is True:
+            return {}
+        return None if value is False else value
 
     @model_validator(mode="after")
     def _general_data_for_replay(self) -> PretrainConfig:

@@ -93,7 +93,9 @@ def continue_pretraining(
     mentions the knowledge stage linked in the corpus.
     """
     if cfg.from_scratch is not None or is_decoder(base.path):
-        return causal_pretraining(cfg, base, data_dir, output_dir, work_dir, seed, tokenizer_dir)
+        return causal_pretraining(
+            cfg, base, data_dir, output_dir, work_dir, seed, tokenizer_dir, knowledge_dir
+        )
     train_shards = corpus_shards(data_dir, "train")
     if not train_shards:
         raise DataError(f"{data_dir}: the data stage left no training shards; run the data stage again")

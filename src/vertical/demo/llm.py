@@ -1,0 +1,230 @@
+"""The LLM demo: a vertical LLM on a real pretrained decoder (SmolLM2-135M; Gemma 3 270M for Chinese).
+
+``write_llm_demo(folder)`` writes a small fictional finance world (`vertical.demo.world`) as:
+
+    corpus/facts.jsonl       documents about every company, each fact in many phrasings (a model
+                             learns a fact it reads in many phrasings, Allen-Zhu & Li 2023)
+    tasks/qa_train.jsonl     questions about the *training* companies (``messages`` JSON Lines)
+    tasks/qa_test.jsonl      one question per fact of the *held-out* companies
+    recipe.yaml              continued pretraining (bf16, replay of general text when there is
+                             some) and an ``instruct`` task, both bases tuned the same way
+
+The questions come from the world's graph (`vertical.instruct.synthesis`), split by company: a
+held-out company's facts are in the pretraining corpus only. The general model, tuned on the same
+questions, has never read them, so it cannot say which sector a held-out company is in; the
+vertical model can, if pretraining put the facts into its weights. That is the closed-book test.
+
+``general`` names a folder shaped like ``shared/datasets`` (``general_en/wikitext2_valid.txt``,
+``general_zh/...``, ``general_eval/{arc_easy_dev,piqa_dev,hellaswag_val}.jsonl``): its text is
+replayed and held out for the perplexity check, its multiple-choice sets scored before and after.
+Without it, the demo runs with no replay and no forgetting check, and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+from vertical.demo.world import World, build_world
+from vertical.demo.world_zh import build_world_zh
+from vertical.instruct.readers import write_conversations
+from vertical.instruct.synthesis import DEFAULT_TEMPLATES, synthesise_questions
+from vertical.io import atomic_write_text
+from vertical.records import Triple
+
+FACT_SENTENCES = {
+    "en": {
+        "sector": (
+            "{name} is a company in the {sector} sector.",
+            "{name} operates in {sector}.",
+            "The {sector} industry counts {name} among its firms.",
+            "{name}, a {sector} business, reported results this week.",
+            "Analysts who cover {sector} follow {name} closely.",
+            "{name} belongs to the {sector} sector.",
+            "In {sector}, {name} is a well-known name.",
+            "The sector of {name} is {sector}.",
+        ),
+        "city": (
+            "{name} is headquartered in {city}.",
+            "{name} has its head office in {city}.",
+            "The headquarters of {name} are in {city}.",
+            "{name} is based in {city}.",
+        ),
+        "ceo": (
+            "{ceo} is the chief executive of {name}.",
+            "{name} is run by {ceo}.",
+            "The CEO of {name} is {ceo}.",
+        ),
+    },
+    "zh": {
+        "sector": (
+            "{name}是一家{sector}行业的公司。",
+            "{name}属于{sector}行业。",
+            "{sector}行业的公司包括{name}。",
+            "{name}的主营行业是{sector}。",
+            "关注{sector}行业的分析师密切跟踪{name}。",
+            "{name}是{sector}行业的知名企业。",
+        ),
+        "city": ("{name}的总部位于{city}。", "{name}总部设在{city}。", "{name}的总部在{city}。"),
+        "ceo": ("{name}的首席执行官是{ceo}。", "{ceo}执掌{name}。"),
+    },
+}
+# The questions asked: the sector always, the city in the full demo.
+_PREDICATES = {"quick": ("sector",), "full": ("sector", "headquarters")}
+
+
+@dataclass(frozen=True)
+class LLMDemoSize:
+    """How big the LLM demo is (the quick one fits about 100k trained tokens on 2 CPU cores)."""
+
+    name: str
+    companies_per_sector: int
+    documents_per_company: int
+    pretrain_steps: int
+    sft_epochs: float
+    choices_per_set: int
+    predicates: tuple[str, ...]
+
+
+QUICK_LLM = LLMDemoSize("finance-llm-quick", 3, 6, 60, 2, 10, _PREDICATES["quick"])
+FULL_LLM = LLMDemoSize("finance-llm", 5, 10, 240, 3, 100, _PREDICATES["full"])
+
+
+def fact_documents(world: World, language: str, documents_per_company: int, seed: int) -> list[str]:
+    """Documents about the companies: each a few of a company's facts, phrased and ordered at random."""
+    rng = random.Random(seed)
+    sentences = FACT_SENTENCES[language]
+    documents = []
+    for company in world.companies:
+        values = {
+            "name": company.name,
+            "sector": company.sector.name,
+            "city": company.city,
+            "ceo": company.ceo,
+        }
+        for _ in range(documents_per_company):
+            parts = [rng.choice(sentences[kind]).format(**values) for kind in ("sector", "city", "ceo")]
+            parts.append(rng.choice(sentences["sector"]).format(**values))  # the sector twice: the headline
+            rng.shuffle(parts)
+            documents.append(("" if language == "zh" else " ").join(parts))
+    rng.shuffle(documents)
+    return documents
+
+
+def find_general_data(start: Path) -> Path | None:
+    """A ``shared/datasets`` folder beside `start` or one of its parents (the development machines')."""
+    for folder in [start.resolve(), *start.resolve().parents]:
+        candidate = folder / "shared" / "datasets"
+        if (candidate / "general_eval").is_dir():
+            return candidate
+    return None
+
+
+def _general_files(general: Path | None, language: str) -> tuple[Path | None, list[Path]]:
+    if general is None:
+        return None, []
+    text = general / ("general_zh" if language == "zh" else "general_en")
+    texts = sorted(p for p in text.glob("*") if p.suffix in (".txt", ".jsonl")) if text.is_dir() else []
+    preferred = [p for p in texts if "valid" in p.name] or texts
+    choices = [
+        general / "general_eval" / n for n in ("arc_easy_dev.jsonl", "piqa_dev.jsonl", "hellaswag_val.jsonl")
+    ]
+    return (preferred[0] if preferred else None), [p for p in choices if p.is_file()]
+
+
+def _recipe(
+    size: LLMDemoSize,
+    base: str,
+    language: str,
+    general_text: Path | None,
+    choices: list[Path],
+    replay_ratio: float,
+    name: str,
+    with_tasks: bool = True,
+) -> str:
+    general = ""
+    tasks = (
+        (
+            "tasks:\n  - {name: facts, type: instruct, data: tasks/qa_train.jsonl,\n"
+            "     test: tasks/qa_test.jsonl, "
+            f"epochs: {size.sft_epochs}, batch_size: 8, learning_rate: 5.0e-5, max_length: 96}}\n"
+        )
+        if with_tasks
+        else ""
+    )
+    if general_text is not None:
+        general = (
+            f"  general_data: {json.dumps(str(general_text))}\n  general_holdout: 20\n"
+            f"  replay_ratio: {replay_ratio}\n"
+        )
+    if choices:
+        general += f"  general_choices: {json.dumps([str(p) for p in choices])}\n"
+        general += f"  general_choices_limit: {size.choices_per_set}\n"
+    return f"""# The LLM demo (docs/llm.md): continued pretraining of {base} on a fictional finance world,
+# then instruction tuning on questions about some companies; tested on the others.
+name: {name}
+language: {language}
+base_model: {base}
+seed: 0
+data:
+  sources: [{{path: corpus/facts.jsonl, text_field: text}}]
+  min_chars: 20
+  dedup: exact
+  pii: "off"
+  repetition: false
+  boilerplate: false
+  leakage: false
+  validation_fraction: 0.05
+pretrain:
+  steps: {size.pretrain_steps}
+  batch_size: 8
+  max_length: 96
+  learning_rate: 1.0e-4
+  warmup_ratio: 0.05
+  precision: auto
+  save_steps: 20
+{general}{tasks}"""
+
+
+def write_llm_demo(
+    folder: Path,
+    size: LLMDemoSize = QUICK_LLM,
+    language: str = "en",
+    general: Path | None = None,
+    replay_ratio: float = 0.2,
+    seed: int = 0,
+    with_tasks: bool = True,
+    base: str | None = None,
+) -> Path:
+    """Write the LLM demo's files into `folder`; returns the path of its recipe (see the module docstring)."""
+    folder = Path(folder)
+    build = build_world_zh if language == "zh" else build_world
+    world = build(seed, companies_per_sector=size.companies_per_sector)
+    documents = fact_documents(world, language, size.documents_per_company, seed)
+    rows = (
+        json.dumps({"id": f"facts:{i}", "text": t}, ensure_ascii=False) + "\n"
+        for i, t in enumerate(documents)
+    )
+    atomic_write_text(folder / "corpus" / "facts.jsonl", "".join(rows))
+    companies = {company.name for company in world.companies}  # subsidiaries are never written about
+    triples = [t for t in world.triples() if t.predicate in size.predicates and t.subject in companies]
+    templates = {p: DEFAULT_TEMPLATES[p] for p in size.predicates}
+    train, test = synthesise_questions(
+        [Triple(t.subject, t.predicate, t.object) for t in triples],
+        languages=(language,),
+        templates=templates,
+        two_hop={},
+        test_share=1 / 3,
+        seed=seed,
+    )
+    write_conversations(folder / "tasks" / "qa_train.jsonl", train)
+    write_conversations(folder / "tasks" / "qa_test.jsonl", test)
+    base = base or ("builtin:gemma3" if language == "zh" else "builtin:smollm2")
+    general_text, choices = _general_files(general, language)
+    name = size.name + ("-zh" if language == "zh" else "") + ("" if with_tasks else "-no-replay")
+    recipe = folder / "recipe.yaml"
+    text = _recipe(size, base, language, general_text, choices, replay_ratio, name, with_tasks)
+    atomic_write_text(recipe, text)
+    return recipe
