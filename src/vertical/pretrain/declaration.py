@@ -39,6 +39,8 @@ def _files(context: BuildContext) -> dict:
         files["general_data"] = Path(cfg.general_data)
     if cfg.entities:
         files["entities"] = Path(cfg.entities)
+    for i, path in enumerate(cfg.general_choices):  # the forgetting check's multiple-choice sets
+        files[f"general_choices{i}"] = Path(path)
     return files
 
 
