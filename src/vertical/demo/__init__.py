@@ -59,12 +59,13 @@ QUICK = DemoSize(
     "finance-demo-quick",
     documents=600,
     glossary_documents=600,
-    pretrain_steps=150,
+    pretrain_steps=300,
     finetune_epochs=5,
     companies_per_sector=6,
     sentiment_examples=600,
     sentiment_epochs=1,
     sector_learning_rate=1e-4,
+    pretrain_batch_size=16,
 )
 # The Chinese demo: the sizes the English one had, its own run names.
 FULL_ZH = DemoSize(
@@ -92,6 +93,7 @@ def _recipe(size: DemoSize) -> str:
     sector_learning_rate = (
         "" if size.sector_learning_rate == 5e-5 else f", learning_rate: {_number(size.sector_learning_rate)}"
     )
+    vocabulary = _number(size.vocabulary_learning_rate)
     return f"""# The synthetic finance demo: a fictional world (see docs/demo.md). Point `data.sources` and
 # `tasks` at your own files to build a vertical model of your own domain.
 name: {size.name}
@@ -123,7 +125,7 @@ pretrain:
   steps: {size.pretrain_steps}
   batch_size: {size.pretrain_batch_size}
   learning_rate: 3.0e-4           # the encoder layers
-  vocabulary_learning_rate: {_number(size.vocabulary_learning_rate)}  # word embeddings (with the new tokens) and the masked-LM head
+  vocabulary_learning_rate: {vocabulary}  # word embeddings (with the new tokens) and the masked-LM head
   mlm_probability: 0.2
   entity_probability: {size.entity_probability}         # mask company names and trade terms as wholes (ERNIE)
   entities: kg/entities.txt
