@@ -58,7 +58,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/knowledge_probe.py $(BENCH_RUN) $(BENCH_DIR)/demo-data/finance-demo-quick
 	$(PYTHON) bench/compress_forms.py $(BENCH_DIR)/demo-data/finance-demo-quick/recipe.yaml $(BENCH_RUN) \
 	  --out $(BENCH_DIR)/compressed --task sector --latency-calls 5 --throughput-batches 2
-	$(PYTHON) bench/serve_load.py $(BENCH_DIR)/compressed --task sector --variant onnx-int8 --clients 4 --seconds 3
+	$(PYTHON) bench/serve_load.py $(BENCH_RUN) --task sector --variant full --clients 4 --seconds 3
 
 clean:
 	rm -rf runs .pytest_cache .ruff_cache
