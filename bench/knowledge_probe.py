@@ -23,7 +23,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer
 
-from vertical.demo.world import SECTORS, build_world
+from vertical.demo.world import SECTORS
 from vertical.models import quiet_transformers, resolve_base_model
 
 
@@ -52,30 +52,36 @@ def linear_probe(model_path: Path, train: tuple, test: tuple) -> float:
     return float((probe.predict(mean_pooled(model_path, test[0])) == np.array(test[1])).mean())
 
 
+def company_sectors(triples_csv: Path) -> dict[str, str]:
+    """Each company's sector from the demo's graph (kg/triples.csv), whatever size the world is."""
+    with open(triples_csv, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    companies = {r["subject"] for r in rows if r["predicate"] == "type" and r["object"] == "Company"}
+    sector_rows = (r for r in rows if r["predicate"] == "sector" and r["subject"] in companies)
+    return {r["subject"]: r["object"] for r in sector_rows}
+
+
 @torch.no_grad()
-def fill_in_probe(model_path: Path, seed: int) -> float:
+def fill_in_probe(model_path: Path, sectors_of: dict[str, str]) -> float:
     tokenizer = AutoTokenizer.from_pretrained(str(model_path))
     with quiet_transformers():
         model = AutoModelForMaskedLM.from_pretrained(str(model_path)).eval()
     names = [sector.name for sector in SECTORS]
     candidate_ids = [tokenizer(name, add_special_tokens=False)["input_ids"][0] for name in names]
-    companies = build_world(seed).companies
     correct = 0
-    for company in companies:
-        batch = tokenizer(
-            f"{company.name} is a company in the {tokenizer.mask_token} sector.", return_tensors="pt"
-        )
+    for company, sector in sectors_of.items():
+        text = f"{company} is a company in the {tokenizer.mask_token} sector."
+        batch = tokenizer(text, return_tensors="pt")
         position = int((batch["input_ids"][0] == tokenizer.mask_token_id).nonzero()[0, 0])
         logits = model(**batch).logits[0, position, candidate_ids]
-        correct += names[int(logits.argmax())] == company.sector.name
-    return correct / len(companies)
+        correct += names[int(logits.argmax())] == sector
+    return correct / len(sectors_of)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path, help="runs/<name> of a completed demo build")
     parser.add_argument("demo_dir", type=Path, help="the demo's data folder (demo-data/<name>)")
-    parser.add_argument("--seed", type=int, default=0, help="seed the demo world was built with")
     arguments = parser.parse_args()
     train = read_task(arguments.demo_dir / "tasks" / "sector_train.csv")
     test = read_task(arguments.demo_dir / "tasks" / "sector_test.csv")
@@ -88,7 +94,8 @@ def main() -> None:
         f"linear probe, unseen companies and terms: general {general_score:.3f}  "
         f"vertical {vertical_score:.3f}  ratio {ratio:.2f}x"
     )
-    print(f"fill-in probe, vertical: {fill_in_probe(vertical, arguments.seed):.3f}")
+    sectors_of = company_sectors(arguments.demo_dir / "kg" / "triples.csv")
+    print(f"fill-in probe, vertical: {fill_in_probe(vertical, sectors_of):.3f}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@ Both sides train the real all-MiniLM-L6-v2 on the same curated texts, with the s
 sequence length and number of optimizer steps, in this one run:
 
 * plain HF: `Trainer` + `DataCollatorForLanguageModeling` (15% token masking), `AutoModelForMaskedLM`
-  (vocabulary logits at every position), fp32, random batches;
+  (vocabulary logits at every position), random batches, twice: in fp32 (the defaults), and with
+  ``bf16=True, use_cpu=True`` (what a user who knows the CPU has bf16 would set; on a GPU machine
+  this row is left out);
 * vertical: `continue_pretraining`, the pretrain stage as `vertical run` runs it: the masked-LM head
   only at masked positions, bf16 autocast where the CPU has native bf16, length-grouped batches,
   whole-word masking, checkpoints at the end only.
@@ -12,6 +14,8 @@ sequence length and number of optimizer steps, in this one run:
 Speed is non-padding tokens per second of training (the Trainer's own train_runtime; the stage's
 loss checks before and after are not counted): steps x batch x mean tokens per text / runtime.
 Texts: the real banking77 queries from ../shared/datasets when present, else the demo corpus.
+
+Prints tokens per second of each and the ratios of vertical's to each plain one.
 
     python bench/pretrain_throughput.py [--steps 40] [--batch-size 32] [--max-length 128]
 """
@@ -37,9 +41,11 @@ from transformers import (
 )
 
 from vertical.data import corpus_shards, prepare_corpus
+from vertical.data.config import DataConfig
 from vertical.models import resolve_base_model
+from vertical.precision import cpu_has_fast_bf16
 from vertical.pretrain import continue_pretraining
-from vertical.recipe import DataConfig, PretrainConfig
+from vertical.pretrain.config import PretrainConfig
 
 BANKING77 = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "banking77" / "train.csv"
 
@@ -66,15 +72,16 @@ def curated_corpus(texts: list[str], folder: Path) -> tuple[Path, list[str]]:
 
 
 def plain_hugging_face(
-    path: Path, texts: list[str], steps: int, batch_size: int, max_length: int, folder: Path
+    path: Path, texts: list[str], steps: int, batch_size: int, max_length: int, folder: Path, bf16: bool
 ):
-    """Tokens per second of the plain Trainer + DataCollatorForLanguageModeling, fp32."""
+    """Tokens per second of the plain Trainer + DataCollatorForLanguageModeling; fp32, or with
+    `bf16` the Trainer's own bf16 autocast on the CPU (``bf16=True, use_cpu=True``)."""
     tokenizer = AutoTokenizer.from_pretrained(str(path))
     encoded = tokenizer(texts, truncation=True, max_length=max_length)["input_ids"]
     mean_tokens = statistics.fmean(len(ids) for ids in encoded)
     model = AutoModelForMaskedLM.from_pretrained(str(path))
     arguments = TrainingArguments(
-        output_dir=str(folder / "plain"),
+        output_dir=str(folder / ("plain-bf16" if bf16 else "plain")),
         max_steps=steps,
         per_device_train_batch_size=batch_size,
         learning_rate=1e-4,
@@ -84,6 +91,7 @@ def plain_hugging_face(
         seed=0,
         disable_tqdm=True,
         dataloader_num_workers=0,
+        **({"bf16": True, "use_cpu": True} if bf16 else {}),
     )
     trainer = Trainer(
         model=model,
@@ -106,9 +114,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         data_dir, kept = curated_corpus(texts, folder)
-        plain_rate, plain_time, mean_tokens = plain_hugging_face(
-            base.path, kept, arguments.steps, arguments.batch_size, arguments.max_length, folder
-        )
+        plain = {}
+        for label, bf16 in (("fp32", False), ("bf16=True, use_cpu=True", True)):
+            if bf16 and torch.cuda.is_available():
+                continue  # use_cpu=True would measure the CPU of a GPU machine
+            plain[label] = plain_hugging_face(
+                base.path, kept, arguments.steps, arguments.batch_size, arguments.max_length, folder, bf16
+            )
         cfg = PretrainConfig(
             steps=arguments.steps,
             batch_size=arguments.batch_size,
@@ -118,15 +130,20 @@ def main() -> None:
         )
         metrics = continue_pretraining(cfg, base, data_dir, folder / "ours", folder / "work", seed=0).metrics
     ours_rate, ours_time = metrics["tokens_per_second_approx"], metrics["train_seconds"]
+    mean_tokens = plain["fp32"][2]
     print(
         f"texts: {source}, {len(kept)} after curation, {mean_tokens:.1f} tokens each on average; "
         f"{arguments.steps} steps of batch {arguments.batch_size}, max length {arguments.max_length}; "
-        f"torch threads {torch.get_num_threads()}; vertical bf16 {metrics['bf16']}"
+        f"torch threads {torch.get_num_threads()}; CPU has native bf16: {cpu_has_fast_bf16()}; "
+        f"vertical bf16 {metrics['bf16']}"
     )
-    plain = "plain HF, Trainer + DataCollatorForLanguageModeling, fp32"
-    print(f"{plain}: {plain_time:7.1f} s {plain_rate:7.0f} tokens/s")
-    print(f"{'vertical pretrain stage':{len(plain)}}: {ours_time:7.1f} s {ours_rate:7.0f} tokens/s")
-    print(f"speed-up: {ours_rate / plain_rate:.2f}x")
+    rows = {f"plain HF, Trainer + DataCollatorForLanguageModeling, {k}": v[:2] for k, v in plain.items()}
+    rows["vertical pretrain stage"] = (ours_rate, ours_time)
+    width = max(len(name) for name in rows)
+    for name, (rate, seconds) in rows.items():
+        print(f"{name:{width}}: {seconds:7.1f} s {rate:7.0f} tokens/s")
+    for label, (rate, _, _) in plain.items():
+        print(f"speed-up over plain HF {label}: {ours_rate / rate:.2f}x")
 
 
 if __name__ == "__main__":

@@ -93,3 +93,25 @@ def test_glossary_states_graph_facts_as_sentences():
     facts |= {f"{t} is a {s} business." for s, terms in world.jargon.items() for t in terms}
     sentences = [sentence for d in glossary for sentence in d.text.replace(". ", ".|").split("|")]
     assert any(sentence in facts for sentence in sentences)
+
+
+def test_quick_demo_world_is_smaller_but_keeps_the_sector_test_unseen(tmp_path):
+    import csv
+
+    write_finance_demo(tmp_path, QUICK)
+    with open(tmp_path / "kg" / "triples.csv", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    companies = {r["subject"] for r in rows if r["predicate"] == "type"}
+    assert len(companies) == 8 * QUICK.companies_per_sector
+    terms = {r["subject"] for r in rows if r["predicate"] == "trade_term_of"}
+
+    def read(name: str) -> list[str]:
+        return (tmp_path / "tasks" / name).read_text().splitlines()[1:]
+
+    train, test = read("sector_train.csv"), read("sector_test.csv")
+    in_train = {name for name in companies | terms for line in train if name in line}
+    in_test = {name for name in companies | terms for line in test if name in line}
+    assert in_test and not in_train & in_test  # only pretraining can tell the test's sectors
+    corpus = (tmp_path / "corpus" / "news.jsonl").read_text()
+    assert all(name in corpus for name in in_test)
+    assert len(read("sentiment_train.csv")) + len(read("sentiment_test.csv")) == QUICK.sentiment_examples
