@@ -24,8 +24,18 @@ from pydantic import (
 )
 
 from vertical.errors import RecipeError, located
+from vertical.retrieve.config import RetrieveConfig  # the retrieve stage's section lives beside its code
 
-STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress")
+STAGES: tuple[str, ...] = (
+    "data",
+    "knowledge",
+    "tokenizer",
+    "pretrain",
+    "retrieve",
+    "finetune",
+    "evaluate",
+    "compress",
+)
 
 
 class _Section(BaseModel):
@@ -598,6 +608,9 @@ class Recipe(_Section):
     tasks: list[TaskConfig] = Field(default_factory=list)
     evaluate: EvaluateConfig = EvaluateConfig()
     compress: CompressConfig | None = Field(None, description="absent: no compress stage")
+    retrieve: RetrieveConfig | None = Field(
+        None, description="the passage index for grounded answers; absent: no retrieve stage"
+    )
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"
     )
