@@ -346,10 +346,19 @@ def serve(
     ] = False,
     kg_timeout: Annotated[float, typer.Option(help="Longest a SPARQL query may run, in seconds.")] = 10.0,
     workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the models.")] = 1,
+    max_prompt_tokens: Annotated[int, typer.Option(help="Chat: prompt tokens, sources included.")] = 2048,
+    max_output_tokens: Annotated[int, typer.Option(help="Chat: the most tokens of an answer.")] = 512,
+    max_generations: Annotated[int, typer.Option(help="Chat: generations running at once.")] = 1,
+    max_queued: Annotated[int, typer.Option(help="Chat: requests waiting; more get 429.")] = 8,
+    generation_timeout: Annotated[float, typer.Option(help="Chat: seconds a request may take.")] = 120.0,
+    sparql_endpoint: Annotated[
+        str | None, typer.Option(help="Remote SPARQL endpoint for the facts of grounded answers.")
+    ] = None,
 ) -> None:
     """Serve the run folder's task models over HTTP, with a playground page at /."""
     from vertical.serve import ServeSettings
     from vertical.serve import serve as run_server
+    from vertical.serve.generation_limits import GenerationLimits
     from vertical.serve.limits import Limits
 
     settings = ServeSettings(
@@ -363,6 +372,10 @@ def serve(
         redact=redact,
         kg_timeout_s=kg_timeout,
         workers=workers,
+        generation=GenerationLimits(
+            max_prompt_tokens, max_output_tokens, max_generations, max_queued, generation_timeout
+        ),
+        sparql_endpoint=sparql_endpoint,
     )
     try:
         run_server(settings)

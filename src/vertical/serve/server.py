@@ -21,6 +21,7 @@ from pathlib import Path
 
 from vertical.compress.variants import VARIANTS
 from vertical.errors import VerticalError
+from vertical.serve.generation_limits import GenerationLimits
 from vertical.serve.keys import KeyStore, read_keys
 from vertical.serve.limits import Limits
 
@@ -46,6 +47,8 @@ class ServeSettings:
         redact: replace personal data in the texts and entity strings sent back.
         kg_timeout_s: the longest a SPARQL query may run (a request may ask for less).
         workers: server processes sharing the port, each with its own copy of the models.
+        generation: token, queue and time limits of chat and completions.
+        sparql_endpoint: a remote SPARQL endpoint for the graph facts of grounded answers.
     """
 
     run_dir: Path
@@ -60,6 +63,8 @@ class ServeSettings:
     redact: bool = False
     kg_timeout_s: float = 10.0
     workers: int = 1
+    generation: GenerationLimits = GenerationLimits()
+    sparql_endpoint: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), default=str)
@@ -68,6 +73,7 @@ class ServeSettings:
     def from_json(cls, text: str) -> ServeSettings:
         fields = json.loads(text)
         fields["limits"] = Limits(**fields["limits"])
+        fields["generation"] = GenerationLimits(**fields["generation"])
         for name in ("run_dir", "keys_file"):
             fields[name] = Path(fields[name]) if fields[name] is not None else None
         return cls(**fields)
@@ -112,17 +118,22 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
     from vertical.serve.app import create_app
+    from vertical.serve.chat import ChatService, load_run_encoder, load_run_retriever
     from vertical.serve.generation import load_run_generators
     from vertical.serve.graph import load_run_graph
+    from vertical.serve.redaction import Redactor
     from vertical.serve.registry import load_run_classifiers, load_run_taggers
 
     keys = check_settings(settings)
     generators = load_run_generators(settings.run_dir) if settings.run_dir.is_dir() else {}
     taggers = load_run_taggers(settings.run_dir, settings.variant)
     graph = load_run_graph(settings.run_dir, settings.kg_timeout_s)
+    retriever = load_run_retriever(settings.run_dir, settings.sparql_endpoint, settings.kg_timeout_s)
     classifiers = load_run_classifiers(
-        settings.run_dir, settings.variant, required=not (taggers or generators)
+        settings.run_dir, settings.variant, required=not (taggers or generators or retriever)
     )
+    encoder = retriever.encoder if retriever is not None else load_run_encoder(settings.run_dir)
+    chat = ChatService(generators, encoder, retriever, settings.generation, Redactor(settings.redact))
     return create_app(
         classifiers,
         keys,
@@ -133,6 +144,7 @@ def build_app(settings: ServeSettings):
         graph=graph,
         redact=settings.redact,
         generators=generators,
+        chat=chat,
     )
 
 
