@@ -74,8 +74,13 @@ class ChatService:
         return tokenizer(transcript(plain), add_special_tokens=False)["input_ids"]
 
     def completion_prompt_ids(self, name: str, prompt: str) -> list[int]:
-        """The token ids of a plain completion prompt (with the tokenizer's special tokens)."""
-        return self.generators[name].tokenizer(prompt)["input_ids"]
+        """The token ids of a plain completion prompt, after the beginning token where the tokenizer adds one
+        (Llama's ``add_bos_token``; never an end token, which some tokenizers' templates append)."""
+        tokenizer = self.generators[name].tokenizer
+        ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        if getattr(tokenizer, "add_bos_token", False) and tokenizer.bos_token_id is not None:
+            ids = [tokenizer.bos_token_id, *ids]
+        return ids
 
     def default_stops(self, name: str) -> list[str]:
         return [] if self.has_template(name) else [TRANSCRIPT_STOP]

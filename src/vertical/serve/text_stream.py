@@ -152,7 +152,7 @@ async def stream_text(
         if cut < 0:
             if output.shape[1] - len(input_ids) < max_tokens:
                 state.finish_reason = "stop"  # ended before its budget: an end-of-text token
-            text = tokenizer.decode(tokens, skip_special_tokens=True).rstrip("\ufffd")
+            text = tokenizer.decode(tokens, skip_special_tokens=True)
             if len(text) > sent:  # what was held back for a stop string that never came
                 if state.first_token_s is None:
                     state.first_token_s = time.monotonic() - started
