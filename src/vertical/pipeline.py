@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vertical.errors import RecipeError
+from vertical.finetune.config import TaskConfig
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.models import is_decoder, resolve_base_model
-from vertical.recipe import STAGES, Recipe, TaskConfig
+from vertical.recipe import STAGES, Recipe
 from vertical.run import RunDirectory, Stage, StageReport, read_manifest
 
 if TYPE_CHECKING:

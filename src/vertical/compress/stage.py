@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vertical.compress.config import CompressConfig
 from vertical.compress.distill import DistillSettings, distill_classifier
 from vertical.compress.measure import Measurement, measure
 from vertical.compress.onnx_export import export_onnx, quantize_onnx_int8
@@ -38,10 +39,10 @@ from vertical.compress.variants import (
     onnx_session,
     quantize_int8,
 )
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.tasks import load_task_data
 from vertical.io import atomic_write_text
 from vertical.models import load_tokenizer, quiet_transformers
-from vertical.recipe import CompressConfig, TaskConfig
 from vertical.run import StageOutput
 
 log = logging.getLogger(__name__)

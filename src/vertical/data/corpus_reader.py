@@ -15,9 +15,9 @@ from pathlib import Path
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 
+from vertical.data.config import DataSource
 from vertical.data.droplog import REASON_KEY, drop_log_writer
 from vertical.data.readers import BadRecord, corpus_files, read_file
-from vertical.recipe import DataSource
 
 
 @dataclass(frozen=True)

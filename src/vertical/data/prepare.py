@@ -38,6 +38,7 @@ from datatrove.pipeline.base import PipelineStep
 from vertical.data import near_dedup
 from vertical.data.boilerplate import RemoveBoilerplateLines
 from vertical.data.clean import CleanText
+from vertical.data.config import DataConfig
 from vertical.data.corpus_reader import CorpusReader, list_corpus_files
 from vertical.data.counts import CountDocuments, sum_counts
 from vertical.data.curated import CuratedReader, curated_writer
@@ -51,7 +52,6 @@ from vertical.data.split import AssignSplit, corpus_writer
 from vertical.errors import DataError
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
-from vertical.recipe import DataConfig
 from vertical.run import StageOutput
 
 

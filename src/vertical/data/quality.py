@@ -16,7 +16,9 @@ from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from vertical.unicode_scripts import HAN_CHAR
+
+_HAN = HAN_CHAR
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _LETTER = re.compile(r"[^\W\d_]")
 # symbols: neither a letter, a digit, whitespace, nor ordinary punctuation of English or Chinese

@@ -12,21 +12,19 @@ import re
 
 from datatrove.utils.word_tokenizers import WordTokenizer
 
-# A Han (or kana / hangul) character alone, or a run of letters, digits and joining marks.
-_WORD = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]|[^\W_]+(?:['’.-][^\W_]+)*"
-)
+from vertical.unicode_scripts import words as split_words
+
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 
 
 def words(text: str) -> list[str]:
     """The words of `text`: each CJK character, and each run of letters and digits."""
-    return _WORD.findall(text)
+    return split_words(text)
 
 
 def count_words(text: str) -> int:
     """How many words `text` has, counted as `words` does (the stage's token count)."""
-    return len(_WORD.findall(text))
+    return len(split_words(text))
 
 
 class MixedScriptTokenizer(WordTokenizer):

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from vertical.errors import VerticalError
+from vertical.evaluate.config import EvaluateConfig
 from vertical.evaluate.report import html_report, markdown_report, read_training_logs
 from vertical.evaluate.scoring import compare_predictions, score_predictions, task_type
-from vertical.finetune import VARIANTS, read_predictions
 from vertical.io import atomic_write_json, atomic_write_text
-from vertical.recipe import EvaluateConfig
+from vertical.predictions import VARIANTS, read_predictions
 from vertical.run import StageOutput, read_manifest
 
 _DIFFERENCES = (

@@ -15,9 +15,9 @@ from datasets import Dataset
 from transformers import DataCollatorWithPadding
 
 from vertical.finetune.class_weights import WeightedCrossEntropy, balanced_weights
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.training import train_model
 from vertical.models import load_sequence_classifier, load_tokenizer
-from vertical.recipe import TaskConfig
 from vertical.records import Example
 
 

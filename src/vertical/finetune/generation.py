@@ -19,11 +19,11 @@ import torch
 from datasets import Dataset
 
 from vertical.errors import DataError
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.examples import read_examples
 from vertical.finetune.training import train_model
 from vertical.models import load_causal_lm, load_tokenizer
 from vertical.pretrain.objectives.causal_lm import token_losses
-from vertical.recipe import TaskConfig
 from vertical.records import GenerationExample
 
 SAMPLES = 5  # greedy samples kept for the report

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Literal
 
-from vertical.recipe import LoraConfig
+from vertical.finetune.config import LoraConfig
 
 log = logging.getLogger(__name__)
 

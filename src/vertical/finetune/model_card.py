@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
+from vertical.finetune.config import TaskConfig
 from vertical.io import atomic_write_text
-from vertical.recipe import TaskConfig
 
 _PIPELINE = {
     "classification": ("text-classification", "AutoModelForSequenceClassification"),

@@ -15,10 +15,10 @@ from transformers import DataCollatorWithPadding
 
 from vertical.finetune.class_weights import WeightedBinaryCrossEntropy, positive_weights
 from vertical.finetune.classification import Predictions, predict_logits
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.examples import MultiLabelExample
 from vertical.finetune.training import train_model
 from vertical.models import load_sequence_classifier, load_tokenizer
-from vertical.recipe import TaskConfig
 
 
 def indicator_rows(examples: list[MultiLabelExample], labels: list[str]) -> list[list[int]]:

@@ -17,10 +17,10 @@ from datasets import Dataset
 from transformers import DataCollatorForTokenClassification
 
 from vertical.finetune.class_weights import IGNORED, WeightedCrossEntropy, balanced_weights
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.tagged import TaggedSentence
 from vertical.finetune.training import train_model
 from vertical.models import load_token_classifier, load_tokenizer
-from vertical.recipe import TaskConfig
 
 
 @dataclass(frozen=True)

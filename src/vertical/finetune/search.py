@@ -17,7 +17,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from vertical.recipe import SearchSpace
+from vertical.finetune.config import SearchSpace
 
 log = logging.getLogger(__name__)
 

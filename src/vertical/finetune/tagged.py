@@ -21,12 +21,10 @@ from pathlib import Path
 
 from vertical.data.readers import jsonl_records
 from vertical.errors import DataError, located
+from vertical.unicode_scripts import TAGGING_TOKEN
 
 CONLL_SUFFIXES = (".conll", ".tsv", ".iob", ".bio", ".txt")
 _TAG = re.compile(r"^(O|[BI]-\S+)$")
-# CJK ideographs (and their extensions/compatibility block), kana, hangul: one word per character
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def read_conll(path: Path) -> list[TaggedSentence]:
 
 def split_words(text: str) -> list[tuple[str, int, int]]:
     """(word, start, end) of each word of `text` (see the module docstring for what a word is)."""
-    return [(match.group(), match.start(), match.end()) for match in _WORD.finditer(text)]
+    return [(match.group(), match.start(), match.end()) for match in TAGGING_TOKEN.finditer(text)]
 
 
 def _span(path: Path, number: int, field: str, entity, text: str) -> tuple[int, int, str]:

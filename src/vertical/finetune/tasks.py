@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
 import logging
 import shutil
 import time
 from pathlib import Path
 
 from vertical.errors import DataError
+from vertical.evaluate.scoring import HEADLINE, score_predictions
 from vertical.finetune.classification import train_classifier
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.examples import (
     check_labels,
     check_multilabels,
@@ -43,10 +44,8 @@ from vertical.finetune.search import SearchResult, search_hyperparameters
 from vertical.finetune.tagged import read_tagged, tag_set
 from vertical.finetune.unseen import check_seen, labels_of
 from vertical.io import atomic_write_json
-from vertical.recipe import TaskConfig
+from vertical.predictions import write_predictions
 from vertical.run import StageOutput
-
-VARIANTS = ("general", "vertical")
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +147,6 @@ def _search(
     precision: str,
 ) -> SearchResult:
     """The best learning rate, epochs and batch size for `task` from `model_path`, by validation score."""
-    from vertical.evaluate.scoring import HEADLINE, score_predictions  # evaluate imports this package
 
     metric = HEADLINE.get(task.type, ("accuracy",))[0]
 
@@ -186,7 +184,6 @@ def finetune_tasks(
     base_model_name: str | None = None,
 ) -> StageOutput:
     """Fine-tune each task from both bases; see the module docstring."""
-    from vertical.evaluate.scoring import score_predictions  # evaluate imports this package
 
     metrics: dict[str, dict] = {}
     for task in tasks:
@@ -235,7 +232,7 @@ def finetune_tasks(
             )
             record = _record(task, predictions)
             wall_time = round(time.perf_counter() - started, 2)
-            atomic_write_json(variant_dir / "predictions.json", record)
+            write_predictions(variant_dir, record)
             hyperparameters = {
                 "learning_rate": chosen.learning_rate,
                 "epochs": chosen.epochs,
@@ -262,8 +259,3 @@ def finetune_tasks(
             )
             metrics[task.name][f"{variant}_wall_time_s"] = wall_time
     return StageOutput(metrics={"tasks": metrics})
-
-
-def read_predictions(finetune_dir: Path, task: str, variant: str) -> dict:
-    """The predictions.json of one task and variant in a completed finetune stage folder."""
-    return json.loads((Path(finetune_dir) / task / variant / "predictions.json").read_text(encoding="utf-8"))

@@ -17,10 +17,10 @@ from typing import Literal
 import torch
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments
 
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.lora import add_lora, merged
 from vertical.models import quiet_transformers
 from vertical.precision import trainer_precision_arguments
-from vertical.recipe import TaskConfig
 
 
 def train_model(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from vertical.data.readers import jsonl_records
 from vertical.errors import DataError, located
+from vertical.finetune.config import TaskConfig
 from vertical.finetune.tagged import CONLL_SUFFIXES
-from vertical.recipe import TaskConfig
 
 
 def labels_of(task: TaskConfig, example) -> set[str]:

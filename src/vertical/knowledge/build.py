@@ -21,6 +21,7 @@ from pathlib import Path
 
 from vertical.data import corpus_shards
 from vertical.io import atomic_write_json
+from vertical.knowledge.config import KnowledgeConfig
 from vertical.knowledge.endpoint import RemoteEndpoint
 from vertical.knowledge.entities import build_entities, write_entities
 from vertical.knowledge.linker import EntityLinker
@@ -29,7 +30,6 @@ from vertical.knowledge.shard_writer import ShardWriter
 from vertical.knowledge.spans import link_corpus
 from vertical.knowledge.store import graph_stats, load_sources, open_store, require_triples
 from vertical.knowledge.verbalise import read_facts, verbalise_facts
-from vertical.recipe import KnowledgeConfig
 from vertical.run import StageOutput
 
 

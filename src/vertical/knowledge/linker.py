@@ -40,12 +40,12 @@ import ahocorasick
 
 from vertical.knowledge.names import PROPERTY_TYPES
 from vertical.records import Entity, EntitySpan, Label
+from vertical.unicode_scripts import NO_SPACE_CHAR, NO_SPACE_SCRIPTS
 
 # Scripts written without spaces between words: names in them are matched at character level.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f"
-CJK_PATTERN = re.compile(f"[{_CJK}]")
+CJK_PATTERN = NO_SPACE_CHAR
 # Everything that separates words for the word automaton: not a letter or digit, or a CJK character.
-_SEPARATOR = re.compile(f"[\\W_{_CJK}]")
+_SEPARATOR = re.compile(f"[\\W_{NO_SPACE_SCRIPTS}]")
 _PLURAL_ES = ("s", "x", "z", "ch", "sh")
 
 

@@ -36,18 +36,18 @@ from vertical.data import corpus_shards
 from vertical.errors import DataError, RecipeError
 from vertical.models import BaseModel, load_causal_lm, load_tokenizer, quiet_transformers
 from vertical.precision import use_bf16
+from vertical.pretrain.config import PretrainConfig, ScratchModelConfig
 from vertical.pretrain.corpus import quietly, split_general_texts
 from vertical.pretrain.objectives.causal_lm import CausalLMCollator, causal_lm_loss
 from vertical.pretrain.packing import pack_texts
 from vertical.pretrain.tensorboard import keep_tensorboard_logs, tensorboard_callbacks
-from vertical.pretrain.train import (
+from vertical.pretrain.trainer import (
     first_process_first,
     perplexity,
     train_resuming,
     training_arguments,
     training_speed,
 )
-from vertical.recipe import PretrainConfig, ScratchModelConfig
 from vertical.run import StageOutput
 from vertical.tokenizer import read_embedding_init, read_terms
 from vertical.tokenizer.extend import init_new_embeddings

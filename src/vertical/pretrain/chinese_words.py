@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from vertical.tokenizer.mine import CJK_CHAR
+from vertical.unicode_scripts import HAN_CHAR, has_han
 
 
 @lru_cache(maxsize=1)
@@ -25,7 +25,7 @@ def _segmenter():
 
 def has_chinese(text: str) -> bool:
     """True when `text` holds at least one CJK ideograph."""
-    return CJK_CHAR.search(text) is not None
+    return has_han(text)
 
 
 def chinese_word_ids(text: str, offsets: list[tuple[int, int]], word_ids: list[int]) -> list[int]:
@@ -43,7 +43,7 @@ def chinese_word_ids(text: str, offsets: list[tuple[int, int]], word_ids: list[i
         return word_ids
     word_start = {}  # character position -> start of the multi-character Chinese word it is in
     for word, start, end in _segmenter().tokenize(text):
-        if end - start >= 2 and all(CJK_CHAR.match(c) for c in word):
+        if end - start >= 2 and all(HAN_CHAR.match(c) for c in word):
             for position in range(start, end):
                 word_start[position] = start
     regrouped, numbers = [], {}

@@ -24,7 +24,7 @@ import torch
 from vertical.errors import ModelError
 from vertical.io import atomic_write_json
 from vertical.models import BaseModel
-from vertical.recipe import PretrainConfig
+from vertical.pretrain.config import PretrainConfig
 from vertical.run import StageOutput
 
 RESULT_FILE = "distributed-result.json"

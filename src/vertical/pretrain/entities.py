@@ -17,9 +17,9 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from vertical.tokenizer.mine import CJK_CHAR
+from vertical.unicode_scripts import HAN, HAN_CHAR
 
-_LETTER_OF_WORDS = rf"[^\W{CJK_CHAR.pattern[1:-1]}]"  # a word character that is not an ideograph
+_LETTER_OF_WORDS = f"[^\\W{HAN}]"  # a word character that is not an ideograph
 
 
 def _bounded(name: str) -> str:
@@ -28,8 +28,8 @@ def _bounded(name: str) -> str:
     A Latin name must not start or end inside a Latin word ("Voman" is not in "Vomans") but may touch
     Chinese ("Voman与"); Chinese has no spaces, so 瀚璟集团 matches in 瀚璟集团发布 too.
     """
-    start = "" if CJK_CHAR.match(name[0]) else rf"(?<!{_LETTER_OF_WORDS})"
-    end = "" if CJK_CHAR.match(name[-1]) else rf"(?!{_LETTER_OF_WORDS})"
+    start = "" if HAN_CHAR.match(name[0]) else rf"(?<!{_LETTER_OF_WORDS})"
+    end = "" if HAN_CHAR.match(name[-1]) else rf"(?!{_LETTER_OF_WORDS})"
     return f"{start}{re.escape(name)}{end}"
 
 

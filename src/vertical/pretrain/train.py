@@ -1,7 +1,7 @@
 """The pretrain stage: continued masked-LM training of the base model on the curated corpus.
 
 A decoder base (GPT-2 family) or ``pretrain.from_scratch`` goes to the causal-LM path instead
-(`vertical.pretrain.causal`), which shares this module's Trainer settings and resume.
+(`vertical.pretrain.causal`), which shares the Trainer settings and resume of `vertical.pretrain.trainer`.
 
 Uses the Hugging Face `Trainer`, so `accelerate launch` / `torchrun` run it on several processes
 unchanged. Checkpoints go to the stage's work folder every `save_steps`; a killed run resumes
@@ -16,22 +16,19 @@ Metrics: the masked-LM loss on held-out domain text before and after, steps, tok
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
-import os
 from pathlib import Path
-from typing import Literal
 
 import torch
 from datasets import interleave_datasets
-from transformers import Trainer, TrainingArguments
-from transformers.trainer_utils import get_last_checkpoint
+from transformers import Trainer
 
 from vertical.data import corpus_shards
 from vertical.errors import DataError
-from vertical.models import BaseModel, is_decoder, load_masked_lm, load_tokenizer, quiet_transformers
-from vertical.precision import trainer_precision_arguments, use_bf16
+from vertical.models import BaseModel, is_decoder, load_masked_lm, load_tokenizer
+from vertical.precision import use_bf16
+from vertical.pretrain.causal import causal_pretraining
+from vertical.pretrain.config import PretrainConfig
 from vertical.pretrain.corpus import split_general_texts, tokenize_texts, tokenized_corpus
 from vertical.pretrain.entities import LinkedMentions, MentionFinder
 from vertical.pretrain.masking import WholeWordMaskingCollator
@@ -39,7 +36,13 @@ from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
 from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher, read_entity_triples
 from vertical.pretrain.optimizer import parameter_groups
 from vertical.pretrain.tensorboard import keep_tensorboard_logs, tensorboard_callbacks
-from vertical.recipe import PretrainConfig
+from vertical.pretrain.trainer import (
+    first_process_first,
+    perplexity,
+    train_resuming,
+    training_arguments,
+    training_speed,
+)
 from vertical.run import StageOutput
 from vertical.tokenizer import read_embedding_init, read_terms
 from vertical.tokenizer.extend import init_new_embeddings
@@ -89,8 +92,6 @@ def continue_pretraining(
     mentions the knowledge stage linked in the corpus.
     """
     if cfg.from_scratch is not None or is_decoder(base.path):
-        from vertical.pretrain.causal import causal_pretraining  # imports this module
-
         return causal_pretraining(cfg, base, data_dir, output_dir, work_dir, seed, tokenizer_dir)
     train_shards = corpus_shards(data_dir, "train")
     if not train_shards:
@@ -213,65 +214,6 @@ def continue_pretraining(
     )
 
 
-def training_speed(result, resume_from: str | None, steps: int, tokens_seen: float) -> dict[str, float]:
-    """This invocation's training time and its (non-padding) tokens per second; after a resume, of the
-    steps that were left."""
-    done_before = int(Path(resume_from).name.rsplit("-", 1)[-1]) if resume_from else 0
-    seconds = result.metrics["train_runtime"]
-    return {
-        "train_seconds": round(seconds, 2),
-        "tokens_per_second_approx": round(tokens_seen * (steps - done_before) / steps / max(seconds, 1e-9)),
-    }
-
-
-def training_arguments(
-    cfg: PretrainConfig,
-    checkpoints: Path,
-    seed: int,
-    sampling: Literal["group_by_length", "random"],
-) -> TrainingArguments:
-    """The Trainer's settings for a pretraining run: the recipe's budget and schedule, a
-    checkpoint every ``save_steps`` (the last two kept) under `checkpoints`."""
-    return TrainingArguments(
-        output_dir=str(checkpoints),
-        max_steps=cfg.steps,
-        per_device_train_batch_size=cfg.batch_size,
-        learning_rate=cfg.learning_rate,
-        warmup_steps=cfg.warmup_ratio,
-        weight_decay=0.01,
-        max_grad_norm=1.0,
-        lr_scheduler_type="linear",
-        **trainer_precision_arguments(cfg.precision),
-        seed=seed,
-        data_seed=seed,
-        logging_steps=max(1, min(50, cfg.steps // 10)),
-        save_strategy="steps",
-        save_steps=cfg.save_steps,
-        save_total_limit=2,
-        report_to="none",
-        remove_unused_columns=False,
-        train_sampling_strategy=sampling,
-        dataloader_num_workers=0,
-        dataloader_pin_memory=torch.cuda.is_available(),
-        ddp_find_unused_parameters=False,  # every parameter takes part in every step
-        disable_tqdm=False,
-    )
-
-
-def train_resuming(trainer: Trainer, checkpoints: Path):
-    """Run `trainer`, resuming from the last checkpoint under `checkpoints` if there is one.
-
-    Returns:
-        The Trainer's result and the checkpoint resumed from (None for a fresh start).
-    """
-    resume_from = get_last_checkpoint(str(checkpoints)) if checkpoints.is_dir() else None
-    if resume_from:
-        log.info("pretrain: resuming from %s", resume_from)
-    with quiet_transformers():
-        result = trainer.train(resume_from_checkpoint=resume_from)
-    return result, resume_from
-
-
 def base_weights_outside_masked_lm(
     state: dict[str, torch.Tensor], prefix: str, base_path: Path
 ) -> dict[str, torch.Tensor]:
@@ -358,15 +300,6 @@ def _has_masked_lm_head(base_path: Path) -> bool:
         return any(key.startswith(("cls.", "lm_head.")) for key in checkpoint.keys())
 
 
-def first_process_first():
-    """Under torchrun, let the first process of each machine go first; a no-op in one process."""
-    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
-        return contextlib.nullcontext()
-    from accelerate import PartialState
-
-    return PartialState(cpu=not torch.cuda.is_available()).local_main_process_first()
-
-
 def _knowledge_graph(knowledge_dir: Path | None) -> EntityTriples:
     if knowledge_dir is None or not (knowledge_dir / "entities.parquet").is_file():
         raise DataError(
@@ -411,8 +344,3 @@ def _mentions(cfg: PretrainConfig, knowledge_dir: Path | None) -> MentionFinder 
 def _mean_length(dataset) -> float:
     lengths = dataset["length"]
     return sum(lengths) / max(1, len(lengths))
-
-
-def perplexity(loss: float | None) -> float | None:
-    """exp(loss) rounded, None for None; a loss above 50 is capped (a random model's)."""
-    return None if loss is None else round(math.exp(min(loss, 50.0)), 2)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from vertical.sections import Section
 
 
-class RetrieveConfig(BaseModel):
+class RetrieveConfig(Section):
     """The retrieve stage: the curated corpus cut into passages, embedded, and indexed on disk."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     encoder: str | None = Field(
         None,

@@ -26,8 +26,8 @@ import pyarrow.parquet as pq
 from vertical.data import corpus_shards
 from vertical.io import atomic_write_json
 from vertical.models import BaseModel, load_tokenizer
-from vertical.recipe import TokenizerConfig
 from vertical.run import StageOutput
+from vertical.tokenizer.config import TokenizerConfig
 from vertical.tokenizer.extend import InitMethod, extend_tokenizer
 from vertical.tokenizer.mine import Term, mine_terms
 from vertical.tokenizer.stats import tokenization_stats

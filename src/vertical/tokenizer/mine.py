@@ -26,10 +26,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from vertical.unicode_scripts import HAN, HAN_CHAR, HAN_RUN, LETTER_WORD
+
 # A word: letters (not digits), an optional apostrophe part; CJK runs are handled apart.
-CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-WORD_PATTERN = re.compile(r"(?:(?![\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff])[^\W\d_])+(?:['’][^\W\d_]+)?")
+CJK_CHAR, CJK_RUN, WORD_PATTERN = HAN_CHAR, HAN_RUN, LETTER_WORD  # the names this module's users know
 NGRAM_MIN_PIECES = 3
 
 TermKind = Literal["word", "ngram", "zh_word", "unk_char"]
@@ -60,7 +60,7 @@ def normalized_text(tokenizer, text: str) -> str:
         return text
     # Normalise per character class: spaces the normaliser adds around CJK characters are undone.
     normalized = normalizer.normalize_str(text)
-    return re.sub(r"(?<=[\u3400-\u9fff\uf900-\ufaff]) +(?=[\u3400-\u9fff\uf900-\ufaff])", "", normalized)
+    return re.sub(f"(?<=[{HAN}]) +(?=[{HAN}])", "", normalized)
 
 
 normalized_word = normalized_text  # the name the first pass used

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from vertical.tokenizer.mine import CJK_CHAR, WORD_PATTERN
+from vertical.unicode_scripts import HAN_CHAR, LETTER_WORD
 
 
 def count_words(text: str) -> int:
     """Words of `text`: letter runs outside CJK, plus one per CJK character."""
-    return len(WORD_PATTERN.findall(text)) + len(CJK_CHAR.findall(text))
+    return len(LETTER_WORD.findall(text)) + len(HAN_CHAR.findall(text))
 
 
 def tokenization_stats(tokenizer, texts: Iterable[str]) -> dict[str, float]:
