@@ -1,0 +1,58 @@
+"""The retrieve stage in a build: the index of the vertical encoder and of the general one, incremental."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from vertical.cli import app
+from vertical.retrieve.index import load_index
+
+
+def _project(folder, model_dir, encoder: str | None = None):
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "corpus.jsonl", "w", encoding="utf-8") as handle:
+        for n in range(12):
+            handle.write(
+                json.dumps({"text": f"The lender {n} raised deposits and cut mortgage rates in town {n}."})
+                + "\n"
+            )
+    retrieve = f"{{passage_words: 8, passage_overlap: 2{', encoder: ' + encoder if encoder else ''}}}"
+    (folder / "recipe.yaml").write_text(
+        f"name: r\nbase_model: {model_dir}\ndata: {{sources: [corpus.jsonl], min_chars: 5}}\n"
+        f"pretrain: {{steps: 2, batch_size: 4, max_length: 32, save_steps: 2}}\nretrieve: {retrieve}\n",
+        encoding="utf-8",
+    )
+    return folder / "recipe.yaml"
+
+
+def _run(recipe, runs):
+    result = CliRunner().invoke(app, ["run", str(recipe), "--runs-dir", str(runs)])
+    assert result.exit_code == 0, result.output
+    return json.loads((runs / "r" / "retrieve" / "manifest.json").read_text())["metrics"]
+
+
+def test_the_stage_indexes_the_corpus_with_the_vertical_and_the_general_encoder(tiny_model_dir, tmp_path):
+    recipe = _project(tmp_path / "p", tiny_model_dir)
+    metrics = _run(recipe, tmp_path / "runs")
+    run_dir = tmp_path / "runs" / "r"
+    vertical, general = (
+        load_index(run_dir / "retrieve" / "index"),
+        load_index(run_dir / "retrieve" / "general-index"),
+    )
+    assert vertical.identity["encoder_dir"] == str(run_dir / "pretrain" / "model")
+    assert general.identity["encoder_dir"] == str(tiny_model_dir.resolve())
+    assert len(vertical) == len(general) == metrics["index"]["passages"] > metrics["documents"] > 0
+    assert vertical.identity["encoder_sha256"] != general.identity["encoder_sha256"]
+
+
+def test_a_new_document_is_embedded_alone_when_the_encoder_is_unchanged(tiny_model_dir, tmp_path):
+    recipe = _project(tmp_path / "p", tiny_model_dir, encoder=str(tiny_model_dir))
+    first = _run(recipe, tmp_path / "runs")["index"]
+    assert first["passages_embedded"] == first["passages"] and "general_index" not in first
+    with open(tmp_path / "p" / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"text": "A brand new chipmaker opened a wafer fab."}) + "\n")
+    second = _run(recipe, tmp_path / "runs")["index"]
+    assert second["passages_embedded"] == 1 and second["passages"] == first["passages"] + 1
+    assert second["passages_reused"] == first["passages"]
