@@ -206,6 +206,15 @@ def _add_tokenizer_commands() -> None:
 
 
 _add_tokenizer_commands()
+
+
+def _add_retrieve_commands() -> None:
+    from vertical.retrieve.commands import retrieve_app
+
+    app.add_typer(retrieve_app, name="retrieve")
+
+
+_add_retrieve_commands()
 data_app = typer.Typer(no_args_is_help=True, help="The data stage on its own: curate a corpus, redact text.")
 app.add_typer(data_app, name="data")
 

@@ -56,3 +56,28 @@ def test_a_new_document_is_embedded_alone_when_the_encoder_is_unchanged(tiny_mod
     second = _run(recipe, tmp_path / "runs")["index"]
     assert second["passages_embedded"] == 1 and second["passages"] == first["passages"] + 1
     assert second["passages_reused"] == first["passages"]
+
+
+def test_retrieve_add_grows_the_index_and_a_rebuild_keeps_what_was_added(tiny_model_dir, tmp_path):
+    recipe = _project(tmp_path / "p", tiny_model_dir, encoder=str(tiny_model_dir))
+    first = _run(recipe, tmp_path / "runs")["index"]
+    run_dir = tmp_path / "runs" / "r"
+    extra = tmp_path / "faq.jsonl"
+    extra.write_text(
+        json.dumps({"text": "Refunds of card fees take five working days."}) + "\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(app, ["retrieve", "add", str(run_dir), str(extra)])
+    assert result.exit_code == 0, result.output
+    assert "added 1 documents (1 passages embedded)" in result.output
+    found = CliRunner().invoke(
+        app, ["retrieve", "search", str(run_dir), "Refunds of card fees take five working days."]
+    )
+    assert found.exit_code == 0 and found.output.startswith(
+        "[1] Refunds of card fees take five working days."
+    )
+    with open(tmp_path / "p" / "corpus.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"text": "A brand new chipmaker opened a wafer fab."}) + "\n")
+    again = _run(recipe, tmp_path / "runs")["index"]
+    assert again["passages"] == first["passages"] + 2 and again["passages_embedded"] == 1
+    missing = CliRunner().invoke(app, ["retrieve", "add", str(tmp_path / "nowhere"), str(extra)])
+    assert missing.exit_code == 2 and "no passage index" in missing.output

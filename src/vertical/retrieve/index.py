@@ -84,8 +84,14 @@ class PassageIndex:
     def __len__(self) -> int:
         return len(self.passages)
 
-    def add_documents(self, documents: Iterable[Document], encoder: TextEncoder, batch_size: int = 32) -> int:
-        """Embed and add the passages of documents that are new or changed; returns passages embedded."""
+    def add_documents(
+        self, documents: Iterable[Document], encoder: TextEncoder, batch_size: int = 32, added: bool = False
+    ) -> int:
+        """Embed and add the passages of documents that are new or changed; returns passages embedded.
+
+        `added`: the documents come from outside the corpus (``vertical retrieve add``), so a rebuild
+        of the stage keeps them (`remove_missing` leaves them alone).
+        """
         new: list[Passage] = []
         for document in documents:
             digest = _text_hash(document.text)
@@ -97,7 +103,11 @@ class PassageIndex:
             passages = split_passages(document, self.passage_words, self.passage_overlap)
             ids = list(range(self.next_id, self.next_id + len(passages)))
             self.next_id += len(passages)
-            self.documents[document.id] = {"sha256": digest, "passages": ids}
+            self.documents[document.id] = {
+                "sha256": digest,
+                "passages": ids,
+                **({"added": True} if added else {}),
+            }
             for passage_id, passage in zip(ids, passages, strict=True):
                 self.passages[passage_id] = passage
             new += passages
@@ -115,8 +125,10 @@ class PassageIndex:
             self.passages.pop(passage_id, None)
 
     def remove_missing(self, document_ids: set[str]) -> int:
-        """Drop every document not in `document_ids`; returns how many were dropped."""
-        gone = [doc for doc in self.documents if doc not in document_ids]
+        """Drop corpus documents not in `document_ids` (added ones stay); returns how many were dropped."""
+        gone = [
+            doc for doc, known in self.documents.items() if doc not in document_ids and not known.get("added")
+        ]
         for document_id in gone:
             self._remove(document_id)
         return len(gone)
