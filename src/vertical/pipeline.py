@@ -257,7 +257,7 @@ def plan_stages(
             name: (read_manifest(run.stage_dir(name)) or {}).get("metrics", {})
             for name in ("data", "knowledge", "tokenizer", "pretrain")
         }
-        return compare_variants(
+        output = compare_variants(
             recipe.evaluate,
             [t.name for t in recipe.tasks],
             finetune_dir,
@@ -266,9 +266,18 @@ def plan_stages(
             earlier,
             recipe.seed,
         )
+        if qa_tasks:  # closed-book against grounded answers, recall@k of the two encoders
+            from vertical.evaluate.grounded_qa import add_grounding
 
+            return add_grounding(output, qa_tasks, run.root, out, recipe.evaluate)
+        return output
+
+    qa_tasks = [t for t in recipe.tasks if t.type == "generation"] if recipe.retrieve is not None else []
     evaluate_config = {**recipe.evaluate.model_dump(), "seed": recipe.seed}
-    stages.append(Stage("evaluate", evaluate_config, {"finetune": finetune_dir}, evaluate))
+    evaluate_inputs = {"finetune": finetune_dir}
+    if qa_tasks:
+        evaluate_inputs["retrieve"] = run.stage_dir("retrieve")
+    stages.append(Stage("evaluate", evaluate_config, evaluate_inputs, evaluate))
     classifiers = [task for task in recipe.tasks if task.type != "generation"]
     if recipe.compress is not None and classifiers:
         from vertical.compress.stage import compress_tasks

@@ -25,3 +25,7 @@ class EvaluateConfig(Section):
     calibration_bins: int = Field(
         10, ge=2, description="equal-width confidence bins of the calibration error"
     )
+    grounding_questions: int = Field(
+        100, ge=1, description="held-out questions of each QA task answered closed-book and grounded"
+    )
+    grounding_max_tokens: int = Field(24, ge=1, description="tokens of each of those answers")

@@ -75,7 +75,7 @@ def search(
     sparql_endpoint: Annotated[str | None, typer.Option(help="Remote SPARQL endpoint for the facts.")] = None,
 ) -> None:
     """Print the numbered passages and graph facts a question retrieves."""
-    from vertical.serve.chat import load_run_retriever
+    from vertical.retrieve.run_index import load_run_retriever
 
     try:
         _index_dir(run_dir)

@@ -117,8 +117,9 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
+    from vertical.retrieve.run_index import load_run_retriever
     from vertical.serve.app import create_app
-    from vertical.serve.chat import ChatService, load_run_encoder, load_run_retriever
+    from vertical.serve.chat import ChatService, load_run_encoder
     from vertical.serve.generation import load_run_generators
     from vertical.serve.graph import load_run_graph
     from vertical.serve.redaction import Redactor
