@@ -27,11 +27,12 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator
+from importlib import resources
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -119,6 +120,11 @@ class _Redacting:
 def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, dict]) -> APIRouter:
     """The routes of the module docstring; `caller` is the app's key dependency (None: no auth)."""
     router = APIRouter(tags=["openai"])
+    page = resources.files("vertical.serve").joinpath("static/chat.html").read_text(encoding="utf-8")
+
+    @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
+    async def chat_page() -> str:
+        return page
     generation = chat.limits
     statuses = {status: errors[status] for status in (401, 403, 404, 422) if status in errors}
 
