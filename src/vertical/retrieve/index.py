@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import faiss
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -36,6 +36,15 @@ from vertical.io import atomic_write_bytes, atomic_write_json
 from vertical.records import Document
 from vertical.retrieve.encoder import TextEncoder
 from vertical.retrieve.passages import Passage, split_passages
+
+
+def _faiss():
+    """faiss, imported when first needed and without its loader's INFO lines (which CPU build it found)."""
+    logging.getLogger("faiss.loader").setLevel(logging.WARNING)
+    import faiss
+
+    return faiss
+
 
 _SCHEMA = pa.schema(
     [
@@ -79,7 +88,7 @@ class PassageIndex:
 
     def __post_init__(self) -> None:
         if self.vectors is None:
-            self.vectors = faiss.IndexIDMap2(faiss.IndexFlatIP(int(self.identity["dimension"])))
+            self.vectors = _faiss().IndexIDMap2(_faiss().IndexFlatIP(int(self.identity["dimension"])))
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -147,7 +156,7 @@ class PassageIndex:
         """Write the index into `folder` (each file atomically)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(folder / "vectors.faiss", faiss.serialize_index(self.vectors).tobytes())
+        atomic_write_bytes(folder / "vectors.faiss", _faiss().serialize_index(self.vectors).tobytes())
         rows = sorted(self.passages.items())
         table = pa.table(
             {
@@ -188,7 +197,9 @@ def load_index(folder: Path) -> PassageIndex:
             f"{folder}: no passage index (encoder.json, vectors.faiss); run the retrieve stage"
         )
     words, overlap = identity.pop("passage_words"), identity.pop("passage_overlap")
-    vectors = faiss.deserialize_index(np.frombuffer((folder / "vectors.faiss").read_bytes(), dtype=np.uint8))
+    vectors = _faiss().deserialize_index(
+        np.frombuffer((folder / "vectors.faiss").read_bytes(), dtype=np.uint8)
+    )
     table = pq.read_table(folder / "passages.parquet").to_pylist()
     passages = {
         row["id"]: Passage(row["document_id"], row["start"], row["end"], row["text"]) for row in table
