@@ -4,7 +4,7 @@ Request and response bodies follow OpenAI's API, so its clients (the ``openai`` 
 curl scripts written for vLLM) work by changing the base URL; keys are the server's own
 (``Authorization: Bearer vk_...``), and a key limited to some tasks may call only the models named
 among them (401 without a key, 403 for another model). ``GET /v1/models`` (in `vertical.serve.app`)
-lists the decoders and the encoder with OpenAI's ``data`` list too.
+lists the decoders and the encoder with OpenAI's ``data`` list too; ``GET /chat`` is the chat page.
 
 Additions, which OpenAI clients pass with ``extra_body``: ``retrieval`` (false: closed-book;
 default: grounded when the run has a retrieve stage), ``retrieval_k`` (passages to retrieve). A
@@ -125,6 +125,7 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
     @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
     async def chat_page() -> str:
         return page
+
     generation = chat.limits
     statuses = {status: errors[status] for status in (401, 403, 404, 422) if status in errors}
 
@@ -169,9 +170,7 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
         except GenerationTimeoutError as error:
             raise HTTPException(504, str(error)) from None
 
-    async def run(
-        request: _Sampling, name: str, ids: list[int], deadline: float, on_piece=None
-    ) -> StreamState:
+    async def run(request: _Sampling, name: str, ids: list[int], deadline: float) -> StreamState:
         state = StreamState(prompt_tokens=len(ids))
         pieces = stream_text(
             chat.generators[name].model,
@@ -185,9 +184,8 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
             state,
             request.seed,
         )
-        async for piece in pieces:
-            if on_piece is not None:
-                await on_piece(piece)
+        async for _piece in pieces:  # the text is in the state at the end
+            pass
         return state
 
     def usage(state: StreamState) -> dict[str, int]:
