@@ -14,6 +14,7 @@ import torch
 from tests.serve.chat_fixtures import Gate, chat_retriever, tiny_llama_dir  # noqa: F401
 from tests.serve.live import LiveServer
 from vertical.generate import load_generator
+from vertical.retrieve.grounding import cited_numbers
 from vertical.serve.app import create_app
 from vertical.serve.chat import ChatService
 from vertical.serve.generation_limits import GenerationLimits
@@ -73,7 +74,9 @@ def test_a_chat_completion_is_what_plain_generate_writes_with_usage_and_sources(
     assert answer.choices[0].message.content == greedy(service, ids, 12)
     assert 1 <= answer.usage.completion_tokens <= 12
     assert answer.choices[0].finish_reason in ("stop", "length")
-    assert isinstance(answer.model_extra["citations"], list)
+    citations = answer.model_extra["citations"]
+    assert citations == [n for n in cited_numbers(answer.choices[0].message.content) if n <= len(sources)]
+    assert [s["cited"] for s in sources] == [s["number"] in citations for s in sources]
 
 
 def test_a_streamed_chat_completion_carries_the_same_text_usage_and_ends_in_done(server, service, keys):

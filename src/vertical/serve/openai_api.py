@@ -9,8 +9,8 @@ lists the decoders and the encoder with OpenAI's ``data`` list too; ``GET /chat`
 Additions, which OpenAI clients pass with ``extra_body``: ``retrieval`` (false: closed-book;
 default: grounded when the run has a retrieve stage), ``retrieval_k`` (passages to retrieve). A
 grounded answer carries ``sources`` (each numbered passage with its document id and span, or fact
-with its triple) and ``citations`` (the numbers the answer cited); a stream sends ``sources``
-with its first chunk and ``citations`` with its last.
+with its triple, and ``cited``) and ``citations`` (the numbers the answer cited); a stream sends
+``sources`` with its first chunk and ``citations`` with its last.
 
 Streams are server-sent events, one ``data: {chunk}`` per piece, ending in ``data: [DONE]``.
 Limits (`GenerationLimits`): prompt tokens (400), ``max_tokens`` (422), a bounded queue (429),
@@ -317,6 +317,9 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
             await admit(deadline)
             return streamed(body, body.model, ids, deadline, "chat", extra_first, extra_last)
         state, text = await complete(body, body.model, ids, deadline)
+        cited = extra_last(state.text)
+        if grounded:  # each source says whether the answer cited it
+            extra_first = {"sources": [{**s, "cited": s["number"] in cited["citations"]} for s in shown]}
         return {
             "id": f"chatcmpl-{uuid.uuid4().hex}",
             "object": "chat.completion",
@@ -331,7 +334,7 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
             ],
             "usage": usage(state),
             **extra_first,
-            **extra_last(state.text),
+            **cited,
         }
 
     @router.post("/v1/completions", responses=statuses)
