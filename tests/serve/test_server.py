@@ -104,3 +104,11 @@ def test_settings_travel_to_workers_as_json(tmp_path):
 def test_cli_serve_zero_workers_exits_2(tmp_path):
     result = runner.invoke(app, ["serve", str(tmp_path), "--no-auth", "--workers", "0"])
     assert result.exit_code == 2 and "--workers 0" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--max-generations", "0"), ("--max-queued", "-1"), ("--generation-timeout", "0")]
+)
+def test_cli_serve_bad_chat_limits_exit_2(tmp_path, option, value):
+    result = CliRunner().invoke(app, ["serve", str(tmp_path), "--no-auth", option, value])
+    assert result.exit_code == 2 and option in result.output

@@ -93,6 +93,17 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
     """The key store the settings call for (None with --no-auth); a bad combination raises VerticalError."""
     if settings.workers < 1:
         raise VerticalError(f"--workers {settings.workers}: give 1 or more")
+    limits = settings.generation
+    for option, value, least in (
+        ("--max-prompt-tokens", limits.max_prompt_tokens, 1),
+        ("--max-output-tokens", limits.max_output_tokens, 1),
+        ("--max-generations", limits.max_concurrent, 1),
+        ("--max-queued", limits.max_queued, 0),
+    ):
+        if value < least:
+            raise VerticalError(f"{option} {value}: give {least} or more")
+    if limits.timeout_s <= 0:
+        raise VerticalError(f"--generation-timeout {limits.timeout_s:g}: give a positive number of seconds")
     if settings.variant not in VARIANTS:
         raise VerticalError(f"--variant {settings.variant}: choose one of {', '.join(VARIANTS)}")
     if settings.no_auth:
