@@ -45,6 +45,23 @@ def test_the_stage_indexes_the_corpus_with_the_vertical_and_the_general_encoder(
     assert general.identity["encoder_dir"] == str(tiny_model_dir.resolve())
     assert len(vertical) == len(general) == metrics["index"]["passages"] > metrics["documents"] > 0
     assert vertical.identity["encoder_sha256"] != general.identity["encoder_sha256"]
+    # `vertical serve` on the run: the index's encoder embeds (an encoder run has no chat model)
+    import httpx
+    import numpy as np
+
+    from tests.serve.live import LiveServer
+    from vertical.retrieve.run_index import load_run_retriever
+    from vertical.serve.server import ServeSettings, build_app
+
+    with LiveServer(build_app(ServeSettings(run_dir, no_auth=True))) as url:
+        listed = httpx.get(url + "/v1/models").json()["data"]
+        embedded = httpx.post(url + "/v1/embeddings", json={"input": ["lender deposits"]}).json()
+        chat = httpx.post(
+            url + "/v1/chat/completions", json={"model": "x", "messages": [{"role": "user", "content": "q"}]}
+        )
+    assert [m["id"] for m in listed] == ["encoder"] and chat.status_code == 404
+    expected = load_run_retriever(run_dir).encoder.embed(["lender deposits"])[0]
+    np.testing.assert_allclose(embedded["data"][0]["embedding"], expected, atol=1e-6)
 
 
 def test_a_new_document_is_embedded_alone_when_the_encoder_is_unchanged(tiny_model_dir, tmp_path):
