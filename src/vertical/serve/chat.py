@@ -33,6 +33,17 @@ def message_text(content) -> str:
     return "".join(part.get("text", "") for part in content or [] if isinstance(part, dict))
 
 
+def plain_messages(messages: Sequence[dict]) -> list[dict]:
+    """Messages as chat templates take them: text content; OpenAI's newer ``developer`` role as ``system``."""
+    return [
+        {
+            "role": "system" if m["role"] == "developer" else m["role"],
+            "content": message_text(m.get("content")),
+        }
+        for m in messages
+    ]
+
+
 def transcript(messages: Sequence[dict]) -> str:
     """The fallback chat prompt of a model without a chat template."""
     lines = [f"{m['role'].capitalize()}: {message_text(m.get('content'))}" for m in messages]
@@ -67,7 +78,7 @@ class ChatService:
     def chat_prompt_ids(self, name: str, messages: Sequence[dict]) -> list[int]:
         """The token ids of the chat prompt of `messages` for model `name`, ready for the answer."""
         tokenizer = self.generators[name].tokenizer
-        plain = [{"role": m["role"], "content": message_text(m.get("content"))} for m in messages]
+        plain = plain_messages(messages)
         if self.has_template(name):
             text = tokenizer.apply_chat_template(plain, tokenize=False, add_generation_prompt=True)
             return tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -96,7 +107,7 @@ class ChatService:
 
     @staticmethod
     def ground(messages: Sequence[dict], sources: Sequence[Source]) -> list[dict]:
-        plain = [{"role": m["role"], "content": message_text(m.get("content"))} for m in messages]
+        plain = plain_messages(messages)
         return grounded_messages(plain, sources)
 
 
