@@ -39,7 +39,7 @@ def test_the_chat_template_builds_the_prompt_and_without_one_a_transcript_with_i
     tokenizer.chat_template = None
     try:
         ids = service.chat_prompt_ids("chat", MESSAGES)
-        assert tokenizer.decode(ids).strip() == transcript(plain_messages(MESSAGES))  # the BPE adds a prefix space
+        assert tokenizer.decode(ids).strip() == transcript(plain_messages(MESSAGES))  # BPE: a prefix space
         assert service.default_stops("chat") == [TRANSCRIPT_STOP]
     finally:
         del tokenizer.chat_template
