@@ -41,7 +41,7 @@ def test_the_stage_indexes_the_corpus_with_the_vertical_and_the_general_encoder(
         load_index(run_dir / "retrieve" / "index"),
         load_index(run_dir / "retrieve" / "general-index"),
     )
-    assert vertical.identity["encoder_dir"] == str(run_dir / "pretrain" / "model")
+    assert vertical.identity["encoder_dir"] == str((run_dir / "pretrain" / "model").resolve())
     assert general.identity["encoder_dir"] == str(tiny_model_dir.resolve())
     assert len(vertical) == len(general) == metrics["index"]["passages"] > metrics["documents"] > 0
     assert vertical.identity["encoder_sha256"] != general.identity["encoder_sha256"]

@@ -42,7 +42,7 @@ def corpus_documents(data_dir: Path) -> Iterator[Document]:
 def encoder_identity(encoder: TextEncoder) -> dict:
     """What decides an index's vectors: the encoder's files, pooling, dimension and token limit."""
     return {
-        "encoder_dir": str(encoder.model_dir),
+        "encoder_dir": str(Path(encoder.model_dir).resolve()),  # an index read from another folder finds it
         "encoder_sha256": hash_path(encoder.model_dir),
         "pooling": encoder.pooling,
         "dimension": encoder.dimension,
@@ -103,7 +103,7 @@ def build_retrieval_index(
     encoder = load_encoder(encoder_dir, cfg.pooling, cfg.max_length)
     previous = Path(previous_dir) / "index" if previous_dir is not None else None
     metrics["index"] = index_corpus(cfg, documents, encoder, output_dir / "index", previous)
-    metrics["encoder"] = str(encoder_dir)
+    metrics["encoder"] = str(Path(encoder_dir).resolve())
     if general_encoder_dir is not None:
         general = load_encoder(general_encoder_dir, cfg.pooling, cfg.max_length)
         previous = Path(previous_dir) / "general-index" if previous_dir is not None else None
