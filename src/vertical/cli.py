@@ -98,7 +98,6 @@ def _run(
     from vertical.pipeline import run_recipe
     from vertical.progress import run_progress
     from vertical.recipe import load_recipe
-
     from vertical.run import run_folder
 
     recipe = load_recipe(recipe_path, overrides or ())
@@ -123,7 +122,7 @@ def _run(
 
 
 # the stages of vertical.recipe.STAGES, in order (not imported: `vertical --help` stays fast)
-STAGE_NAMES = "data, knowledge, tokenizer, pretrain, finetune, evaluate, compress"
+STAGE_NAMES = "data, knowledge, tokenizer, pretrain, retrieve, finetune, evaluate, compress"
 _QUIET = typer.Option("--quiet", "-q", help="No live progress line, only warnings and the result table.")
 
 
@@ -267,6 +266,15 @@ def _add_tokenizer_commands() -> None:
 
 
 _add_tokenizer_commands()
+
+
+def _add_retrieve_commands() -> None:
+    from vertical.retrieve.commands import retrieve_app
+
+    app.add_typer(retrieve_app, name="retrieve")
+
+
+_add_retrieve_commands()
 data_app = typer.Typer(no_args_is_help=True, help="The data stage on its own: curate a corpus, redact text.")
 app.add_typer(data_app, name="data")
 
@@ -413,10 +421,19 @@ def serve(
         typer.Option("--allow-service", help="A SPARQL endpoint SERVICE may call (repeat); default: none."),
     ] = None,
     workers: Annotated[int, typer.Option(help="Server processes, each with its own copy of the models.")] = 1,
+    max_prompt_tokens: Annotated[int, typer.Option(help="Chat: prompt tokens, sources included.")] = 2048,
+    max_output_tokens: Annotated[int, typer.Option(help="Chat: the most tokens of an answer.")] = 512,
+    max_generations: Annotated[int, typer.Option(help="Chat: generations running at once.")] = 1,
+    max_queued: Annotated[int, typer.Option(help="Chat: requests waiting; more get 429.")] = 8,
+    generation_timeout: Annotated[float, typer.Option(help="Chat: seconds a request may take.")] = 120.0,
+    sparql_endpoint: Annotated[
+        str | None, typer.Option(help="Remote SPARQL endpoint for the facts of grounded answers.")
+    ] = None,
 ) -> None:
     """Serve the run folder's task models over HTTP, with a playground page at /."""
     from vertical.serve import ServeSettings
     from vertical.serve import serve as run_server
+    from vertical.serve.generation_limits import GenerationLimits
     from vertical.serve.limits import Limits
 
     settings = ServeSettings(
@@ -433,6 +450,10 @@ def serve(
         kg_max_bytes=kg_max_bytes,
         allow_service=tuple(allow_service or ()),
         workers=workers,
+        generation=GenerationLimits(
+            max_prompt_tokens, max_output_tokens, max_generations, max_queued, generation_timeout
+        ),
+        sparql_endpoint=sparql_endpoint,
     )
     try:
         run_server(settings)

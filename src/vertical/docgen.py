@@ -23,13 +23,25 @@ def _sections() -> dict[str, tuple[type[BaseModel], tuple[str, ...]]]:
     """Table name -> (model, fields left out: the sections that have tables of their own)."""
     from vertical import recipe
 
-    stages = ("data", "knowledge", "tokenizer", "pretrain", "tasks", "evaluate", "compress", "ablation")
+    stages = (
+        "data",
+        "knowledge",
+        "tokenizer",
+        "pretrain",
+        "retrieve",
+        "tasks",
+        "evaluate",
+        "compress",
+        "ablation",
+        "tracking",  # its table in docs/recipe.md is written by hand (where each backend writes)
+    )
     return {
         "top-level keys": (recipe.Recipe, stages),
         "data keys": (recipe.DataConfig, ()),
         "knowledge keys": (recipe.KnowledgeConfig, ()),
         "tokenizer keys": (recipe.TokenizerConfig, ()),
         "pretrain keys": (recipe.PretrainConfig, ()),
+        "retrieve keys": (recipe.RetrieveConfig, ()),
         "tasks keys": (recipe.TaskConfig, ()),
         "evaluate keys": (recipe.EvaluateConfig, ()),
         "ablation keys": (recipe.AblationConfig, ()),

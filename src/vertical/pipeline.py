@@ -26,6 +26,7 @@ from vertical.knowledge.declaration import DECLARATION as KNOWLEDGE
 from vertical.models import is_decoder, resolve_base_model
 from vertical.pretrain.declaration import DECLARATION as PRETRAIN
 from vertical.recipe import STAGES, Recipe
+from vertical.retrieve.declaration import DECLARATION as RETRIEVE
 from vertical.run import RunDirectory, Stage, StageReport, run_folder
 from vertical.stages import BuildContext, StageDeclaration
 from vertical.tokenizer.declaration import DECLARATION as TOKENIZER
@@ -49,6 +50,7 @@ DECLARATIONS: tuple[StageDeclaration, ...] = (
     KNOWLEDGE,
     TOKENIZER,
     PRETRAIN,
+    RETRIEVE,
     FINETUNE,
     EVALUATE,
     COMPRESS,
@@ -98,6 +100,39 @@ def build_context(
     planned = tuple(d.name for d in DECLARATIONS if d.wanted(recipe))
     base = resolve_base_model(recipe.base_model)
     return BuildContext(recipe, base, Path(run_root), planned, processes, held_out_tasks)
+
+
+def retrieval_encoders(recipe: Recipe, run: RunDirectory, base, decoder: bool) -> tuple[Path, Path | None]:
+    """The retrieve stage's encoder and the general one it is compared with (None: no comparison).
+
+    The recipe's ``retrieve.encoder`` when given; else the run's vertical encoder (pretrain/model)
+    against the base when the run trains an encoder; else builtin:minilm for a decoder run.
+    """
+    cfg = recipe.retrieve
+    assert cfg is not None
+    if cfg.encoder is not None:
+        return resolve_base_model(cfg.encoder).path, None
+    if not decoder:
+        return run.stage_dir("pretrain") / "model", base.path if cfg.compare_general else None
+    return resolve_base_model("builtin:minilm").path, None
+
+
+def _retrieve_stage(recipe: Recipe, run: RunDirectory, base, decoder: bool) -> Stage:
+    from vertical.retrieve import build_retrieval_index
+
+    cfg = recipe.retrieve
+    assert cfg is not None
+    encoder, general = retrieval_encoders(recipe, run, base, decoder)
+    inputs = {"data": run.stage_dir("data"), "encoder": encoder}
+    if general is not None:
+        inputs["general_encoder"] = general
+    previous = run.stage_dir("retrieve")  # read before the new folder replaces it: incremental
+    return Stage(
+        "retrieve",
+        {"retrieve": cfg.model_dump()},
+        inputs,
+        lambda out, work: build_retrieval_index(cfg, run.stage_dir("data"), encoder, out, general, previous),
+    )
 
 
 def plan_stages(

@@ -28,12 +28,22 @@ from vertical.finetune.config import LoraConfig, SearchSpace, TaskConfig
 from vertical.knowledge.config import KnowledgeConfig, KnowledgeSource
 from vertical.overrides import apply_overrides, override_for
 from vertical.pretrain.config import ObjectiveWeights, PretrainConfig, ScratchModelConfig
+from vertical.retrieve.config import RetrieveConfig
 from vertical.sections import Section as _Section
 from vertical.sections import plain_name
 from vertical.tokenizer.config import TokenizerConfig
 from vertical.tracking import TrackingConfig
 
-STAGES: tuple[str, ...] = ("data", "knowledge", "tokenizer", "pretrain", "finetune", "evaluate", "compress")
+STAGES: tuple[str, ...] = (
+    "data",
+    "knowledge",
+    "tokenizer",
+    "pretrain",
+    "retrieve",
+    "finetune",
+    "evaluate",
+    "compress",
+)
 
 __all__ = [  # the stage sections live next to their code; importing them from here keeps working
     "AblationConfig",
@@ -48,6 +58,7 @@ __all__ = [  # the stage sections live next to their code; importing them from h
     "ObjectiveWeights",
     "PretrainConfig",
     "Recipe",
+    "RetrieveConfig",
     "ScratchModelConfig",
     "SearchSpace",
     "TaskConfig",
@@ -120,6 +131,9 @@ class Recipe(_Section):
     )
     evaluate: EvaluateConfig = Field(EvaluateConfig(), description="the evaluate stage")
     compress: CompressConfig | None = Field(None, description="absent: no compress stage")
+    retrieve: RetrieveConfig | None = Field(
+        None, description="the passage index for grounded answers; absent: no retrieve stage"
+    )
     ablation: AblationConfig | None = Field(
         None, description="variants for `vertical ablate`; `run` ignores it"
     )

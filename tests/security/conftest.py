@@ -93,7 +93,9 @@ def graph_run_dir(tmp_path_factory) -> Path:
     close_store(store)
     del store  # the query processes open it read-only
     # a completed stage has its manifest (a folder without one is not read, see vertical.run)
-    (knowledge / "manifest.json").write_text(json.dumps({"stage": "knowledge", "config": {}}), encoding="utf-8")
+    (knowledge / "manifest.json").write_text(
+        json.dumps({"stage": "knowledge", "config": {}}), encoding="utf-8"
+    )
     return run_dir
 
 

@@ -82,6 +82,7 @@ def test_read_keys_names_the_bad_entry(tmp_path):
 
 
 def test_settings_travel_to_workers_as_json(tmp_path):
+    from vertical.serve.generation_limits import GenerationLimits
     from vertical.serve.limits import Limits
 
     settings = ServeSettings(
@@ -93,6 +94,8 @@ def test_settings_travel_to_workers_as_json(tmp_path):
         redact=True,
         kg_timeout_s=4.0,
         workers=3,
+        generation=GenerationLimits(100, 20, 2, 3, 9.5),
+        sparql_endpoint="http://kg.internal:7878/query",
     )
     assert ServeSettings.from_json(settings.to_json()) == settings
     assert ServeSettings.from_json(ServeSettings(tmp_path).to_json()) == ServeSettings(tmp_path)
@@ -101,3 +104,11 @@ def test_settings_travel_to_workers_as_json(tmp_path):
 def test_cli_serve_zero_workers_exits_2(tmp_path):
     result = runner.invoke(app, ["serve", str(tmp_path), "--no-auth", "--workers", "0"])
     assert result.exit_code == 2 and "--workers 0" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--max-generations", "0"), ("--max-queued", "-1"), ("--generation-timeout", "0")]
+)
+def test_cli_serve_bad_chat_limits_exit_2(tmp_path, option, value):
+    result = CliRunner().invoke(app, ["serve", str(tmp_path), "--no-auth", option, value])
+    assert result.exit_code == 2 and option in result.output

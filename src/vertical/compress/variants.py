@@ -123,9 +123,7 @@ def load_torch_model(model_dir: Path):
         try:
             model = AutoModelForSequenceClassification.from_pretrained(str(model_dir))
         except (OSError, ValueError, pickle.UnpicklingError) as error:
-            raise ModelError(
-                f"{model_dir}: cannot load the classifier: {refusal_reason(error)}"
-            ) from None
+            raise ModelError(f"{model_dir}: cannot load the classifier: {refusal_reason(error)}") from None
     return model.eval()
 
 

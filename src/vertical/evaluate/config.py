@@ -36,3 +36,8 @@ class EvaluateConfig(Section):
         if value != "base_model" and not value.startswith("builtin:") and candidate.is_dir():
             return str(candidate.resolve())
         return value
+
+    grounding_questions: int = Field(
+        100, ge=1, description="held-out questions of each QA task answered closed-book and grounded"
+    )
+    grounding_max_tokens: int = Field(24, ge=1, description="tokens of each of those answers")

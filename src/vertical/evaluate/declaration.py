@@ -20,7 +20,7 @@ def _entry(context: BuildContext, output_dir: Path, work_dir: Path):
         for name in REPORTED
         if (folder := context.stage_dir(name)) is not None
     }
-    return compare_variants(
+    output = compare_variants(
         recipe.evaluate,
         [t.name for t in recipe.tasks],
         context.needs("finetune"),
@@ -29,13 +29,29 @@ def _entry(context: BuildContext, output_dir: Path, work_dir: Path):
         earlier,
         recipe.seed,
     )
+    qa_tasks = grounded_tasks(recipe)
+    if qa_tasks and context.stage_dir("retrieve") is not None:  # closed-book against grounded answers
+        from vertical.evaluate.grounded_qa import add_grounding
+
+        return add_grounding(output, qa_tasks, context.run_root, output_dir, recipe.evaluate)
+    return output
+
+
+def grounded_tasks(recipe) -> list:
+    """The question-answering tasks answered closed-book and with retrieval (a run with `retrieve:`)."""
+    return [t for t in recipe.tasks if t.type == "generation"] if recipe.retrieve is not None else []
+
+
+def _reads(recipe) -> tuple[str, ...]:
+    reads = (*REPORTED, "finetune")  # the runner keeps those the recipe has
+    return (*reads, "retrieve") if grounded_tasks(recipe) else reads
 
 
 DECLARATION = StageDeclaration(
     name="evaluate",
-    may_read=(*REPORTED, "finetune"),
+    may_read=(*REPORTED, "retrieve", "finetune"),
     wanted=lambda recipe: bool(recipe.tasks),
-    reads=lambda recipe: (*REPORTED, "finetune"),  # the runner keeps those the recipe has
+    reads=_reads,
     config=lambda context: {**context.recipe.evaluate.model_dump(), "seed": context.recipe.seed},
     entry=_entry,
 )

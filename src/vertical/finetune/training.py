@@ -12,7 +12,6 @@ the weights of the best epoch are restored (the `Trainer`'s ``load_best_model_at
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 from typing import Literal
 

@@ -7,6 +7,8 @@ Endpoints (all errors are JSON ``{"error": {"status", "code", "message"}}``):
 - ``POST /v1/classify/{task}``: ``{"texts": [...]}`` -> a label and probabilities per text;
 - ``POST /v1/ner/{task}``, ``POST /v1/link``, ``POST /v1/kg/query``: see `vertical.serve.entities_api`;
 - ``POST /v1/generate``: continue prompts with a decoder run's models (`vertical.serve.generation`);
+- ``POST /v1/chat/completions``, ``/v1/completions``, ``/v1/embeddings``: OpenAI-compatible, grounded
+  by the run's retrieve stage (`vertical.serve.openai_api`);
 - ``GET /metrics``: Prometheus text format; needs the scope ``metrics`` (`vertical.serve.metrics_scope`).
 
 A key goes in ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``: a missing or unknown key
@@ -32,6 +34,7 @@ from vertical import __version__
 from vertical.compress.variants import TextClassifier
 from vertical.generate import TextGenerator
 from vertical.serve.batching import MicroBatcher
+from vertical.serve.chat import ENCODER, ChatService
 from vertical.serve.docs_assets import add_docs_page
 from vertical.serve.entities_api import KG_SCOPE, LINK_SCOPE, entity_router
 from vertical.serve.generation import generation_router
@@ -39,6 +42,7 @@ from vertical.serve.graph import KnowledgeGraph
 from vertical.serve.keys import ApiKey, KeyStore
 from vertical.serve.limits import BodySizeLimit, Limits, error_body
 from vertical.serve.metrics_scope import METRICS_SCOPE, ScopedRegistry
+from vertical.serve.openai_api import openai_router
 from vertical.serve.redaction import Redactor
 from vertical.serve.request_metrics import RequestMetrics
 from vertical.serve.tagger import TextTagger
@@ -66,8 +70,19 @@ class ModelInfo(BaseModel):
     endpoint: str
 
 
+class OpenAIModel(BaseModel):
+    """A model as OpenAI's ``GET /v1/models`` lists it (what OpenAI clients read)."""
+
+    id: str
+    object: str = "model"
+    created: int = 0
+    owned_by: str = "vertical"
+
+
 class ModelsResponse(BaseModel):
     models: list[ModelInfo]
+    object: str = "list"
+    data: list[OpenAIModel] = Field(default_factory=list, description="the same models, OpenAI's format")
 
 
 class ErrorDetail(BaseModel):
@@ -142,6 +157,7 @@ def create_app(
     graph: KnowledgeGraph | None = None,
     redact: bool = False,
     generators: dict[str, TextGenerator] | None = None,
+    chat: ChatService | None = None,
 ) -> FastAPI:
     """The API over `classifiers` (task name -> classifier); `keys` None turns authentication off.
 
@@ -150,9 +166,11 @@ def create_app(
         graph: the run's knowledge graph, served at /v1/link and /v1/kg/query (None: neither).
         redact: replace personal data in the texts and entity strings the API sends back.
         generators: decoder model name -> generator, served at /v1/generate.
+        chat: the OpenAI-compatible chat, completions and embeddings (default: over `generators`).
     """
     limits = limits or Limits()
     taggers = taggers or {}
+    chat = chat or ChatService(generators or {}, redactor=Redactor(redact))
     registry = CollectorRegistry()
     requests_total = Counter(
         "vertical_requests", "HTTP requests by route and status", ["route", "status"], registry=registry
@@ -285,7 +303,19 @@ def create_app(
             served.append(
                 ModelInfo(task=KG_SCOPE, type="kg", variant="graph", labels=[], endpoint="/v1/kg/query")
             )
-        return ModelsResponse(models=[info for info in served if may_call(key, info.task)])
+        served += [
+            ModelInfo(task=name, type="chat", variant="decoder", labels=[], endpoint="/v1/chat/completions")
+            for name in sorted(chat.generators)
+        ]
+        if chat.encoder is not None:
+            served.append(
+                ModelInfo(
+                    task=ENCODER, type="embeddings", variant="encoder", labels=[], endpoint="/v1/embeddings"
+                )
+            )
+        allowed = [info for info in served if may_call(key, info.task)]
+        listed = list(dict.fromkeys(info.task for info in allowed))
+        return ModelsResponse(models=allowed, data=[OpenAIModel(id=name) for name in listed])
 
     request_model = _request_model(limits)
 
@@ -334,6 +364,7 @@ def create_app(
         )
     )
     app.include_router(generation_router(generators or {}, caller, limits, _ERRORS))
+    app.include_router(openai_router(chat, caller, limits, _ERRORS))
     app.add_middleware(RequestMetrics, requests_total=requests_total, latency=latency)
     app.add_middleware(BodySizeLimit, max_body_bytes=limits.max_body_bytes)  # outermost: before parsing
     return app

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from vertical.compress.variants import VARIANTS
 from vertical.errors import VerticalError
+from vertical.serve.generation_limits import GenerationLimits
 from vertical.serve.keys import KeyStore, read_keys
 from vertical.serve.limits import Limits
 
@@ -49,6 +50,8 @@ class ServeSettings:
         kg_max_bytes: the largest a serialised SPARQL answer may be.
         allow_service: SPARQL endpoints a query's SERVICE clause may call (none: federation refused).
         workers: server processes sharing the port, each with its own copy of the models.
+        generation: token, queue and time limits of chat and completions.
+        sparql_endpoint: a remote SPARQL endpoint for the graph facts of grounded answers.
     """
 
     run_dir: Path
@@ -66,6 +69,8 @@ class ServeSettings:
     kg_max_bytes: int = 10_000_000
     allow_service: tuple[str, ...] = ()
     workers: int = 1
+    generation: GenerationLimits = GenerationLimits()
+    sparql_endpoint: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), default=str)
@@ -75,6 +80,7 @@ class ServeSettings:
         fields = json.loads(text)
         fields["limits"] = Limits(**fields["limits"])
         fields["allow_service"] = tuple(fields.get("allow_service", ()))
+        fields["generation"] = GenerationLimits(**fields["generation"])
         for name in ("run_dir", "keys_file"):
             fields[name] = Path(fields[name]) if fields[name] is not None else None
         return cls(**fields)
@@ -99,6 +105,17 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
     for endpoint in settings.allow_service:
         if not endpoint.startswith(("http://", "https://")):
             raise VerticalError(f"--allow-service {endpoint}: give the endpoint's full http(s) URL")
+    limits = settings.generation
+    for option, value, least in (
+        ("--max-prompt-tokens", limits.max_prompt_tokens, 1),
+        ("--max-output-tokens", limits.max_output_tokens, 1),
+        ("--max-generations", limits.max_concurrent, 1),
+        ("--max-queued", limits.max_queued, 0),
+    ):
+        if value < least:
+            raise VerticalError(f"{option} {value}: give {least} or more")
+    if limits.timeout_s <= 0:
+        raise VerticalError(f"--generation-timeout {limits.timeout_s:g}: give a positive number of seconds")
     if settings.variant not in VARIANTS:
         raise VerticalError(f"--variant {settings.variant}: choose one of {', '.join(VARIANTS)}")
     if settings.no_auth:
@@ -124,9 +141,12 @@ def check_settings(settings: ServeSettings) -> KeyStore | None:
 def build_app(settings: ServeSettings):
     """The FastAPI app the settings describe, models loaded."""
     from vertical.knowledge.sparql_results import AnswerLimits
+    from vertical.retrieve.run_index import load_run_retriever
     from vertical.serve.app import create_app
+    from vertical.serve.chat import ChatService, load_run_encoder
     from vertical.serve.generation import load_run_generators
     from vertical.serve.graph import load_run_graph
+    from vertical.serve.redaction import Redactor
     from vertical.serve.registry import load_run_classifiers, load_run_taggers
 
     keys = check_settings(settings)
@@ -138,9 +158,12 @@ def build_app(settings: ServeSettings):
         AnswerLimits(settings.kg_max_rows, settings.kg_max_bytes),
         settings.allow_service,
     )
+    retriever = load_run_retriever(settings.run_dir, settings.sparql_endpoint, settings.kg_timeout_s)
     classifiers = load_run_classifiers(
-        settings.run_dir, settings.variant, required=not (taggers or generators or graph)
+        settings.run_dir, settings.variant, required=not (taggers or generators or graph or retriever)
     )
+    encoder = retriever.encoder if retriever is not None else load_run_encoder(settings.run_dir)
+    chat = ChatService(generators, encoder, retriever, settings.generation, Redactor(settings.redact))
     return create_app(
         classifiers,
         keys,
@@ -151,6 +174,7 @@ def build_app(settings: ServeSettings):
         graph=graph,
         redact=settings.redact,
         generators=generators,
+        chat=chat,
     )
 
 

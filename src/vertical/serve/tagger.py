@@ -86,9 +86,7 @@ def load_tagger(task: str, variant: str, model_dir: Path, max_length: int = 128)
         try:
             model = AutoModelForTokenClassification.from_pretrained(str(model_dir)).eval()
         except (OSError, ValueError, pickle.UnpicklingError) as error:
-            raise ModelError(
-                f"{model_dir}: cannot load the NER model: {refusal_reason(error)}"
-            ) from None
+            raise ModelError(f"{model_dir}: cannot load the NER model: {refusal_reason(error)}") from None
     if variant == "int8":
         model = quantize_int8(model)
     return TextTagger(

@@ -85,8 +85,17 @@ def _tensorboard(log_dir: Path) -> list[TrainerCallback]:
 
 
 def _hyperparameters(args) -> dict[str, str]:
-    keys = ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "max_steps", "seed",
-            "weight_decay", "warmup_steps", "lr_scheduler_type", "bf16")
+    keys = (
+        "learning_rate",
+        "per_device_train_batch_size",
+        "num_train_epochs",
+        "max_steps",
+        "seed",
+        "weight_decay",
+        "warmup_steps",
+        "lr_scheduler_type",
+        "bf16",
+    )
     return {key: str(getattr(args, key)) for key in keys if hasattr(args, key)}
 
 

@@ -1,0 +1,236 @@
+"""Closed-book against retrieval-grounded answers, for the general and the vertical model of a QA task.
+
+For each held-out question of a generation task, four answers (greedy): the general and the
+vertical model, each closed-book and with the retrieve stage's sources in the prompt
+(`vertical.retrieve.grounding`). A model with a chat template is asked through it; a model without
+one gets the prompt as text, sources first. Scored with `vertical.evaluate.grounding`: exact
+match of each of the four, citation precision and the share of correct grounded answers that cite
+a source holding the answer, and recall@k of the passages the vertical encoder retrieves against
+those of the general encoder (``retrieve/general-index``), a passage counting when it holds the
+answer and the names of the entities linked in the question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from vertical.evaluate.grounding import (
+    citation_precision,
+    contains_answer,
+    exact_match,
+    recall_at_k,
+    supported_share,
+)
+from vertical.generate import load_generator
+from vertical.records import GenerationExample
+from vertical.retrieve.grounding import cited_sources, grounded_question
+from vertical.retrieve.retriever import Retriever, Source
+
+
+@torch.no_grad()
+def answer(generator, question: str, sources: Sequence[Source], max_new_tokens: int) -> str:
+    """The model's greedy answer to `question`, grounded in `sources` when there are any."""
+    tokenizer = generator.tokenizer
+    text = grounded_question(question, sources)
+    if getattr(tokenizer, "chat_template", None):
+        prompt = tokenizer.apply_chat_template(
+            [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
+        )
+    else:
+        prompt = text
+    ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    ids = ids[:, -max(1, generator.context - max_new_tokens) :]  # (1, T): a long prompt keeps its end
+    output = generator.model.generate(
+        input_ids=ids,
+        attention_mask=torch.ones_like(ids),
+        max_new_tokens=max_new_tokens,
+        do_sample=False,
+        pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
+    )
+    return tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True).strip()
+
+
+def _anchors(retriever: Retriever, question: str) -> list[str]:
+    if retriever.facts is None:
+        return []
+    return list(dict.fromkeys(span.surface for span in retriever.facts.linker.link(question)))
+
+
+def evaluate_grounding(
+    examples: Sequence[GenerationExample],
+    models: dict[str, Path],
+    retriever: Retriever,
+    general_retriever: Retriever | None = None,
+    k: int = 5,
+    max_new_tokens: int = 24,
+) -> dict:
+    """The grounding metrics of one QA task (see the module docstring).
+
+    Args:
+        examples: held-out prompts and reference responses.
+        models: ``general`` and ``vertical`` -> decoder folder.
+        retriever: the run's index (vertical encoder) with the graph facts.
+        general_retriever: the general encoder's index, for the recall@k comparison.
+    """
+    questions = [e.prompt for e in examples]
+    references = [e.response for e in examples]
+    sources = [retriever.retrieve(q, k) for q in questions]
+    result: dict = {
+        "examples": len(examples),
+        "k": k,
+        "exact_match": {},
+        "citation_precision": {},
+        "supported_correct": {},
+        "samples": [],
+    }
+    for variant, model_dir in models.items():
+        generator = load_generator(model_dir, variant)
+        closed = [answer(generator, q, [], max_new_tokens) for q in questions]
+        grounded = [answer(generator, q, s, max_new_tokens) for q, s in zip(questions, sources, strict=True)]
+        correct = [exact_match(a, r) for a, r in zip(grounded, references, strict=True)]
+        cited = [[c.text for c in cited_sources(a, s)] for a, s in zip(grounded, sources, strict=True)]
+        result["exact_match"][f"{variant}_closed_book"] = _share(
+            exact_match(a, r) for a, r in zip(closed, references, strict=True)
+        )
+        result["exact_match"][f"{variant}_retrieval"] = _share(correct)
+        result["citation_precision"][variant] = _rounded(citation_precision(cited, references))
+        result["supported_correct"][variant] = _rounded(supported_share(correct, cited, references))
+        result["samples"] += [
+            {"model": variant, "question": q, "reference": r, "closed_book": c, "grounded": g}
+            for q, r, c, g in list(zip(questions, references, closed, grounded, strict=True))[:3]
+        ]
+    anchors = [_anchors(retriever, q) for q in questions]
+    recall = {}
+    for name, index in (("vertical_encoder", retriever), ("general_encoder", general_retriever)):
+        if index is None:
+            continue
+        ranked = index.passages(questions, k)
+        relevant = [
+            [contains_answer(p.text, r, a) for p in row]
+            for row, r, a in zip(ranked, references, anchors, strict=True)
+        ]
+        recall[name] = round(recall_at_k(relevant, k), 4)
+    result["recall_at_k"] = recall
+    return result
+
+
+def _share(values) -> float:
+    values = list(values)
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def held_out_questions(task, limit: int) -> list[GenerationExample]:
+    """A QA (generation) task's test examples, split as the finetune stage split them; the first `limit`."""
+    from vertical.finetune.examples import split_examples
+    from vertical.finetune.generation import read_generation_examples
+
+    pairs = read_generation_examples(Path(task.test or task.data), task.prompt_column, task.response_column)
+    return (pairs if task.test else split_examples(pairs, task.test_fraction)[1])[:limit]
+
+
+def score_grounding(tasks, run_dir: Path, questions: int = 100, max_new_tokens: int = 24) -> dict:
+    """``{task: metrics}`` of each generation task of a run with a retrieve stage (`evaluate_grounding`)."""
+    from vertical.retrieve.run_index import load_run_retriever
+
+    retriever = load_run_retriever(run_dir)
+    if retriever is None:
+        return {}
+    general = load_run_retriever(run_dir, index="general-index")
+    results = {}
+    for task in tasks:
+        models = {v: Path(run_dir) / "finetune" / task.name / v / "model" for v in ("general", "vertical")}
+        results[task.name] = evaluate_grounding(
+            held_out_questions(task, questions), models, retriever, general, retriever.top_k, max_new_tokens
+        )
+    return results
+
+
+def grounding_markdown(grounding: dict) -> str:
+    """The report's section: exact match of the four ways to answer, recall@k, citations."""
+    lines = ["", "## Grounded answers", ""]
+    for task, result in grounding.items():
+        em = result["exact_match"]
+        lines += [
+            f"### {task} ({result['examples']} held-out questions, k = {result['k']})",
+            "",
+            "| model | closed-book EM | with retrieval EM | citation precision "
+            "| correct answers citing the answer |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for variant in ("general", "vertical"):
+            if f"{variant}_closed_book" not in em:
+                continue
+            lines.append(
+                f"| {variant} | {em[f'{variant}_closed_book']:.3f} | {em[f'{variant}_retrieval']:.3f} | "
+                f"{_cell(result['citation_precision'][variant])} | "
+                f"{_cell(result['supported_correct'][variant])} |"
+            )
+        recall = ", ".join(
+            f"{name.replace('_', ' ')} {value:.3f}" for name, value in result["recall_at_k"].items()
+        )
+        lines += ["", f"recall@{result['k']}: {recall or 'n/a'}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def add_grounding(output, tasks, run_dir: Path, evaluate_dir: Path, cfg):
+    """Score grounding for `tasks` and add it to the evaluate stage's metrics.json, report.md and output."""
+    import json
+
+    from vertical.io import atomic_write_json, atomic_write_text
+    from vertical.run import StageOutput
+
+    grounding = score_grounding(tasks, run_dir, cfg.grounding_questions, cfg.grounding_max_tokens)
+    if not grounding:
+        return output
+    metrics_file = Path(evaluate_dir) / "metrics.json"
+    metrics = json.loads(metrics_file.read_text(encoding="utf-8"))
+    atomic_write_json(metrics_file, {**metrics, "grounding": grounding})
+    report = Path(evaluate_dir) / "report.md"
+    atomic_write_text(report, report.read_text(encoding="utf-8") + grounding_markdown(grounding))
+    html = Path(evaluate_dir) / "report.html"
+    if html.is_file():
+        page = html.read_text(encoding="utf-8")
+        section = grounding_html(grounding)
+        page = page.replace("</body>", section + "</body>") if "</body>" in page else page + section
+        atomic_write_text(html, page)
+    headline = {
+        task: {**result["exact_match"], **{f"recall_at_k_{n}": v for n, v in result["recall_at_k"].items()}}
+        for task, result in grounding.items()
+    }
+    return StageOutput(metrics={**output.metrics, "grounding": headline})
+
+
+def grounding_html(grounding: dict) -> str:
+    """The report's grounding section as HTML (escaped)."""
+    from html import escape
+
+    parts = ["<section><h2>Grounded answers</h2>"]
+    for task, result in grounding.items():
+        em = result["exact_match"]
+        parts.append(
+            f"<h3>{escape(task)}: {result['examples']} held-out questions, k = {result['k']}</h3><table>"
+            "<tr><th>model</th><th>closed-book EM</th><th>with retrieval EM</th><th>citation precision</th>"
+            "<th>correct answers citing the answer</th></tr>"
+        )
+        for variant in ("general", "vertical"):
+            if f"{variant}_closed_book" in em:
+                parts.append(
+                    f"<tr><td>{variant}</td><td>{em[f'{variant}_closed_book']:.3f}</td>"
+                    f"<td>{em[f'{variant}_retrieval']:.3f}</td>"
+                    f"<td>{_cell(result['citation_precision'][variant])}</td>"
+                    f"<td>{_cell(result['supported_correct'][variant])}</td></tr>"
+                )
+        recall = ", ".join(f"{escape(n.replace('_', ' '))} {v:.3f}" for n, v in result["recall_at_k"].items())
+        parts.append(f"</table><p>recall@{result['k']}: {recall or 'n/a'}</p>")
+    return "".join(parts) + "</section>"

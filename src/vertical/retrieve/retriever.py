@@ -1,0 +1,100 @@
+"""A question to its sources: the nearest passages of the index and the graph facts of its entities.
+
+`Retriever.retrieve` gives numbered `Source`s, passages first: the numbers are what the grounded
+prompt shows and what an answer cites (``[1]``, ``[2]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from vertical.retrieve.encoder import TextEncoder, load_encoder
+from vertical.retrieve.facts import GraphFacts
+from vertical.retrieve.index import PassageIndex, load_index, read_identity
+
+
+@dataclass(frozen=True)
+class Source:
+    """One numbered piece of evidence: a passage of the corpus or a fact of the graph.
+
+    Attributes:
+        number: its number in the prompt, from 1.
+        kind: ``passage`` or ``fact``.
+        text: the passage, or the fact's sentence.
+        document_id, start, end: where a passage is in the curated corpus (characters).
+        subject, predicate, object: a fact's triple.
+        score: a passage's cosine similarity to the question (None for facts).
+    """
+
+    number: int
+    kind: Literal["passage", "fact"]
+    text: str
+    document_id: str | None = None
+    start: int | None = None
+    end: int | None = None
+    subject: str | None = None
+    predicate: str | None = None
+    object: str | None = None
+    score: float | None = None
+
+    def as_dict(self) -> dict:
+        return {key: value for key, value in asdict(self).items() if value is not None}
+
+
+@dataclass
+class Retriever:
+    """The index, the encoder that made it, and (optionally) the graph facts."""
+
+    index: PassageIndex
+    encoder: TextEncoder
+    facts: GraphFacts | None = None
+    top_k: int = 5
+    max_facts: int = 8
+
+    def passages(self, questions: list[str], k: int | None = None) -> list[list[Source]]:
+        """The `k` nearest passages of each question, numbered from 1, best first."""
+        hits = self.index.search(self.encoder.embed(questions), k or self.top_k)
+        return [
+            [
+                Source(
+                    n,
+                    "passage",
+                    h.passage.text,
+                    h.passage.document_id,
+                    h.passage.start,
+                    h.passage.end,
+                    score=round(h.score, 4),
+                )
+                for n, h in enumerate(row, start=1)
+            ]
+            for row in hits
+        ]
+
+    def retrieve(self, question: str, k: int | None = None, with_facts: bool = True) -> list[Source]:
+        """Passages, then graph facts (when it has them and `with_facts`), numbered in that order."""
+        sources = self.passages([question], k)[0]
+        if with_facts and self.facts is not None and self.max_facts > 0:
+            for fact in self.facts.facts(question, self.max_facts):
+                sources.append(
+                    Source(
+                        len(sources) + 1,
+                        "fact",
+                        fact.sentence,
+                        subject=fact.subject,
+                        predicate=fact.predicate,
+                        object=fact.object,
+                    )
+                )
+        return sources
+
+
+def load_retriever(
+    index_dir: Path, facts: GraphFacts | None = None, top_k: int = 5, max_facts: int = 8
+) -> Retriever:
+    """The index in `index_dir` with the encoder it names (loaded from its folder)."""
+    identity = read_identity(index_dir) or {}
+    index = load_index(index_dir)
+    encoder = load_encoder(Path(identity["encoder_dir"]), identity["pooling"], int(identity["max_length"]))
+    return Retriever(index, encoder, facts, top_k, max_facts)

@@ -1,0 +1,45 @@
+import pytest
+
+from vertical.evaluate.grounding import (
+    citation_precision,
+    contains_answer,
+    exact_match,
+    first_answer,
+    normalise_answer,
+    recall_at_k,
+    supported_share,
+)
+
+
+def test_exact_match_normalises_like_squad_and_ignores_citations_and_later_lines():
+    assert normalise_answer("The  Mining, sector!") == "mining sector"
+    assert exact_match("Mining [1].\nQuestion: and then", "mining")
+    assert first_answer("\n  banking [2]\nmore") == "banking"
+    assert not exact_match("mining and shipping", "mining")
+    assert not exact_match("", "mining")
+
+
+def test_a_passage_contains_an_answer_as_whole_words_with_its_anchors():
+    passage = "Zorvex 3 is a firm in mining; Zorvex 30 is in banking."
+    assert contains_answer(passage, "mining", anchors=["Zorvex 3"])
+    assert not contains_answer("Zorvex 30 is a firm in banking.", "mining", anchors=["Zorvex 3"])
+    assert not contains_answer("data mining tools", "mining", anchors=["Zorvex 3"])
+    assert not contains_answer("undermining", "mining")
+
+
+def test_recall_at_k_counts_questions_with_a_relevant_passage_in_the_first_k():
+    relevant = [[False, True, False], [False, False, False], [True, False, False], [False, False, True]]
+    assert recall_at_k(relevant, 1) == 0.25
+    assert recall_at_k(relevant, 2) == 0.5
+    assert recall_at_k(relevant, 3) == 0.75
+    assert recall_at_k([], 5) == 0.0
+
+
+def test_citation_precision_and_supported_share_against_hand_counts():
+    answers = ["mining", "banking", "shipping"]
+    cited = [["X is in mining.", "Y is in farming."], ["Z is in banking."], []]
+    assert citation_precision(cited, answers) == pytest.approx(2 / 3)
+    assert citation_precision([[], []], ["a", "b"]) is None
+    assert supported_share([True, True, True], cited, answers) == pytest.approx(2 / 3)
+    assert supported_share([True, False, False], cited, answers) == 1.0
+    assert supported_share([False, False, False], cited, answers) is None

@@ -1,0 +1,102 @@
+"""Fixtures of the chat tests: a tiny Llama with a chat template, an index over a few documents, the service.
+
+Import the fixtures into a test module (``from tests.serve.chat_fixtures import *``-style, by name).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.serve.conftest import GRAPH
+
+CHAT_TEMPLATE = (
+    "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
+)
+TEXTS = [
+    "Zorvex {n} is a firm in mining and ships ore from its port.",
+    "The lender Acme Bank raised deposits in Shanghai in week {n}.",
+    "Question: which sector is Zorvex {n} in? Answer: mining.",
+]
+DOCUMENTS = [
+    ("news:1", "Zorvex 3 is a firm in mining. It ships iron ore from its own port."),
+    ("news:2", "Acme Bank raised deposits and cut mortgage rates for savers in Shanghai."),
+    ("news:3", "Farmers sold their wheat harvest early this year after a dry summer."),
+]
+
+
+@pytest.fixture(scope="session")
+def tiny_llama_dir(tmp_path_factory) -> Path:
+    """A 2-layer, 32-wide Llama (random, seeded) over a byte-level BPE, with a chat template, as a folder."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from vertical.tokenizer.scratch import train_tokenizer
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    train_tokenizer([t.format(n=n) for n in range(20) for t in TEXTS], "bpe", 400, folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    tokenizer.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def chat_retriever(tiny_model_dir, tmp_path_factory):
+    """The tiny BERT's index over three documents, with the finance graph's facts."""
+    from vertical.knowledge.entities import build_entities, write_entities
+    from vertical.knowledge.store import close_store, load_sources, open_store
+    from vertical.records import Document
+    from vertical.retrieve.build import encoder_identity
+    from vertical.retrieve.encoder import load_encoder
+    from vertical.retrieve.facts import load_graph_facts
+    from vertical.retrieve.index import PassageIndex
+    from vertical.retrieve.retriever import Retriever
+
+    knowledge = tmp_path_factory.mktemp("chat-knowledge")
+    store = open_store(knowledge / "store")
+    load_sources(store, [(GRAPH, "auto")], "http://vertical.local/kg/")
+    write_entities(build_entities(store), knowledge / "entities.parquet")
+    close_store(store)
+    encoder = load_encoder(tiny_model_dir, "mean", 64)
+    index = PassageIndex(encoder_identity(encoder), 40, 5)
+    index.add_documents([Document(i, t) for i, t in DOCUMENTS], encoder)
+    return Retriever(index, encoder, load_graph_facts(knowledge), top_k=2, max_facts=3)
+
+
+class Gate:
+    """Holds every forward pass of a model until opened: a test's way to keep a generation running."""
+
+    def __init__(self, model) -> None:
+        self.model, self.opened, self.entered = model, threading.Event(), threading.Event()
+        self.forward = model.forward
+
+    def __enter__(self) -> Gate:
+        def held(*args, **kwargs):
+            self.entered.set()
+            self.opened.wait(30)
+            return self.forward(*args, **kwargs)
+
+        self.model.forward = held
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.opened.set()
+        self.model.forward = self.forward
