@@ -31,6 +31,9 @@ DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 NOT_RUN = {
     "make demo": "the full demo build (about an hour on 2 cores); the slow test builds the quick demo",
     "make test": "the test suite itself",
+    "vertical retrieve add": "needs a run with a retrieve stage; tests/retrieve/test_build.py adds documents",
+    "vertical retrieve search": "needs a run with a retrieve stage; tests/retrieve/test_build.py searches one",
+    "vllm serve": "another tool, on a GPU machine",
     "vertical ablate": "builds the recipe 9 times; tests/test_ablation.py runs an ablation on a tiny recipe",
     "vertical run my-bank.yaml --nproc": "DDP on 2 processes; tests/pretrain/test_distributed.py",
     "vertical run recipe.yaml --nproc": "DDP on 2 processes; tests/pretrain/test_distributed.py",
@@ -49,6 +52,8 @@ NOT_RUN = {
 NOT_RUN_CONTAINING = {
     "/v1/ner/": "the demo has no NER task; tests/serve/test_entities_api.py serves one",
     "/v1/generate": "needs a decoder run; tests/serve/test_generation.py serves one",
+    "/v1/chat/completions": "needs a decoder run; tests/serve/test_openai_api.py serves one",
+    "/v1/completions": "needs a decoder run; tests/serve/test_openai_api.py serves one",
 }
 # Commands the slow test runs against the quick demo (after the docs' names are mapped onto it).
 RUN = (
