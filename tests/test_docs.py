@@ -32,7 +32,7 @@ NOT_RUN = {
     "make demo": "the full demo build (about an hour on 2 cores); the slow test builds the quick demo",
     "make test": "the test suite itself",
     "vertical retrieve add": "needs a run with a retrieve stage; tests/retrieve/test_build.py adds documents",
-    "vertical retrieve search": "needs a run with a retrieve stage; tests/retrieve/test_build.py searches one",
+    "vertical retrieve search": "needs a run with a retrieve stage; tests/retrieve/test_build.py searches",
     "vllm serve": "another tool, on a GPU machine",
     "vertical ablate": "builds the recipe 9 times; tests/test_ablation.py runs an ablation on a tiny recipe",
     "vertical run my-bank.yaml --nproc": "DDP on 2 processes; tests/pretrain/test_distributed.py",
