@@ -11,6 +11,7 @@ General (non-domain) text, for replay against forgetting and for the forgetting 
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from datasets import Dataset, load_dataset
@@ -105,7 +106,15 @@ def tokenize_texts(
             columns["entity_ids"] = [[-1] * len(ids) for ids in encoded["input_ids"]]
         return columns
 
-    return raw.map(tokenize, batched=True, remove_columns=raw.column_names, desc="tokenize corpus")
+    # The linker inside `tokenize` cannot be pickled, so datasets cannot hash it for its cache: name the
+    # result ourselves (a fresh fingerprint, as datasets would fall back to) instead of its warning.
+    return raw.map(
+        tokenize,
+        batched=True,
+        remove_columns=raw.column_names,
+        desc="tokenize corpus",
+        new_fingerprint=uuid.uuid4().hex,
+    )
 
 
 def split_general_texts(
@@ -132,8 +141,10 @@ def split_general_texts(
 
 def quietly(load):
     """Call `load` with the datasets progress bars off."""
+    bars = datasets_logging.is_progress_bar_enabled()
     datasets_logging.disable_progress_bar()  # "Generating train split" says nothing a user needs
     try:
         return load()
     finally:
-        datasets_logging.enable_progress_bar()
+        if bars:  # a caller that turned them off (a build's live line) keeps them off
+            datasets_logging.enable_progress_bar()
