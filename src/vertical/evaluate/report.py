@@ -29,6 +29,8 @@ __all__ = ["comparison_rows", "html_report", "markdown_report", "read_pretrain_c
 _FALLBACK_HEADLINE = ("accuracy", "macro_f1")
 _COUNTS = ("tp", "fp", "fn", "tn")
 _TABLE_METRICS = (
+    "exact_match",  # question answering (instruct tasks)
+    "token_f1",
     "perplexity",
     "mean_nll",
     "token_accuracy",

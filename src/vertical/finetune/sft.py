@@ -23,12 +23,14 @@ from datasets import Dataset
 
 from vertical.finetune.config import TaskConfig
 from vertical.finetune.lora import add_lora, merged
+from vertical.finetune.training import tracking_name
 from vertical.instruct.answer import generate_answers
 from vertical.instruct.template import align_stop_tokens, check_chat_template, render_conversation
 from vertical.models import load_causal_lm, load_tokenizer, quiet_transformers
 from vertical.precision import trainer_precision_arguments
 from vertical.pretrain.trainer import train_resuming
 from vertical.records import ChatExample
+from vertical.tracking.callbacks import quiet_trainer, trainer_callbacks
 
 log = logging.getLogger(__name__)
 SAMPLES = 8  # greedy answers shown in the report
@@ -87,9 +89,17 @@ def sft_train(
         dataloader_num_workers=0,
         gradient_checkpointing=False,  # TRL's default is True: recomputing costs a CPU run a third more
         dataset_num_proc=None,
+        disable_tqdm=True,  # the build's live line shows the steps
     )
     with quiet_transformers():
-        trainer = SFTTrainer(model=model, args=arguments, train_dataset=train_set, processing_class=tokenizer)
+        trainer = SFTTrainer(
+            model=model,
+            args=arguments,
+            train_dataset=train_set,
+            processing_class=tokenizer,
+            callbacks=trainer_callbacks(tracking_name(work_dir)),  # the live line and the trackers
+        )
+    quiet_trainer(trainer)  # its tqdm bar and raw log dicts stay off the terminal (run.log has them)
     result, resume_from = train_resuming(trainer, work_dir / "checkpoints")
     logged = trainer.state.log_history
     history = {
