@@ -170,11 +170,12 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
         except GenerationTimeoutError as error:
             raise HTTPException(504, str(error)) from None
 
-    async def run(request: _Sampling, name: str, ids: list[int], deadline: float) -> StreamState:
-        state = StreamState(prompt_tokens=len(ids))
-        pieces = stream_text(
-            chat.generators[name].model,
-            chat.generators[name].tokenizer,
+    def generate(request: _Sampling, name: str, ids: list[int], deadline: float, state: StreamState):
+        """The pieces of `name`'s answer to `ids` as they are decoded; `state` collects text and counts."""
+        generator = chat.generators[name]
+        return stream_text(
+            generator.model,
+            generator.tokenizer,
             ids,
             budget(request, len(ids), name),
             request.temperature,
@@ -184,7 +185,10 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
             state,
             request.seed,
         )
-        async for _piece in pieces:  # the text is in the state at the end
+
+    async def run(request: _Sampling, name: str, ids: list[int], deadline: float) -> StreamState:
+        state = StreamState(prompt_tokens=len(ids))
+        async for _piece in generate(request, name, ids, deadline, state):  # the text is in the state
             pass
         return state
 
@@ -234,19 +238,7 @@ def openai_router(chat: ChatService, caller, limits: Limits, errors: dict[int, d
                         )
                     )
                 try:
-                    pieces = stream_text(
-                        chat.generators[name].model,
-                        chat.generators[name].tokenizer,
-                        ids,
-                        budget(request, len(ids), name),
-                        request.temperature,
-                        request.top_p,
-                        stops(request, name),
-                        deadline,
-                        state,
-                        request.seed,
-                    )
-                    async for piece in pieces:
+                    async for piece in generate(request, name, ids, deadline, state):
                         answer.append(piece)
                         ready = redacting.feed(piece)
                         if ready:
