@@ -32,6 +32,9 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serve_load import wait_until_serving  # noqa: E402 - the bench folder is no package
+
 QUESTIONS = [
     "Which sector is Zorvex 3 in?",
     "Where does Acme Bank raise deposits?",
@@ -215,16 +218,7 @@ def main() -> None:
         )
         url = f"http://127.0.0.1:{args.port}"
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(url + "/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.3)
+            wait_until_serving(url, server, 120)
             print("| clients | requests | errors | tokens/s | vs plain generate | TTFT p50 | TTFT p99 |")
             print("| --- | --- | --- | --- | --- | --- | --- |")
             for clients in (int(c) for c in args.clients.split(",")):

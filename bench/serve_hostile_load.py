@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_load import encoded_requests, raw_client  # noqa: E402 - the bench folder is no package
+from serve_load import encoded_requests, raw_client, wait_until_serving  # noqa: E402 - the bench folder is no package
 
 from vertical.serve.keys import add_key  # noqa: E402
 
@@ -116,16 +116,7 @@ def main() -> None:
         server = subprocess.Popen(command, env={**os.environ, "OMP_NUM_THREADS": "1"})
         url = f"http://127.0.0.1:{args.port}"
         try:
-            deadline = time.monotonic() + 300
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.2)
+            wait_until_serving(url, server, 300)
             load_before = os.getloadavg()[0]
             quiet = healthz_load(args.port, key, args.clients, args.seconds)
             context = multiprocessing.get_context("spawn")

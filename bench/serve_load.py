@@ -163,6 +163,20 @@ async def drive(args, port: int, key: str, path: str, texts: list[str]) -> dict:
     }
 
 
+def wait_until_serving(url: str, server: subprocess.Popen, timeout_s: float) -> None:
+    """Poll ``url``/healthz until it answers 200; exit when `server` dies or `timeout_s` passes."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            raise SystemExit("the server did not start")
+        time.sleep(0.2)
+
+
 def cpu_seconds(process: psutil.Process) -> float:
     """User + system CPU seconds of a process and its children (uvicorn's workers)."""
     total = 0.0
@@ -202,16 +216,7 @@ def main() -> None:
         server = subprocess.Popen(command, env=environment)
         url = f"http://127.0.0.1:{args.port}"
         try:
-            deadline = time.monotonic() + 600  # loading the models can be slow on a busy machine
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("the server did not start")
-                time.sleep(0.2)
+            wait_until_serving(url, server, 600)  # loading the models can be slow on a busy machine
             time.sleep(2 * args.workers)  # every worker up, not only the first
             process = psutil.Process(server.pid)
             load_before = os.getloadavg()[0]
