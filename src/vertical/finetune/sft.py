@@ -23,7 +23,7 @@ from datasets import Dataset
 
 from vertical.finetune.config import TaskConfig
 from vertical.finetune.lora import add_lora, merged
-from vertical.finetune.training import tracking_name
+from vertical.finetune.training import tracking_name, training_history
 from vertical.instruct.answer import generate_answers
 from vertical.instruct.template import align_stop_tokens, check_chat_template, render_conversation
 from vertical.models import load_causal_lm, load_tokenizer, quiet_transformers
@@ -101,12 +101,8 @@ def sft_train(
         )
     quiet_trainer(trainer)  # its tqdm bar and raw log dicts stay off the terminal (run.log has them)
     result, resume_from = train_resuming(trainer, work_dir / "checkpoints")
-    logged = trainer.state.log_history
     history = {
-        "loss": [[e["step"], round(float(e["loss"]), 5)] for e in logged if "loss" in e],
-        "validation_loss": [],
-        "epochs_trained": round(float(trainer.state.epoch or 0.0), 3),
-        "stopped_early": False,
+        **training_history(trainer.state, early_stopping=False),
         "train_loss": round(float(result.training_loss), 5),
         "resumed_from": Path(resume_from).name if resume_from else None,
         "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 2),

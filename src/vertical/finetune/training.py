@@ -101,7 +101,7 @@ def train_model(
     quiet_trainer(trainer)
     with quiet_transformers():
         trainer.train()
-    return merged(trainer.model), _history(trainer.state, early_stopping)
+    return merged(trainer.model), training_history(trainer.state, early_stopping)
 
 
 def tracking_name(work_dir: Path) -> str:
@@ -116,7 +116,7 @@ def tracking_name(work_dir: Path) -> str:
     return f"finetune/{Path(work_dir).name}"
 
 
-def _history(state, early_stopping: bool) -> dict:
+def training_history(state, early_stopping: bool) -> dict:
     """The training record of a finished `Trainer` state (see `train_model`)."""
     logged = state.log_history
     history = {
