@@ -129,10 +129,6 @@ def markdown_report(metrics: dict[str, Any], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _confidence(paired: dict[str, Any]) -> float:
-    return float(paired.get("confidence", 0.95))
-
-
 def _image(png: bytes, alt: str) -> dict[str, str]:
     return {"alt": alt, "src": "data:image/png;base64," + base64.b64encode(png).decode("ascii")}
 
@@ -512,11 +508,10 @@ def html_report(
         for task, metric, p in significance
     ]
     verdicts = [difference_verdict(metric, p, p["difference"]) for _, metric, p in significance]
-    confidence = float(metrics.get("confidence", _confidence(significance[0][2]) if significance else 0.95))
     pretrain = (stage_metrics or {}).get("pretrain")
     return _TEMPLATES.get_template("report.html").render(
         title=title,
-        confidence=f"{100 * confidence:.4g}%",
+        confidence=coverage(metrics),
         findings=findings(metrics, pretrain if stage_metrics is not None else None),
         headline=_headline(metrics),
         overview=_image(plots.difference_plot(intervals, verdicts), "differences with intervals")
