@@ -77,3 +77,24 @@ def test_the_stage_reads_a_recipe_endpoint(endpoint_url, finance_entities, tmp_p
     metrics = build_knowledge(cfg, "en", None, tmp_path).metrics
     assert read_entities(tmp_path / "entities.parquet") == finance_entities
     assert metrics["knowledge_documents"] > 10 and not (tmp_path / "store").exists()
+
+
+def test_kg_query_caps_an_endpoint_answer_as_it_caps_the_store(endpoint_url):
+    from typer.testing import CliRunner
+
+    from vertical.cli import app as cli_app
+
+    everything = "SELECT * WHERE { ?s ?p ?o }"
+    rows = CliRunner().invoke(
+        cli_app, ["kg", "query", "--endpoint", endpoint_url, "--max-rows", "3", everything]
+    )
+    assert rows.exit_code == 2 and "more than 3 rows" in rows.output
+    big = CliRunner().invoke(
+        cli_app, ["kg", "query", "--endpoint", endpoint_url, "--max-bytes", "200", everything]
+    )
+    assert big.exit_code == 2 and "larger than 200 bytes" in big.output
+    limited = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?s ?o LIMIT 2"
+    csv = CliRunner().invoke(cli_app, ["kg", "query", "--endpoint", endpoint_url, "--format", "csv", limited])
+    assert csv.exit_code == 0, csv.output
+    lines = csv.output.strip().splitlines()
+    assert lines[0].strip() == "s,o" and len(lines) == 3

@@ -128,11 +128,9 @@ def query(
     endpoint: EndpointOption = None,
     output_format: Annotated[str, typer.Option("--format", help="json or csv (SELECT and ASK).")] = "json",
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds before the query is stopped.")] = 30.0,
-    max_rows: Annotated[
-        int, typer.Option("--max-rows", min=1, help="Most rows of the answer (--store).")
-    ] = 1_000_000,
+    max_rows: Annotated[int, typer.Option("--max-rows", min=1, help="Most rows of the answer.")] = 1_000_000,
     max_bytes: Annotated[
-        int, typer.Option("--max-bytes", min=1, help="Largest answer in bytes (--store).")
+        int, typer.Option("--max-bytes", min=1, help="Largest answer in bytes.")
     ] = 1_000_000_000,
     allow_service: Annotated[
         list[str] | None,
@@ -149,12 +147,12 @@ def query(
             raise KnowledgeError(f"--format {output_format}: use json or csv")
         if (store is None) == (endpoint is None):
             raise KnowledgeError("give either --store DIR or --endpoint URL")
+        limits = AnswerLimits(max_rows, max_bytes)
         if endpoint is not None:
             remote = RemoteEndpoint(endpoint, timeout, tuple(allow_service or ()))
-            answer = remote.fetch(sparql, output_format)  # type: ignore[arg-type]
+            answer = remote.answer(sparql, output_format, limits)  # type: ignore[arg-type]
         else:
             assert store is not None
-            limits = AnswerLimits(max_rows, max_bytes)
             answer = query_store(
                 store,
                 sparql,
