@@ -87,3 +87,13 @@ def test_work_folders_are_keyed_by_fingerprint_and_stale_ones_removed(tmp_path):
     run.run_stage(stage({"k": 2}))
     assert seen[0] != seen[1] and seen[0].parent == seen[1].parent == run.work_dir("data")
     assert not stale.exists()
+
+
+def test_work_name_drops_the_run_and_the_fingerprint_folder(tmp_path):
+    from vertical.run import RunDirectory, work_name
+
+    run = RunDirectory(tmp_path / "runs" / "demo")
+    trial = run.work_dir("finetune", "0123456789abcdef" * 4) / "sentiment" / "vertical"
+    assert work_name(trial) == "finetune/sentiment/vertical"
+    assert work_name(run.work_dir("pretrain")) == "pretrain"
+    assert work_name(tmp_path / "elsewhere" / "sentiment") is None

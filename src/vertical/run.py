@@ -53,6 +53,23 @@ _LIBRARIES = (
 log = logging.getLogger(__name__)
 
 
+WORK_FOLDER = ".work"  # a run's scratch space: <run>/.work/<stage>/<fingerprint>/...
+FINGERPRINT_DIGITS = 16  # how much of a stage's fingerprint names its work folder
+
+
+def work_name(folder: Path) -> str | None:
+    """What a folder under a run's work space holds, without the run and the fingerprint:
+    ``runs/demo/.work/finetune/0123456789abcdef/sentiment/vertical`` -> ``finetune/sentiment/vertical``
+    (the trackers' name for a training). None for a folder outside a work space."""
+    parts = Path(folder).parts
+    if WORK_FOLDER not in parts or parts[-1] == WORK_FOLDER:
+        return None
+    stage, *rest = parts[parts.index(WORK_FOLDER) + 1 :]
+    if rest and len(rest[0]) == FINGERPRINT_DIGITS and all(c in "0123456789abcdef" for c in rest[0]):
+        rest = rest[1:]
+    return "/".join([stage, *rest])
+
+
 @dataclass(frozen=True)
 class StageOutput:
     """What a stage returns: metrics for the manifest and the report."""
@@ -158,7 +175,7 @@ class RunDirectory:
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
-        self.hashes = FileHashes(self.root / ".work" / "file-hashes.json")
+        self.hashes = FileHashes(self.root / WORK_FOLDER / "file-hashes.json")
 
     def stage_dir(self, stage: str) -> Path:
         """Where a completed stage keeps its artefacts."""
@@ -166,8 +183,8 @@ class RunDirectory:
 
     def work_dir(self, stage: str, fingerprint: str | None = None) -> Path:
         """Scratch space of a stage that survives a kill (checkpoints to resume from), one per fingerprint."""
-        base = self.root / ".work" / stage
-        return base / fingerprint[:16] if fingerprint else base
+        base = self.root / WORK_FOLDER / stage
+        return base / fingerprint[:FINGERPRINT_DIGITS] if fingerprint else base
 
     def input_hashes(self, stage: Stage) -> dict[str, str]:
         """The content hash of each user input of `stage` (each file read at most once per run)."""

@@ -11,7 +11,6 @@ the weights of the best epoch are restored (the `Trainer`'s ``load_best_model_at
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +21,7 @@ from vertical.finetune.config import TaskConfig
 from vertical.finetune.lora import add_lora, merged
 from vertical.models import quiet_transformers
 from vertical.precision import trainer_precision_arguments
+from vertical.run import work_name
 from vertical.tracking.callbacks import quiet_trainer, trainer_callbacks
 
 
@@ -107,13 +107,7 @@ def train_model(
 def tracking_name(work_dir: Path) -> str:
     """The training's name for the trackers, from its work folder: ``runs/demo/.work/finetune/sentiment/
     vertical/final`` -> ``finetune/sentiment/vertical/final`` (a search trial's folder names the trial)."""
-    parts = Path(work_dir).parts
-    if ".work" in parts:
-        stage, *rest = parts[parts.index(".work") + 1 :]
-        if rest and re.fullmatch(r"[0-9a-f]{16}", rest[0]):  # the work folder of one fingerprint
-            rest = rest[1:]
-        return "/".join([stage, *rest])
-    return f"finetune/{Path(work_dir).name}"
+    return work_name(work_dir) or f"finetune/{Path(work_dir).name}"
 
 
 def training_history(state, early_stopping: bool) -> dict:
