@@ -33,7 +33,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_load import wait_until_serving  # noqa: E402 - the bench folder is no package
+from serve_load import free_port, wait_until_serving  # noqa: E402 - the bench folder is no package
 
 QUESTIONS = [
     "Which sector is Zorvex 3 in?",
@@ -183,8 +183,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="no new request after this")
     parser.add_argument("--max-tokens", type=int, default=32)
     parser.add_argument("--max-generations", type=int, default=1, help="the server's concurrent generations")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     args = parser.parse_args()
+    args.port = free_port(args.port)
     from vertical.serve.keys import add_key
 
     work = Path(tempfile.mkdtemp(prefix="llm-serve-bench-"))

@@ -28,7 +28,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serve_load import encoded_requests, raw_client, wait_until_serving  # noqa: E402 - the bench folder is no package
+from serve_load import encoded_requests, free_port, raw_client, wait_until_serving  # noqa: E402 - the bench folder is no package
 
 from vertical.serve.keys import add_key  # noqa: E402
 
@@ -103,9 +103,10 @@ def main() -> None:
     parser.add_argument("--triples", type=int, default=2000)
     parser.add_argument("--kg-max-rows", type=int, default=10_000)
     parser.add_argument("--kg-timeout", type=float, default=60.0)
-    parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    args.port = free_port(args.port)
     with tempfile.TemporaryDirectory() as folder:
         run_dir = build_graph_run(Path(folder), args.triples)
         keys_file = Path(folder) / "keys.json"

@@ -28,6 +28,7 @@ import csv
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -163,6 +164,15 @@ async def drive(args, port: int, key: str, path: str, texts: list[str]) -> dict:
     }
 
 
+def free_port(port: int = 0) -> int:
+    """`port`, or when it is 0 a port the system has free on 127.0.0.1 now (no clash with another server)."""
+    if port:
+        return port
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def wait_until_serving(url: str, server: subprocess.Popen, timeout_s: float) -> None:
     """Poll ``url``/healthz until it answers 200; exit when `server` dies or `timeout_s` passes."""
     deadline = time.monotonic() + timeout_s
@@ -200,9 +210,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="model threads per server process")
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
     parser.add_argument("--target", choices=["classify", "healthz"], default="classify")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--out", type=Path, default=None, help="also write the figures here as JSON")
     args = parser.parse_args()
+    args.port = free_port(args.port)
     task = args.task or sorted(p.name for p in (args.run_dir / "finetune").iterdir() if p.is_dir())[0]
     texts = task_texts(args.run_dir, task)
     path = f"/v1/classify/{task}" if args.target == "classify" else "/healthz"
