@@ -49,3 +49,39 @@ def test_a_fine_tune_is_named_without_its_stage():
         progress.stage_started(5, 7, "finetune")
         progress.training_started("finetune/sector/general/final", 60)
         assert state.line().plain.startswith("stage 5/7 finetune · sector/general: step 0/60 · ETA …")
+
+
+def test_a_child_processes_training_reaches_the_parents_line(tmp_path):
+    # what --nproc pretraining does: the torchrun processes report through a file, the parent shows it
+    import os
+    import subprocess
+    import sys
+
+    report = tmp_path / "progress.json"
+    child_code = (
+        "import time\nfrom vertical import progress\nprogress.training_started('pretrain', 10, done=2)\n"
+        "for step in range(3, 9):\n    progress.training_step(step)\n    time.sleep(0.3)\n"
+        "progress.training_ended()\ntime.sleep(1.0)\n"
+    )
+    environment = {**os.environ, progress.PROGRESS_FILE: str(report)}
+    child = subprocess.Popen([sys.executable, "-c", child_code], env=environment)
+    seen = []
+    with progress.run_progress(Console(record=True, force_terminal=False)) as state:
+        progress.stage_started(4, 7, "pretrain")
+
+        def running():
+            if state.training is not None:
+                seen.append(state.line().plain)
+            return child.poll() is None
+
+        progress.follow_progress_file(report, running, interval_s=0.1)
+        assert state.training is None
+    assert child.returncode == 0
+    assert any(line.startswith("stage 4/7 pretrain · pretrain: step 6/8") for line in seen), seen[-3:]
+
+
+def test_an_ablation_build_is_named_before_the_stage():
+    with progress.run_progress(Console(record=True, force_terminal=False)) as state:
+        progress.build_started("build 2/6 mlm seed 1")
+        progress.stage_started(4, 7, "pretrain")
+        assert state.line().plain.startswith("build 2/6 mlm seed 1 · stage 4/7 pretrain · stage 0:00")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vertical import progress
 from vertical.io import atomic_write_json, atomic_write_text
 from vertical.recipe import Recipe
 from vertical.run import read_manifest
@@ -165,6 +166,7 @@ def run_ablation(
     builds = ablation_builds(recipe, variants, runs_dir)
     for number, build in enumerate(builds, 1):
         log.info("ablation build %d/%d: %s, seed %d", number, len(builds), build.variant, build.seed)
+        progress.build_started(f"build {number}/{len(builds)} {build.variant} seed {build.seed}")
         earlier = [b.run_dir for b in builds[: number - 1]]
         reuse_shared_stages(build.run_dir, [main_run, *earlier])
         run_recipe(build.recipe, build.run_dir.parent, processes=processes, held_out_tasks=recipe.tasks)

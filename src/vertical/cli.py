@@ -162,14 +162,19 @@ def ablate(
         int,
         typer.Option("--nproc", min=1, help="Pretrain on this many local processes (DDP through torchrun)."),
     ] = 1,
+    quiet: Annotated[bool, _QUIET] = False,
 ) -> None:
     """Build each variant of the recipe's ablation once per seed and compare them (mean ± std)."""
     from vertical.ablation import run_ablation, summary_rows
+    from vertical.progress import run_progress
     from vertical.recipe import load_ablation
 
     try:
         loaded, variants = load_ablation(recipe)
-        summary = run_ablation(loaded, variants, runs_dir, nproc)
+        log_file = runs_dir / loaded.name / "ablation" / "run.log"
+        verbose = logging.getLogger().level <= logging.DEBUG
+        with run_progress(console, log_file, quiet, verbose):
+            summary = run_ablation(loaded, variants, runs_dir, nproc)
     except VerticalError as error:
         _fail(error)
     table = Table(title="ablation: mean ± std over seeds", title_style="bold")

@@ -9,15 +9,20 @@ which the Trainer would otherwise print to the terminal. Warnings still reach th
 `run_progress` opens a session (the CLI does, around a build); the pipeline's stage loop calls
 `stage_started` / `stage_finished`; each `Trainer`'s callback (`vertical.tracking.callbacks`) calls
 `training_started` / `training_step` / `training_ended`. Outside a session (a library call, a test)
-these do nothing.
+these do nothing, except in a child process started with ``VERTICAL_PROGRESS_FILE`` set (the
+processes of ``--nproc`` pretraining): there they write the training's state to that file, at most
+once a second, and the parent's `follow_progress_file` puts it on the parent's live line.
+`build_started` names the build of an ablation (``build 2/6 mlm seed 1``) in front of the stages.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
+import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +62,7 @@ class RunProgress:
 
     console: Console | None
     started: float = field(default_factory=time.perf_counter)
+    build: str = ""  # an ablation's build: "build 2/6 mlm seed 1"
     stage: str = ""
     index: int = 0
     total: int = 0
@@ -70,6 +76,8 @@ class RunProgress:
             planning = f"planning the stages · run {duration(now - self.started)}"
             return Text(planning, style="cyan", no_wrap=True)
         parts = [f"stage {self.index}/{self.total} {self.stage}"]
+        if self.build:
+            parts.insert(0, self.build)
         if self.training is not None:
             training = self.training
             parts.append(f"{training.label}: step {training.step}/{training.max_steps}")
@@ -81,6 +89,47 @@ class RunProgress:
 
 
 _current: ContextVar[RunProgress | None] = ContextVar("vertical_progress", default=None)
+
+PROGRESS_FILE = "VERTICAL_PROGRESS_FILE"  # set for a child process: where it reports its training
+
+
+class _ChildReport:
+    """A child process's training state, written to ``$VERTICAL_PROGRESS_FILE`` at most once a second."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.state: dict = {}
+        self.written_at = 0.0
+
+    def update(self, force: bool = False, **state) -> None:
+        self.state.update(state)
+        now = time.monotonic()
+        if force or now - self.written_at >= 1.0:
+            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+            temporary.write_text(json.dumps(self.state), encoding="utf-8")
+            temporary.replace(self.path)  # the parent never reads half a file
+            self.written_at = now
+
+
+_child: _ChildReport | None = None
+
+
+def _child_report() -> _ChildReport | None:
+    """The report of this process when it is a child that should write one (and not in a session)."""
+    global _child
+    path = os.environ.get(PROGRESS_FILE)
+    if not path or _current.get() is not None:
+        return None
+    if _child is None or _child.path != Path(path):
+        _child = _ChildReport(Path(path))
+    return _child
+
+
+def build_started(label: str) -> None:
+    """An ablation starts one of its builds, e.g. ``"build 2/6 mlm seed 1"``: the live line names it."""
+    progress = _current.get()
+    if progress is not None:
+        progress.build = label
 
 
 def stage_started(index: int, total: int, name: str) -> None:
@@ -104,6 +153,9 @@ def stage_finished(name: str, skipped: bool, wall_time_s: float) -> None:
 
 def training_started(label: str, max_steps: int, done: int = 0) -> None:
     """A Trainer starts (or resumes at step `done`): the live line shows its steps from now on."""
+    child = _child_report()
+    if child is not None:
+        child.update(force=True, label=label, max_steps=max_steps, done=done, step=done)
     progress = _current.get()
     if progress is not None:
         # "finetune/sector/general/final" -> "sector/general": the stage is already on the line
@@ -113,6 +165,9 @@ def training_started(label: str, max_steps: int, done: int = 0) -> None:
 
 def training_step(step: int) -> None:
     """The running Trainer finished a step (`step` is its global step; the line counts from its start)."""
+    child = _child_report()
+    if child is not None:
+        child.update(step=step)
     progress = _current.get()
     if progress is None or progress.training is None:
         return
@@ -125,9 +180,32 @@ def training_step(step: int) -> None:
 
 def training_ended() -> None:
     """The running Trainer finished."""
+    child = _child_report()
+    if child is not None and child.state:
+        child.update(force=True)  # its last step, which the once-a-second writes may have skipped
     progress = _current.get()
     if progress is not None:
         progress.training = None
+
+
+def follow_progress_file(path: Path, running: Callable[[], bool], interval_s: float = 0.5) -> None:
+    """While `running()`, put what a child process writes to `path` (see `PROGRESS_FILE`) on the live line."""
+    label = None
+    while running():
+        time.sleep(interval_s)
+        try:
+            state = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not written yet
+        if state.get("label") != label:
+            label = state["label"]
+            training_started(label, state["max_steps"], state["done"])
+        progress = _current.get()
+        while progress is not None and progress.training is not None:
+            if progress.training.step >= state["step"] - state["done"]:
+                break
+            training_step(state["done"] + progress.training.step + 1)
+    training_ended()
 
 
 @contextlib.contextmanager

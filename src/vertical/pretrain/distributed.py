@@ -21,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from vertical import progress
 from vertical.errors import ModelError
 from vertical.io import atomic_write_json
 from vertical.models import BaseModel
@@ -73,13 +74,22 @@ def pretrain_in_processes(
         "vertical.pretrain.distributed",
         str(job),
     ]
+    report = work_dir / "progress.json"  # process 0's steps, for the parent's live line
+    report.unlink(missing_ok=True)
     environment = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    environment[progress.PROGRESS_FILE] = str(report)
     if not torch.cuda.is_available():  # processes on CPUs: DDP over gloo
         environment["ACCELERATE_USE_CPU"] = "true"
-    completed = subprocess.run(command, env=environment, check=False)
-    if completed.returncode != 0 or not result.is_file():
+    job_processes = subprocess.Popen(command, env=environment)
+    try:
+        progress.follow_progress_file(report, lambda: job_processes.poll() is None)
+    finally:
+        if job_processes.poll() is None:  # the parent was interrupted: take the processes down with it
+            job_processes.terminate()
+        returncode = job_processes.wait()
+    if returncode != 0 or not result.is_file():
         raise ModelError(
-            f"pretraining on {processes} processes failed (exit status {completed.returncode}); "
+            f"pretraining on {processes} processes failed (exit status {returncode}); "
             "the failing process's error is printed above"
         )
     return StageOutput(metrics=json.loads(result.read_text(encoding="utf-8")))
