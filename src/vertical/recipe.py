@@ -314,16 +314,7 @@ def _validate(
     """Validate a recipe mapping; an error names the file, the line and the key (`where` prefixes the
     key path of a variant's changes, `label` the variant), or the `--set` override behind it."""
     try:
-        knowledge = data.get("knowledge")
-        links = isinstance(knowledge, dict) and knowledge.get("link", True) is not False
-        return Recipe.model_validate(
-            data,
-            context={
-                "base_dir": path.parent,
-                "knowledge_links_corpus": links,
-                "has_knowledge": bool(knowledge),
-            },
-        )
+        return Recipe.model_validate(data, context={"base_dir": path.parent})
     except ValidationError as exc:
         errors = exc.errors()
         first = errors[0]
