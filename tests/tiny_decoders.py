@@ -58,7 +58,7 @@ def build_tiny_decoder(folder: Path, family: str = "llama", seed: int = 0) -> Pa
         num_hidden_layers=2,
         num_attention_heads=2,
         num_key_value_heads=1,
-        max_position_embeddings=256,
+        max_position_embeddings=1024,  # room for a grounded prompt with its sources (the chat page)
         **ids,
     )
     if family == "gemma":

@@ -1,4 +1,5 @@
-"""Fixtures of the chat tests: a tiny Llama with a chat template, an index over a few documents, the service.
+"""Fixtures of the chat tests: an index over a few documents, a gate that holds a generation (the tiny
+Llama they chat with is `tiny_llama_dir` of tests/conftest.py).
 
 Import the fixtures into a test module (``from tests.serve.chat_fixtures import *``-style, by name).
 """
@@ -6,56 +7,16 @@ Import the fixtures into a test module (``from tests.serve.chat_fixtures import 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
 from tests.serve.conftest import GRAPH
 
-CHAT_TEMPLATE = (
-    "{{ bos_token }}{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}\n{% endfor %}"
-    "{% if add_generation_prompt %}<|assistant|>\n{% endif %}"
-)
-TEXTS = [
-    "Zorvex {n} is a firm in mining and ships ore from its port.",
-    "The lender Acme Bank raised deposits in Shanghai in week {n}.",
-    "Question: which sector is Zorvex {n} in? Answer: mining.",
-]
 DOCUMENTS = [
     ("news:1", "Zorvex 3 is a firm in mining. It ships iron ore from its own port."),
     ("news:2", "Acme Bank raised deposits and cut mortgage rates for savers in Shanghai."),
     ("news:3", "Farmers sold their wheat harvest early this year after a dry summer."),
 ]
-
-
-@pytest.fixture(scope="session")
-def tiny_llama_dir(tmp_path_factory) -> Path:
-    """A 2-layer, 32-wide Llama (random, seeded) over a byte-level BPE, with a chat template, as a folder."""
-    import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
-
-    from vertical.tokenizer.scratch import train_tokenizer
-
-    folder = tmp_path_factory.mktemp("tiny-llama")
-    train_tokenizer([t.format(n=n) for n in range(20) for t in TEXTS], "bpe", 400, folder)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    tokenizer.chat_template = CHAT_TEMPLATE
-    tokenizer.save_pretrained(folder)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=32,
-        intermediate_size=64,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        num_key_value_heads=2,
-        max_position_embeddings=1024,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    LlamaForCausalLM(config).save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from tests.serve.chat_fixtures import tiny_llama_dir  # noqa: F401
 from vertical.generate import load_generator
 from vertical.serve.chat import TRANSCRIPT_STOP, ChatService, plain_messages, transcript
 
@@ -34,8 +33,11 @@ def test_the_chat_template_builds_the_prompt_and_without_one_a_transcript_with_i
         service.chat_prompt_ids("chat", MESSAGES)
         == tokenizer(expected, add_special_tokens=False)["input_ids"]
     )
-    assert "<|system|>\nBe brief.\n<|user|>\nWhich sector is it?\n" in expected
-    assert expected.endswith("<|assistant|>\n") and service.default_stops("chat") == []
+    assert (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nWhich sector is it?<|im_end|>\n"
+        in expected
+    )
+    assert expected.endswith("<|im_start|>assistant\n") and service.default_stops("chat") == []
     tokenizer.chat_template = None
     try:
         ids = service.chat_prompt_ids("chat", MESSAGES)

@@ -7,7 +7,7 @@ import shutil
 import httpx
 import pytest
 
-from tests.serve.chat_fixtures import chat_retriever, tiny_llama_dir  # noqa: F401
+from tests.serve.chat_fixtures import chat_retriever  # noqa: F401
 from tests.serve.live import LiveServer
 from vertical.generate import load_generator
 from vertical.serve.app import create_app

@@ -11,7 +11,7 @@ import openai
 import pytest
 import torch
 
-from tests.serve.chat_fixtures import Gate, chat_retriever, tiny_llama_dir  # noqa: F401
+from tests.serve.chat_fixtures import Gate, chat_retriever  # noqa: F401
 from tests.serve.live import LiveServer
 from vertical.generate import load_generator
 from vertical.retrieve.grounding import cited_numbers

@@ -7,7 +7,6 @@ import time
 
 import torch
 
-from tests.serve.chat_fixtures import tiny_llama_dir  # noqa: F401
 from vertical.generate import load_generator
 from vertical.serve.openai_api import _Redacting
 from vertical.serve.redaction import Redactor
