@@ -187,6 +187,8 @@ def test_cross_section_checks_hold_for_recipe_model_validate_too(tmp_path):
         with pytest.raises(ValueError, match=expected):
             Recipe.model_validate({**base, "pretrain": pretrain})  # no context, as a Python caller does
     Recipe.model_validate({**base, "pretrain": {"entity_probability": 0.5, "entities": str(corpus)}})
+    with pytest.raises(ValueError, match="init: facts needs a `knowledge` section"):
+        Recipe.model_validate({**base, "tokenizer": {"extend": True, "init": "facts"}})
 
 
 @pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", "a\\\\b", ""])

@@ -153,6 +153,13 @@ class Recipe(_Section):
             )
         return pretrain
 
+    @field_validator("tokenizer")
+    @classmethod
+    def _graph_for_facts_init(cls, tokenizer: TokenizerConfig, info: ValidationInfo) -> TokenizerConfig:
+        if tokenizer.init == "facts" and info.data.get("knowledge", True) is None:
+            raise ValueError("init: facts needs a `knowledge` section (the facts new tokens start from)")
+        return tokenizer
+
     @field_validator("pretrain")
     @classmethod
     def _graph_for_pretraining(cls, pretrain: PretrainConfig, info: ValidationInfo) -> PretrainConfig:

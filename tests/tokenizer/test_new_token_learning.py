@@ -1,7 +1,7 @@
 import torch
 from transformers import AutoModelForMaskedLM, AutoTokenizer
 
-from vertical.tokenizer.extend import extend_tokenizer, init_new_embeddings
+from vertical.tokenizer.extend import EmbeddingInit, extend_tokenizer, init_new_embeddings
 from vertical.tokenizer.mine import mine_terms
 
 CORPUS = ["Tulkre Partners reported EBITDA growth; Tulkre's EBITDA margin rose."] * 30
@@ -54,8 +54,8 @@ def test_random_init_differs_from_the_mean_of_pieces(tiny_model_dir):
     extend_tokenizer(tokenizer, terms)
     mean_model = AutoModelForMaskedLM.from_pretrained(tiny_model_dir)
     random_model = AutoModelForMaskedLM.from_pretrained(tiny_model_dir)
-    init_new_embeddings(mean_model, base_tokenizer, tokenizer, terms, "mean")
-    init_new_embeddings(random_model, base_tokenizer, tokenizer, terms, "random", seed=1)
+    init_new_embeddings(mean_model, base_tokenizer, tokenizer, terms, EmbeddingInit("mean"))
+    init_new_embeddings(random_model, base_tokenizer, tokenizer, terms, EmbeddingInit("random"), seed=1)
     new_id = tokenizer.convert_tokens_to_ids("tulkre")
     mean_row = mean_model.get_input_embeddings().weight[new_id]
     random_row = random_model.get_input_embeddings().weight[new_id]

@@ -112,6 +112,7 @@ knowledge:                        # the graph: entity table, mentions in the cor
 tokenizer:
   extend: true                    # invented names and trade terms become tokens of their own
   min_frequency: 10
+  init: facts                     # a new token starts from its pieces and what the graph says of it
 pretrain:
   steps: {size.pretrain_steps}
   batch_size: {size.pretrain_batch_size}
@@ -133,6 +134,7 @@ ablation:                         # `vertical ablate recipe.yaml`: what each par
   tasks: [sector]                 # the task that needs the domain's facts
   variants:
     plain_mlm: {{pretrain: {{entity_probability: 0.0}}}}
+    pieces_init: {{tokenizer: {{init: mean}}}}  # new tokens start from their pieces only
     entity_masking: {{}}            # the recipe as it is
     all_objectives: {{pretrain: {{objectives: {{mlm: 1.0, contrastive: 0.5, knowledge: 0.5, sop: 0.2}}}}}}
 """

@@ -4,7 +4,8 @@ Writes into its output folder::
 
     tokenizer/         the extended tokenizer (``AutoTokenizer.from_pretrained`` loads it)
     terms.json         the added terms: text, frequency, the pieces the base made of them, kind
-    embedding_init.json  how the pretrain stage initialises the new rows (``mean`` or ``random``)
+    embedding_init.json  how the pretrain stage initialises the new rows (``mean``, ``facts`` or
+                       ``random``; for ``facts`` each term's description as base token weights)
     stats.json         fertility, [UNK] rate, mean tokens per document on held-out text, before/after
     scratch/           with ``from_scratch``: a new WordPiece or BPE tokenizer trained on the corpus
 
@@ -28,7 +29,7 @@ from vertical.io import atomic_write_json
 from vertical.models import BaseModel, load_tokenizer
 from vertical.run import StageOutput
 from vertical.tokenizer.config import TokenizerConfig
-from vertical.tokenizer.extend import InitMethod, extend_tokenizer
+from vertical.tokenizer.extend import EmbeddingInit, extend_tokenizer
 from vertical.tokenizer.mine import Term, mine_terms
 from vertical.tokenizer.stats import tokenization_stats
 
@@ -45,6 +46,18 @@ def entity_labels(knowledge_dir: Path | None) -> list[str]:
         return []
     labels = pq.read_table(Path(knowledge_dir) / "entities.parquet", columns=["label"]).column("label")
     return [label for label in labels.to_pylist() if label]
+
+
+def _descriptions(
+    terms: list[Term], tokenizer, knowledge_dir: Path | None, labels: list[str]
+) -> dict[str, dict[int, float]]:
+    """What the knowledge stage's verbalised facts say about each term (`term_descriptions`)."""
+    if knowledge_dir is None:
+        return {}
+    from vertical.tokenizer.descriptions import term_descriptions
+
+    shards = sorted((Path(knowledge_dir) / "corpus").glob("*.parquet"))
+    return term_descriptions(terms, _texts(shards), tokenizer, labels)
 
 
 def build_tokenizer(
@@ -70,11 +83,15 @@ def build_tokenizer(
         if cfg.extend
         else []
     )
+    # described with the base tokenizer, whose rows the descriptions point at
+    descriptions = {}
+    if cfg.init == "facts":
+        descriptions = _descriptions(terms, tokenizer, knowledge_dir, entity_labels(knowledge_dir))
     added = extend_tokenizer(tokenizer, terms)
     after = tokenization_stats(tokenizer, _texts(held_out))
     tokenizer.save_pretrained(output_dir / "tokenizer")
     atomic_write_json(output_dir / "terms.json", [dataclasses.asdict(term) for term in terms])
-    atomic_write_json(output_dir / "embedding_init.json", {"method": cfg.init})
+    atomic_write_json(output_dir / "embedding_init.json", {"method": cfg.init, "descriptions": descriptions})
     atomic_write_json(output_dir / "stats.json", {"before": before, "after": after})
     metrics = {
         "terms_added": added,
@@ -106,9 +123,14 @@ def read_terms(tokenizer_dir: Path) -> list[Term]:
     return [Term(r["text"], r["frequency"], tuple(r["pieces"]), r.get("kind", "word")) for r in records]
 
 
-def read_embedding_init(tokenizer_dir: Path) -> InitMethod:
+def read_embedding_init(tokenizer_dir: Path) -> EmbeddingInit:
     """How the new rows of a completed tokenizer stage are initialised (``mean`` when not recorded)."""
     path = Path(tokenizer_dir) / "embedding_init.json"
     if not path.exists():
-        return "mean"
-    return json.loads(path.read_text(encoding="utf-8"))["method"]
+        return EmbeddingInit()
+    record = json.loads(path.read_text(encoding="utf-8"))
+    descriptions = {
+        term: {int(token): weight for token, weight in weights.items()}
+        for term, weights in record.get("descriptions", {}).items()
+    }
+    return EmbeddingInit(record["method"], descriptions)

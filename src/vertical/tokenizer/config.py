@@ -26,8 +26,10 @@ class TokenizerConfig(Section):
         1, ge=1, description="a character the base maps to [UNK] must occur this often"
     )
     entity_labels: bool = Field(True, description="the knowledge stage's entity labels are candidates too")
-    init: Literal["mean", "random"] = Field(
-        "mean", description="new embedding rows: mean of the base pieces' rows, or random (to compare)"
+    init: Literal["mean", "facts", "random"] = Field(
+        "mean",
+        description="new embedding rows: mean of the base pieces' rows; `facts`: also what the knowledge "
+        "graph's verbalised facts say about the term (needs `knowledge:`); or random (to compare)",
     )
     from_scratch: Literal["wordpiece", "bpe"] | None = Field(
         None, description="also train a new tokenizer of this kind on the corpus (for training from scratch)"

@@ -8,8 +8,9 @@ from vertical.stages import BuildContext, StageDeclaration
 
 
 def _reads(recipe) -> tuple[str, ...]:
-    labels = recipe.knowledge is not None and recipe.tokenizer.entity_labels
-    return ("data", "knowledge") if labels else ("data",)
+    cfg = recipe.tokenizer
+    uses_graph = cfg.entity_labels or cfg.init == "facts"  # its labels, its facts as sentences
+    return ("data", "knowledge") if recipe.knowledge is not None and uses_graph else ("data",)
 
 
 def _entry(context: BuildContext, output_dir: Path, work_dir: Path):
