@@ -92,9 +92,14 @@ def _texts(examples: list) -> list[str]:
     return [" ".join(e.words) if hasattr(e, "words") else e.text for e in examples]
 
 
-def build_variant(recipe_file: Path, variant: str, task_texts: Path, runs: Path) -> tuple[Path, float]:
-    """The pretrained model of one variant (built or reused) and the build's wall seconds."""
-    overrides = [item.replace("{task_texts}", str(task_texts)) for item in VARIANTS[variant]]
+def build_variant(
+    recipe_file: Path, variant: str, task_texts: Path, runs: Path, settings: list[str]
+) -> tuple[Path, float]:
+    """The pretrained model of one variant (built or reused) and the build's wall seconds.
+
+    `settings`: overrides for every build (``--set``), laid under the variant's own.
+    """
+    overrides = [*settings, *(item.replace("{task_texts}", str(task_texts)) for item in VARIANTS[variant])]
     recipe = load_recipe(recipe_file, [*overrides, f"name=variant-{variant}"])
     started = time.perf_counter()
     result = run_recipe(recipe.model_copy(update={"tasks": []}), runs, held_out_tasks=recipe.tasks)
@@ -211,7 +216,7 @@ def main() -> int:
     parser.add_argument("--datasets", type=Path, default=DATASETS)
     parser.add_argument("--out", type=Path, help="default: runs/real/<example>")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--variants", nargs="+", default=["vertical", "tapt"], choices=sorted(VARIANTS))
+    parser.add_argument("--variants", nargs="*", default=["vertical", "tapt"], choices=sorted(VARIANTS))
     parser.add_argument(
         "--per-class", type=int, help="train on the first N examples of each class (ner: N sentences)"
     )
@@ -226,7 +231,7 @@ def main() -> int:
     if not args.datasets.is_dir():
         print(f"skipped: {args.datasets} not found (the real datasets live in ../shared/datasets)")
         return 0
-    out = args.out or ROOT / "runs" / "real" / args.example
+    out = (args.out or ROOT / "runs" / "real" / args.example).resolve()  # recipes name files under it
     recipe_file = _recipe_file(args.example, args.datasets, out)
     recipe = load_recipe(recipe_file, args.set)
     task = recipe.tasks[0]
@@ -255,7 +260,7 @@ def main() -> int:
         if name == "general":
             model = resolve_base_model(recipe.base_model).path
         else:
-            model, pretrain_wall[name] = build_variant(recipe_file, name, task_texts, out / "runs")
+            model, pretrain_wall[name] = build_variant(recipe_file, name, task_texts, out / "runs", args.set)
             print(f"built {name}: {model} ({pretrain_wall[name]:.0f} s)", flush=True)
         for seed in args.seeds:
             path = out / "predictions" / key / name / f"seed-{seed}.json"
