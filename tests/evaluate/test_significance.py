@@ -66,3 +66,20 @@ def test_compare_predictions_refuses_different_test_sets():
     vertical = {"labels": ["a", "b"], "gold": [1, 1], "predicted": [0, 1]}
     with pytest.raises(ValueError, match="same test examples"):
         compare_predictions(general, vertical)
+
+
+def test_over_one_seed_the_seed_bootstrap_is_the_paired_bootstrap_and_over_seeds_it_averages():
+    from vertical.evaluate.significance import paired_bootstrap, paired_bootstrap_over_seeds
+
+    rng = np.random.default_rng(3)
+    general = [np.stack([rng.random(200) < p, np.ones(200)], axis=1).astype(float) for p in (0.6, 0.62)]
+    vertical = [np.stack([rng.random(200) < p, np.ones(200)], axis=1).astype(float) for p in (0.7, 0.66)]
+    one = paired_bootstrap("accuracy", general[0], vertical[0], mean_of_first, samples=500, seed=1)
+    assert (
+        paired_bootstrap_over_seeds("accuracy", general[:1], vertical[:1], mean_of_first, samples=500, seed=1)
+        == one
+    )
+    both = paired_bootstrap_over_seeds("accuracy", general, vertical, mean_of_first, samples=500, seed=1)
+    by_hand = np.mean([v[:, 0].mean() - g[:, 0].mean() for g, v in zip(general, vertical, strict=True)])
+    assert both.difference == pytest.approx(by_hand, abs=1e-4)
+    assert both.low < both.difference < both.high

@@ -5,7 +5,8 @@ Writes into its output folder::
     metrics.json   {"tasks": {"<task>": {"task_type": ..., "general": {...}, "vertical": {...},
                     "difference": {...}, "significance": {"<metric>": {difference, ci_low, ci_high,
                     p_value, ...}}, "training": {"<variant>": {hyperparameters, epochs_trained,
-                    stopped_early, ...}}, "search": {"<variant>": {metric, best_params, trials}}}}}
+                    stopped_early, collapse, ...}}, "search": {"<variant>": {metric, best_params, trials}},
+                    "collapse": {"<variant>": {label, share, gold_share, classes} or null}}}}
     report.md      the comparison table and per-class F1
     report.html    everything, plots embedded, one self-contained file
 """
@@ -16,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vertical.collapse import detect_collapse
 from vertical.errors import VerticalError
 from vertical.evaluate.config import EvaluateConfig
 from vertical.evaluate.provenance import provenance
@@ -62,6 +64,10 @@ def score_tasks(
             for paired in compare_predictions(
                 predictions["general"], predictions["vertical"], cfg.bootstrap_samples, cfg.confidence, seed
             )
+        }
+        result["collapse"] = {  # a model that answers one class (vertical.collapse); None: it does not
+            variant: found.as_dict() if (found := detect_collapse(predictions[variant])) else None
+            for variant in VARIANTS
         }
         result |= _training_records(finetune_dir, task)
         tasks[task] = result

@@ -4,7 +4,8 @@ Written from metrics.json and the pretrain stage's metrics alone, in order of we
 
 - significant wins and losses: headline differences whose bootstrap interval excludes zero, read in
   the metric's direction (a lower perplexity or ECE is a win);
-- a model that predicts a single class for every test example;
+- a model collapsed onto one class: more than 90% of its test predictions on one class while the
+  test holds several (`vertical.collapse`), or a tagger that tags no entity;
 - classes with an F1 under `low_f1` (with test examples of their own);
 - calibration worse than the general model's by more than `calibration_gap`, with its reading
   (over- or under-confident: mean confidence against accuracy);
@@ -17,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from vertical.collapse import Collapse, collapse_of_counts
 from vertical.evaluate.scoring import LOWER_IS_BETTER, better
 
 LOW_F1 = 0.5
@@ -71,19 +73,38 @@ def _wins_and_losses(task: str, result: dict[str, Any]) -> list[Finding]:
     return found
 
 
-def _single_class(task: str, result: dict[str, Any]) -> list[Finding]:
+def _collapse_of(result: dict[str, Any], variant: str) -> Collapse | None:
+    """A variant's collapse: metrics.json's ``collapse`` record, else read off its confusion matrix."""
+    recorded = result.get("collapse")
+    if recorded is not None:
+        found = recorded.get(variant)
+        return Collapse(**found) if found else None
+    matrix = result[variant].get("confusion_matrix")
+    if not matrix or len(matrix) < 2:
+        return None
+    labels = result[variant].get("confusion_labels") or list(result[variant].get("per_class", {}))
+    gold = [sum(row) for row in matrix]
+    predicted = [sum(row[j] for row in matrix) for j in range(len(matrix[0]))]
+    return collapse_of_counts(gold, predicted, labels)
+
+
+def _collapsed(task: str, result: dict[str, Any]) -> list[Finding]:
+    """A model that answers one class (or tags nothing), with what its training did about it."""
     found = []
-    labels = result["general"].get("confusion_labels") or list(result["general"].get("per_class", {}))
     for variant in ("general", "vertical"):
-        matrix = result[variant].get("confusion_matrix")
-        if not matrix or len(matrix) < 2:
+        collapse = _collapse_of(result, variant)
+        if collapse is None:
             continue
-        predicted = [sum(row[j] for row in matrix) for j in range(len(matrix[0]))]
-        used = [j for j, count in enumerate(predicted) if count]
-        if len(used) == 1:
-            name = labels[used[0]] if used[0] < len(labels) else str(used[0])
-            text = f"{task}: the {variant} model predicts one class ({name}) for every test example"
-            found.append(Finding("bad", text))
+        guard = result.get("training", {}).get(variant, {}).get("collapse") or {}
+        tried = ""
+        if "retried_with" in guard:
+            retried = guard["retried_with"]
+            tried = f" even after a retry with {retried['epochs']:g} epochs and balanced class weights"
+        text = (
+            f"{task}: {collapse.describe(f'the {variant} model', 'test')}{tried}: it has not learnt the "
+            "task; raise tasks[].epochs or learning_rate, or set class_weights: balanced"
+        )
+        found.append(Finding("bad", text))
     return found
 
 
@@ -195,7 +216,7 @@ def findings(
             )
         )
     for task, result in metrics["tasks"].items():
-        found += _single_class(task, result)
+        found += _collapsed(task, result)
         found += _low_f1(task, result, low_f1)
         found += _calibration(task, result, calibration_gap)
     found += _forgetting(pretrain, forgetting)

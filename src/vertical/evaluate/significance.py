@@ -115,3 +115,56 @@ def macro_f1(counts: np.ndarray) -> np.ndarray:
     denominator = per_class[..., 1] + per_class[..., 2]
     f1 = np.where(denominator > 0, 2 * per_class[..., 0] / np.maximum(denominator, 1e-12), 0.0)
     return f1.mean(axis=1)
+
+
+def paired_bootstrap_over_seeds(
+    metric: str,
+    general_counts: list[np.ndarray],
+    vertical_counts: list[np.ndarray],
+    statistic: Statistic,
+    samples: int = 1000,
+    confidence: float = 0.95,
+    seed: int = 0,
+) -> PairedDifference:
+    """The paired bootstrap of the seed-mean difference: one training per seed, one test set.
+
+    Each resample draws the test examples once and scores every seed's pair of models on it, so
+    the interval is that of ``mean over seeds of (vertical - general)`` under test sampling; the
+    spread between seeds is the mean ± sd reported beside it. With one seed it is `paired_bootstrap`.
+
+    Args:
+        general_counts: per seed, (N, K) per-example statistics of the general model.
+        vertical_counts: per seed, the same of the vertical model, the N examples in the same order.
+    """
+    if len(general_counts) != len(vertical_counts) or not general_counts:
+        raise ValueError("give the general and vertical counts of the same seeds, at least one")
+    general_stack = np.stack([np.asarray(c, dtype=np.float64) for c in general_counts])  # (S, N, K)
+    vertical_stack = np.stack([np.asarray(c, dtype=np.float64) for c in vertical_counts])
+    if general_stack.shape != vertical_stack.shape or general_stack.ndim != 3:
+        raise ValueError("every seed's counts must be (N, K) arrays of one shape")
+    n = general_stack.shape[1]
+    general = float(np.mean([statistic(g.sum(axis=0, keepdims=True))[0] for g in general_stack]))
+    vertical = float(np.mean([statistic(v.sum(axis=0, keepdims=True))[0] for v in vertical_stack]))
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(n, np.full(n, 1.0 / n), size=samples).astype(np.float64)  # (B, N)
+    differences = np.mean(
+        [
+            statistic(weights @ v) - statistic(weights @ g)
+            for g, v in zip(general_stack, vertical_stack, strict=True)
+        ],
+        axis=0,
+    )  # (B,)
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(differences, [tail, 1.0 - tail])
+    p_value = min(1.0, 2.0 * min(float(np.mean(differences <= 0)), float(np.mean(differences >= 0))))
+    return PairedDifference(
+        metric=metric,
+        general=round(general, 4),
+        vertical=round(vertical, 4),
+        difference=round(vertical - general, 4),
+        low=round(float(low), 4),
+        high=round(float(high), 4),
+        p_value=round(p_value, 4),
+        samples=samples,
+        confidence=confidence,
+    )

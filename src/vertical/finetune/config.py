@@ -113,6 +113,13 @@ class TaskConfig(Section):
         description="stop when the validation loss has not improved for this many epochs and restore "
         "the best epoch's weights; absent: train every epoch",
     )
+    on_collapse: Literal["retry", "stop", "warn"] | None = Field(
+        None,
+        description="when the model predicts one class for more than 90% of the validation examples "
+        "(which hold several; ner: tags no entity): retry once with twice the epochs and balanced "
+        "class weights, stop with an error that says what to change, or warn; absent: retry when the "
+        "task has a validation split, else warn (checked on the training examples without one)",
+    )
     trials: int = Field(
         0, ge=0, description="optuna trials of a hyper-parameter search on the validation split; 0: none"
     )
@@ -134,6 +141,13 @@ class TaskConfig(Section):
     def needs_validation(self) -> bool:
         """Whether training uses a validation split (early stopping, the search, or a given file)."""
         return self.validation is not None or self.early_stopping_patience is not None or self.trials > 0
+
+    @property
+    def collapse_action(self) -> Literal["retry", "stop", "warn"]:
+        """`on_collapse`, or its default: retry with a validation split, else warn."""
+        if self.on_collapse is not None:
+            return self.on_collapse
+        return "retry" if self.needs_validation else "warn"
 
     @field_validator("lora", mode="before")
     @classmethod

@@ -36,6 +36,7 @@ from vertical.finetune.examples import (
     split_examples,
 )
 from vertical.finetune.generation import read_generation_examples, train_generator
+from vertical.finetune.guard import train_guarded
 from vertical.finetune.model_card import write_model_card
 from vertical.finetune.multilabel import train_multilabel_classifier
 from vertical.finetune.ner import train_tagger
@@ -229,7 +230,8 @@ def finetune_tasks(
                     update={**search.best_params, "epochs": float(search.best_params["epochs"])}
                 )
                 metrics[task.name][f"{variant}_best_params"] = search.best_params
-            predictions, history = _trainer(task)(
+            predictions, history, chosen = train_guarded(
+                _trainer(task),
                 chosen,
                 model_path,
                 train,
@@ -240,6 +242,7 @@ def finetune_tasks(
                 seed,
                 precision,
                 validation=validation or None,
+                subject=f"the {variant} model",
             )
             record = _record(task, predictions)
             wall_time = round(time.perf_counter() - started, 2)
@@ -248,6 +251,7 @@ def finetune_tasks(
                 "learning_rate": chosen.learning_rate,
                 "epochs": chosen.epochs,
                 "batch_size": chosen.batch_size,
+                "class_weights": chosen.class_weights,
             }
             atomic_write_json(
                 variant_dir / "training.json",
