@@ -20,7 +20,6 @@ from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from vertical.data.shared_words import words_of
 from vertical.data.words import words
 
 
@@ -98,7 +97,7 @@ class LeakageFilter(BaseFilter):
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
         if self._index is None:
             self._index = LeakageIndex(self.examples, self.ngram, self.threshold)
-        found = self._index.contained(document.text, words_of(document))
+        found = self._index.contained(document.text)
         if not found:
             return True
         example, containment = found[0]
