@@ -17,9 +17,9 @@ from collections import Counter
 from collections.abc import Iterator
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.batch_filter import BatchFilter
 from vertical.data.shared_words import forget_words
 
 
@@ -45,7 +45,7 @@ def strip_lines(text: str, keys: set[bytes]) -> str:
     return text if len(kept) == len(lines) else "\n".join(kept)  # the same string when nothing went
 
 
-class RemoveBoilerplateLines(BaseFilter):
+class RemoveBoilerplateLines(BatchFilter):
     """datatrove step: removes lines repeated across documents; see the module docstring."""
 
     name = "boilerplate lines"

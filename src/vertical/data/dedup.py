@@ -13,8 +13,9 @@ from __future__ import annotations
 import hashlib
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
+
+from vertical.data.batch_filter import BatchFilter
 
 
 def dedup_key(text: str) -> int:
@@ -39,7 +40,7 @@ class ExactDeduplicator:
         return False
 
 
-class ExactDedupFilter(BaseFilter):
+class ExactDedupFilter(BatchFilter):
     """datatrove step: keeps the first of documents with the same `dedup_key`; reason ``exact_duplicate``."""
 
     name = "exact dedup"

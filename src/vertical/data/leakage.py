@@ -17,9 +17,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.batch_filter import BatchFilter
 from vertical.data.words import words
 
 
@@ -76,7 +76,7 @@ class LeakageIndex:
         return sorted(found, key=lambda pair: -pair[1])
 
 
-class LeakageFilter(BaseFilter):
+class LeakageFilter(BatchFilter):
     """datatrove step: drops documents that contain an evaluation example; see the module docstring."""
 
     name = "leakage"

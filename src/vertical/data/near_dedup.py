@@ -239,7 +239,7 @@ class WordShingleSignature(MinhashDedupSignature):
     def get_shingles(self, text: str) -> np.ndarray:
         return shingle_hashes(text, self.config.n_grams)
 
-    def _write_signatures(self, data: Iterator[DatatroveDocument], rank: int) -> None:
+    def _write_signatures(self, data: Iterator[DatatroveDocument], rank: int) -> Iterator[DatatroveDocument]:
         rows, hashes_format = self.config.hashes_per_bucket, self.config.hash_config.struct_format
         record = np.dtype([(f"field{i + 1}", f"<{hashes_format}") for i in range(rows)] + [("index", "<u4")])
         files = [
@@ -251,26 +251,29 @@ class WordShingleSignature(MinhashDedupSignature):
         word_hashes = _NormalisedWordHashes()
         try:
             for batch in batched(data, self.batch_size):
-                self.stat_update("total", value=len(batch))
-                shingles, counts = _batch_shingles(batch, self.config.n_grams, word_hashes)
-                signatures = minhash_signatures(shingles, counts, a, b).astype(
-                    self.config.hash_config.np_dtype
-                )
-                kept = np.flatnonzero(counts > 0)  # datatrove writes no record for a document without one
-                for bucket, file in enumerate(files):
-                    records = np.empty(kept.size, record)
-                    for i in range(rows):
-                        records[f"field{i + 1}"] = signatures[kept, bucket * rows + i]
-                    records["index"] = kept + position
-                    file.write(records.tobytes())
-                position += len(batch)
+                with self.track_time():
+                    self.stat_update("total", value=len(batch))
+                    shingles, counts = _batch_shingles(batch, self.config.n_grams, word_hashes)
+                    signatures = minhash_signatures(shingles, counts, a, b).astype(
+                        self.config.hash_config.np_dtype
+                    )
+                    kept = np.flatnonzero(counts > 0)  # datatrove writes no record for a document without one
+                    for bucket, file in enumerate(files):
+                        records = np.empty(kept.size, record)
+                        for i in range(rows):
+                            records[f"field{i + 1}"] = signatures[kept, bucket * rows + i]
+                        records["index"] = kept + position
+                        file.write(records.tobytes())
+                    position += len(batch)
+                yield from batch
         finally:
             for file in files:
                 file.close()
 
     def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
-        with self.track_time():
-            self._write_signatures(data, rank)
+        """Writes the signatures of the documents and passes them on, in order: a writer after this
+        step numbers them as the signatures do."""
+        yield from self._write_signatures(data, rank)
         # datatrove sorts the files it finds complete; with no signature at all it writes empty ones
         self.skip_existing_sigs = True
         super().run(iter(()), rank, world_size)

@@ -22,9 +22,9 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.batch_filter import BatchFilter
 from vertical.data.shared_words import batch_words_of
 from vertical.data.word_arrays import BatchWords
 from vertical.data.words import words
@@ -187,7 +187,7 @@ def repetition_problem(text: str, min_words: int = 0) -> str | None:
     return repetition_problems([text], [words(text)], min_words)[0]
 
 
-class RepetitionFilter(BaseFilter):
+class RepetitionFilter(BatchFilter):
     """Drops documents of at least `min_words` words that break a Gopher repetition rule.
 
     Reasons are ``repetition_<rule>``; short texts repeat by chance and are left alone. Works on
