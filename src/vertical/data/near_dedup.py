@@ -198,7 +198,7 @@ def shingle_hashes(text: str, ngram: int) -> np.ndarray:
 
 
 _MERSENNE = np.uint64((1 << 61) - 1)
-_SHINGLES_PER_BLOCK = 1 << 12  # (block, hashes) uint64 temporaries: 1.5 MB with 48 hashes, in cache
+_SHINGLES_PER_BLOCK = 1 << 11  # (block, hashes) uint64 buffers: 0.8 MB each with 48 hashes, in cache
 
 
 def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -211,16 +211,22 @@ def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, 
     """
     signatures = np.full((counts.size, a.shape[1]), np.iinfo(np.uint64).max, np.uint64)
     owner = np.repeat(np.arange(counts.size), counts)  # (N,) document of each shingle
+    block_shape = (min(_SHINGLES_PER_BLOCK, shingles.size), a.shape[1])
+    buffers = np.empty(block_shape, np.uint64), np.empty(block_shape, np.uint64)
+    reached = np.empty(block_shape, bool)
     for begin in range(0, shingles.size, _SHINGLES_PER_BLOCK):
         block = shingles[begin : begin + _SHINGLES_PER_BLOCK].reshape(-1, 1)
+        values, high, over = buffers[0][: block.size], buffers[1][: block.size], reached[: block.size]
         with np.errstate(over="ignore"):
-            values = block * a  # (n, H), mod 2^64
+            np.multiply(block, a, out=values)  # (n, H), mod 2^64
             values += b
         # x mod (2^61 - 1) = (x & p) + (x >> 61), less p once when that reaches p: 2^61 = 1 mod p
-        high = values >> np.uint64(61)
+        np.right_shift(values, np.uint64(61), out=high)
         values &= _MERSENNE
         values += high
-        np.subtract(values, _MERSENNE, out=values, where=values >= _MERSENNE)
+        np.greater_equal(values, _MERSENNE, out=over)
+        if over.any():  # about one value in 2^58
+            np.subtract(values, _MERSENNE, out=values, where=over)
         documents = owner[begin : begin + block.size]
         first = np.flatnonzero(np.concatenate(([True], documents[1:] != documents[:-1])))
         minima = np.minimum.reduceat(values, first, axis=0)

@@ -153,8 +153,27 @@ class BatchWords:
         )
 
 
+def _split_by_script(texts: Sequence[str]) -> tuple[list[int], list[int]] | None:
+    """(positions of the ASCII texts, of the others), or None when the batch is all of one kind.
+
+    An ASCII text is split as bytes, 4x smaller than code points and with no no-space script to
+    look for; a batch that mixes both is split as two.
+    """
+    is_ascii = [text.isascii() for text in texts]
+    plain = [index for index, flag in enumerate(is_ascii) if flag]
+    if not plain or len(plain) == len(texts):
+        return None
+    return plain, [index for index, flag in enumerate(is_ascii) if not flag]
+
+
 def word_counts(texts: Sequence[str]) -> np.ndarray:
     """(D,) how many words each text has (as `vertical.data.words.count_words`)."""
+    groups = _split_by_script(texts)
+    if groups is not None:
+        counts = np.zeros(len(texts), np.int64)
+        for group in groups:
+            counts[group] = word_counts([texts[index] for index in group])
+        return counts
     points, begins = _code_points(texts)
     starts, _ = _bounds(points)
     return np.diff(np.searchsorted(starts, begins))
@@ -162,6 +181,9 @@ def word_counts(texts: Sequence[str]) -> np.ndarray:
 
 def batch_words(texts: Sequence[str]) -> BatchWords:
     """The words of every text of the batch, with their codes; see the module docstring."""
+    groups = _split_by_script(texts)
+    if groups is not None:
+        return _merge([batch_words([texts[index] for index in group]) for group in groups], groups)
     points, begins = _code_points(texts)
     starts, ends = _bounds(points)
     forward, backward = _POWERS.get(points.size + 1)
@@ -172,3 +194,21 @@ def batch_words(texts: Sequence[str]) -> BatchWords:
     counts = np.diff(np.searchsorted(starts, begins))
     text_begins = np.repeat(begins[:-1], counts)
     return BatchWords(counts, starts - text_begins, ends - text_begins, codes)
+
+
+def _merge(parts: list[BatchWords], groups: tuple[list[int], list[int]]) -> BatchWords:
+    """The words of a batch from those of its groups of texts (`groups[g]`: the positions of the texts
+    of `parts[g]` in the batch), in the batch's order."""
+    documents = sum(map(len, groups))
+    counts = np.zeros(documents, np.int64)
+    source_begins = np.zeros(documents, np.int64)  # where each text's words are in the parts joined
+    taken = 0
+    for part, group in zip(parts, groups, strict=True):
+        counts[group] = part.counts
+        source_begins[group] = part.offsets[:-1] + taken
+        taken += part.starts.size
+    begins = np.zeros(documents, np.int64)
+    np.cumsum(counts[:-1], out=begins[1:])
+    index = np.repeat(source_begins - begins, counts) + np.arange(taken)  # (T,) batch word -> joined word
+    joined = BatchWords.join(parts)
+    return BatchWords(counts, joined.starts[index], joined.ends[index], joined.codes[index])
