@@ -1,7 +1,10 @@
+import hashlib
+import random
+
 from datatrove.data import Document
 
 from vertical.data.clean import CleanText, clean_lines, html_to_text, looks_like_html, normalize_text
-from vertical.data.dedup import ExactDedupFilter, ExactDeduplicator
+from vertical.data.dedup import ExactDedupFilter, ExactDeduplicator, dedup_key
 
 
 def test_normalize_nfkc_controls_and_spaces():
@@ -36,3 +39,11 @@ def test_exact_duplicates_ignore_case_and_spacing():
 def test_exact_dedup_step_keeps_the_first():
     documents = [Document(text=t, id=str(i)) for i, t in enumerate(["A b", "a  B", "c"])]
     assert [d.id for d in ExactDedupFilter()(documents)] == ["0", "2"]
+
+
+def test_the_exact_key_of_ascii_text_is_that_of_the_general_path():
+    rng = random.Random(0)
+    for _ in range(2000):
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 30)))
+        folded = "".join(text.lower().split()).encode("utf-8")
+        assert dedup_key(text) == int.from_bytes(hashlib.blake2b(folded, digest_size=8).digest(), "big")

@@ -185,3 +185,17 @@ def test_batched_linking_matches_a_plain_reference():
     batched = linker.link_batch(texts)
     for text, spans in zip(texts, batched, strict=True):
         assert [(s.start, s.end, s.entity_id) for s in spans] == _reference_spans(names, text), text
+
+
+def test_a_batch_is_normalised_in_one_pass_as_text_by_text():
+    import random
+
+    from vertical.knowledge.linker import _scanned_text, normalise_words
+
+    rng = random.Random(0)
+    pool = [*"aZ9 _-|.,", "ΣΑΣ", "İ", "中文", "é", "“x”", "\x01", "\x00", "ǅ", "ß", "Ⅻ", "ｆ"]
+    for _ in range(5000):
+        texts = [
+            "".join(rng.choice(pool) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 4))
+        ]
+        assert _scanned_text(texts) == " " + " | ".join(normalise_words(t) for t in texts) + " ", texts

@@ -11,41 +11,41 @@ a document that is nothing but boilerplate is dropped with reason ``boilerplate`
 from __future__ import annotations
 
 import collections
-import hashlib
 import itertools
 from collections import Counter
 from collections.abc import Iterator
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.batch_filter import BatchFilter
 from vertical.data.shared_words import forget_words
 
 
-def _line_key(line: str) -> bytes:
-    return hashlib.blake2b(line.casefold().encode("utf-8"), digest_size=8).digest()
+def boilerplate_keys(texts: list[str], min_share: float, min_documents: int) -> set[int]:
+    """Keys of the lines that occur in enough of `texts` (each text counted once per line).
 
-
-def boilerplate_keys(texts: list[str], min_share: float, min_documents: int) -> set[bytes]:
-    """Keys of the lines that occur in enough of `texts` (each text counted once per line)."""
-    seen: Counter[bytes] = Counter()
+    A key is Python's hash of the case-folded line: the keys are made and used in one process
+    (one datatrove task), where that hash is the same for the same string.
+    """
+    seen: Counter[int] = Counter()
     for text in texts:
-        seen.update({_line_key(line) for line in text.split("\n")})
+        seen.update(set(map(hash, text.casefold().split("\n"))))
     needed = max(min_documents, int(min_share * len(texts) + 0.999999))
     return {key for key, count in seen.items() if count >= needed}
 
 
-def strip_lines(text: str, keys: set[bytes]) -> str:
+def strip_lines(text: str, keys: set[int]) -> str:
     """`text` without the lines whose key is in `keys` (one-line texts are returned as they are)."""
-    lines = text.split("\n")
-    if len(lines) < 2 or not keys:
+    if not keys or "\n" not in text:
         return text
-    kept = [line for line in lines if _line_key(line) not in keys]
+    lines = text.split("\n")
+    folded = text.casefold().split("\n")  # case folding is character by character, never to a "\n"
+    kept = [line for line, key in zip(lines, map(hash, folded), strict=True) if key not in keys]
     return text if len(kept) == len(lines) else "\n".join(kept)  # the same string when nothing went
 
 
-class RemoveBoilerplateLines(BaseFilter):
+class RemoveBoilerplateLines(BatchFilter):
     """datatrove step: removes lines repeated across documents; see the module docstring."""
 
     name = "boilerplate lines"
@@ -61,7 +61,7 @@ class RemoveBoilerplateLines(BaseFilter):
         self.sample_documents = sample_documents
         self.min_share = min_share
         self.min_documents = min_documents
-        self.keys: set[bytes] = set()
+        self.keys: set[int] = set()
 
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
         stripped = strip_lines(document.text, self.keys)

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 
+from vertical.data.nfkc import nfkc
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _SPACES = re.compile(r"\s+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
@@ -51,8 +53,7 @@ def clean_lines(text: str) -> str:
     original = text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.isascii():  # ASCII is its own NFKC form
-        text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)  # the same string when it is normalised already
     # Every control character and every whitespace character but the space is unprintable, so a
     # printable text (newlines aside) needs neither regular expression; checked at C speed.
     if not text.replace("\n", " ").isprintable():

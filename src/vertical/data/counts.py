@@ -1,8 +1,8 @@
 """A pass-through step that counts documents, characters and words, saved per task as JSON.
 
-Placed after the reader it measures what came in, before the writer what goes out (words are the
-document's shared ones, `vertical.data.shared_words`: counting them in is the one tokenisation
-the later steps reuse while the text is unchanged); `sum_counts`
+Placed after the reader it measures what came in, before the writer what goes out (words as
+`vertical.data.shared_words` counts them, a batch at a time, without keeping them: most texts
+change in the steps that follow); `sum_counts`
 adds up the files of all tasks. A task that datatrove skips as completed keeps its file, so the
 totals of a resumed run are whole.
 """
@@ -16,8 +16,9 @@ from pathlib import Path
 
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.batching import batched
 
-from vertical.data.shared_words import word_count_of
+from vertical.data.shared_words import word_counts_of
 from vertical.io import atomic_write_json
 
 
@@ -27,20 +28,22 @@ class CountDocuments(PipelineStep):
     type = "📊 - STATS"
     name = "count documents"
 
-    def __init__(self, folder: Path, label: str, by: str | None = None) -> None:
+    def __init__(self, folder: Path, label: str, by: str | None = None, batch_size: int = 256) -> None:
         super().__init__()
+        self.batch_size = batch_size
         self.folder = Path(folder)
         self.label = label
         self.by = by
 
     def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
         counts: Counter[str] = Counter()
-        for document in data:
-            prefix = f"{document.metadata.get(self.by)}_" if self.by else ""
-            counts[f"{prefix}documents"] += 1
-            counts[f"{prefix}characters"] += len(document.text)
-            counts[f"{prefix}tokens"] += word_count_of(document)
-            yield document
+        for batch in batched(data, self.batch_size):
+            for document, words in zip(batch, word_counts_of(batch), strict=True):
+                prefix = f"{document.metadata.get(self.by)}_" if self.by else ""
+                counts[f"{prefix}documents"] += 1
+                counts[f"{prefix}characters"] += len(document.text)
+                counts[f"{prefix}tokens"] += words
+            yield from batch
         atomic_write_json(self.folder / f"{self.label}-{rank:05d}.json", dict(counts))
 
 

@@ -17,10 +17,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from vertical.data.shared_words import words_of
+from vertical.data.batch_filter import BatchFilter
 from vertical.data.words import words
 
 
@@ -77,7 +76,7 @@ class LeakageIndex:
         return sorted(found, key=lambda pair: -pair[1])
 
 
-class LeakageFilter(BaseFilter):
+class LeakageFilter(BatchFilter):
     """datatrove step: drops documents that contain an evaluation example; see the module docstring."""
 
     name = "leakage"
@@ -98,7 +97,7 @@ class LeakageFilter(BaseFilter):
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
         if self._index is None:
             self._index = LeakageIndex(self.examples, self.ngram, self.threshold)
-        found = self._index.contained(document.text, words_of(document))
+        found = self._index.contained(document.text)
         if not found:
             return True
         example, containment = found[0]

@@ -25,6 +25,7 @@ from itertools import chain
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.dedup.minhash import (
     MinhashConfig,
@@ -37,7 +38,8 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.batching import batched
 from datatrove.utils.hashing import HashConfig
 
-from vertical.data.shared_words import words_of
+from vertical.data.shared_words import batch_words_of
+from vertical.data.word_arrays import BatchWords
 from vertical.data.words import MixedScriptTokenizer, words
 
 # odd 64-bit multipliers, one per position in an n-gram (uint64 arithmetic wraps)
@@ -68,13 +70,20 @@ def shingle_words(document: DatatroveDocument) -> tuple[list[str], bool]:
     Shingles are made of the words of the lower-cased text with every number as "0". When
     lower-casing cannot change where words start and end (it keeps the length: no ``İ`` -> ``i̇``;
     and there is no ``Σ``, whose lower case depends on the next character), these are the
-    document's shared words (`words_of`), each normalised on its own (True); otherwise the
+    document's shared words (`batch_words_of`), each normalised on its own (True); otherwise the
     normalised text is split again (False).
     """
     text = document.text
-    if not text.isascii() and ("\u03a3" in text or len(text.lower()) != len(text)):
+    if not text.isascii() and _lower_changes_words(text):
         return _normalised_words(text), False
-    return words_of(document), True
+    words = batch_words_of([document])
+    return [
+        text[begin:end] for begin, end in zip(words.starts.tolist(), words.ends.tolist(), strict=True)
+    ], True
+
+
+def _lower_changes_words(text: str) -> bool:
+    return "\u03a3" in text or len(text.lower()) != len(text)
 
 
 def _shingles_of_batch(
@@ -92,7 +101,7 @@ def _shingles_of_batch(
     normalised = {word: _word_hash(word) for word in done}
     word_counts = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
     total = int(word_counts.sum())
-    if not done or not raw:  # one kind of document in the batch (the usual case): one table
+    if not done or not raw:  # one kind of document in the batch: one table
         table = as_written or normalised
         hashed = map(table.__getitem__, chain.from_iterable(token_lists))
     else:
@@ -101,14 +110,63 @@ def _shingles_of_batch(
             for tokens, n in zip(token_lists, to_normalise, strict=True)
             for value in map((as_written if n else normalised).__getitem__, tokens)
         )
-    word_hashes = np.fromiter(hashed, np.uint64, total)  # (T,)
+    return _shingles_of_words(np.fromiter(hashed, np.uint64, total), word_counts, ngram)
+
+
+class _NormalisedWordHashes:
+    """The hash of each word's normalised form, by the word's code (`vertical.data.word_arrays`),
+    remembered between batches (up to `limit` words, then started afresh)."""
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self.limit = limit
+        self.known: dict[int, int] = {}
+
+    def of(self, texts: list[str], words: BatchWords) -> np.ndarray:
+        """(T,) uint64 hashes of the normalised words of `texts`, whose words are `words`."""
+        codes, distinct = pd.factorize(words.codes)
+        if len(self.known) > self.limit:
+            self.known.clear()
+        known = self.known
+        values = [known.get(code) for code in distinct.tolist()]
+        missing = [u for u, value in enumerate(values) if value is None]
+        if missing:
+            first = np.full(len(distinct), codes.size, np.int64)  # where each distinct word first occurs
+            np.minimum.at(first, codes, np.arange(codes.size))
+            at = first[missing]
+            documents = np.repeat(np.arange(words.counts.size), words.counts)[at].tolist()
+            for u, document, begin, end in zip(
+                missing, documents, words.starts[at].tolist(), words.ends[at].tolist(), strict=True
+            ):
+                values[u] = known[int(distinct[u])] = _word_hash(_normalised_word(texts[document][begin:end]))
+        return np.fromiter(values, np.uint64, len(values))[codes]
+
+
+def _batch_shingles(
+    documents: list[DatatroveDocument], ngram: int, hashes: _NormalisedWordHashes
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_shingles_of_batch` of the documents' shingle words (`shingle_words`), from their shared
+    word arrays where those serve (the usual case, no string per word)."""
+    texts = [document.text for document in documents]
+    resplit = [i for i, text in enumerate(texts) if not text.isascii() and _lower_changes_words(text)]
+    if not resplit:
+        words = batch_words_of(documents)
+        return _shingles_of_words(hashes.of(texts, words), words.counts, ngram)
+    tokens, to_normalise = zip(*map(shingle_words, documents), strict=True)
+    return _shingles_of_batch(list(tokens), ngram, list(to_normalise))
+
+
+def _shingles_of_words(
+    word_hashes: np.ndarray, word_counts: np.ndarray, ngram: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """`_shingles_of_batch` from the (T,) hashes of the documents' words and (D,) how many each has."""
+    total = word_hashes.size
     starts = np.concatenate(([0], np.cumsum(word_counts)))
     shingle_counts = np.where(word_counts >= ngram, word_counts - ngram + 1, np.minimum(word_counts, 1))
     combined = np.zeros(max(total - ngram + 1, 0), np.uint64)  # n-gram starting at each word
     with np.errstate(over="ignore"):
         for position in range(ngram):
             combined += word_hashes[position : position + combined.size] * _POSITION_MULTIPLIERS[position]
-    document_of = np.repeat(np.arange(len(token_lists)), word_counts)
+    document_of = np.repeat(np.arange(word_counts.size), word_counts)
     inside = np.arange(combined.size) + ngram <= starts[1:][document_of[: combined.size]]
     full = combined[inside]  # the shingles of documents of `ngram` words or more, in order
     short = np.flatnonzero((word_counts > 0) & (word_counts < ngram))
@@ -140,7 +198,7 @@ def shingle_hashes(text: str, ngram: int) -> np.ndarray:
 
 
 _MERSENNE = np.uint64((1 << 61) - 1)
-_SHINGLES_PER_BLOCK = 1 << 12  # (block, hashes) uint64 temporaries: 1.5 MB with 48 hashes, in cache
+_SHINGLES_PER_BLOCK = 1 << 11  # (block, hashes) uint64 buffers: 0.8 MB each with 48 hashes, in cache
 
 
 def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -153,16 +211,22 @@ def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, 
     """
     signatures = np.full((counts.size, a.shape[1]), np.iinfo(np.uint64).max, np.uint64)
     owner = np.repeat(np.arange(counts.size), counts)  # (N,) document of each shingle
+    block_shape = (min(_SHINGLES_PER_BLOCK, shingles.size), a.shape[1])
+    buffers = np.empty(block_shape, np.uint64), np.empty(block_shape, np.uint64)
+    reached = np.empty(block_shape, bool)
     for begin in range(0, shingles.size, _SHINGLES_PER_BLOCK):
         block = shingles[begin : begin + _SHINGLES_PER_BLOCK].reshape(-1, 1)
+        values, high, over = buffers[0][: block.size], buffers[1][: block.size], reached[: block.size]
         with np.errstate(over="ignore"):
-            values = block * a  # (n, H), mod 2^64
+            np.multiply(block, a, out=values)  # (n, H), mod 2^64
             values += b
         # x mod (2^61 - 1) = (x & p) + (x >> 61), less p once when that reaches p: 2^61 = 1 mod p
-        high = values >> np.uint64(61)
+        np.right_shift(values, np.uint64(61), out=high)
         values &= _MERSENNE
         values += high
-        np.subtract(values, _MERSENNE, out=values, where=values >= _MERSENNE)
+        np.greater_equal(values, _MERSENNE, out=over)
+        if over.any():  # about one value in 2^58
+            np.subtract(values, _MERSENNE, out=values, where=over)
         documents = owner[begin : begin + block.size]
         first = np.flatnonzero(np.concatenate(([True], documents[1:] != documents[:-1])))
         minima = np.minimum.reduceat(values, first, axis=0)
@@ -181,7 +245,7 @@ class WordShingleSignature(MinhashDedupSignature):
     def get_shingles(self, text: str) -> np.ndarray:
         return shingle_hashes(text, self.config.n_grams)
 
-    def _write_signatures(self, data: Iterator[DatatroveDocument], rank: int) -> None:
+    def _write_signatures(self, data: Iterator[DatatroveDocument], rank: int) -> Iterator[DatatroveDocument]:
         rows, hashes_format = self.config.hashes_per_bucket, self.config.hash_config.struct_format
         record = np.dtype([(f"field{i + 1}", f"<{hashes_format}") for i in range(rows)] + [("index", "<u4")])
         files = [
@@ -190,29 +254,32 @@ class WordShingleSignature(MinhashDedupSignature):
         ]
         a, b = self.parameters
         position = 0
+        word_hashes = _NormalisedWordHashes()
         try:
             for batch in batched(data, self.batch_size):
-                self.stat_update("total", value=len(batch))
-                tokens, to_normalise = zip(*map(shingle_words, batch), strict=True)
-                shingles, counts = _shingles_of_batch(list(tokens), self.config.n_grams, list(to_normalise))
-                signatures = minhash_signatures(shingles, counts, a, b).astype(
-                    self.config.hash_config.np_dtype
-                )
-                kept = np.flatnonzero(counts > 0)  # datatrove writes no record for a document without one
-                for bucket, file in enumerate(files):
-                    records = np.empty(kept.size, record)
-                    for i in range(rows):
-                        records[f"field{i + 1}"] = signatures[kept, bucket * rows + i]
-                    records["index"] = kept + position
-                    file.write(records.tobytes())
-                position += len(batch)
+                with self.track_time():
+                    self.stat_update("total", value=len(batch))
+                    shingles, counts = _batch_shingles(batch, self.config.n_grams, word_hashes)
+                    signatures = minhash_signatures(shingles, counts, a, b).astype(
+                        self.config.hash_config.np_dtype
+                    )
+                    kept = np.flatnonzero(counts > 0)  # datatrove writes no record for a document without one
+                    for bucket, file in enumerate(files):
+                        records = np.empty(kept.size, record)
+                        for i in range(rows):
+                            records[f"field{i + 1}"] = signatures[kept, bucket * rows + i]
+                        records["index"] = kept + position
+                        file.write(records.tobytes())
+                    position += len(batch)
+                yield from batch
         finally:
             for file in files:
                 file.close()
 
     def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
-        with self.track_time():
-            self._write_signatures(data, rank)
+        """Writes the signatures of the documents and passes them on, in order: a writer after this
+        step numbers them as the signatures do."""
+        yield from self._write_signatures(data, rank)
         # datatrove sorts the files it finds complete; with no signature at all it writes empty ones
         self.skip_existing_sigs = True
         super().run(iter(()), rank, world_size)

@@ -3,7 +3,7 @@
 Two datatrove pipelines (four with near deduplication), each run by an executor over `tasks`:
 
     curate:   read -> count in -> clean (NFKC, HTML, whitespace) -> boilerplate lines -> quality
-              -> repetition -> personal data -> exact dedup -> write curated -> MinHash signatures
+              -> repetition -> personal data -> exact dedup -> MinHash signatures -> write curated
     buckets:  MinHash LSH buckets (one task per band)              } only with dedup: near
     clusters: MinHash clusters (one task)                          }
     finish:   read curated -> MinHash filter -> leakage -> split -> count out -> write shards
@@ -105,7 +105,6 @@ def build_pipelines(
         )
     if cfg.dedup != "none":
         curate.append(ExactDedupFilter(exclusion_writer=drop_log_writer(drops, "exact")))
-    curate.append(curated_writer(work_dir / "curated"))
 
     finish: list[PipelineStep] = [CuratedReader(work_dir / "curated")]
     buckets: list[PipelineStep] = []
@@ -114,11 +113,13 @@ def build_pipelines(
     if cfg.dedup == "near":
         minhash = near_dedup.minhash_config(cfg.near_dedup_threshold, cfg.near_dedup_ngram)
         folder = work_dir / "minhash"
+        # before the writer, which counts the words that the signature step has just split
         curate.append(near_dedup.signature_step(folder, minhash))
         buckets = [near_dedup.bucket_step(folder, minhash)]
         clusters = [near_dedup.cluster_step(folder, minhash)]
         bucket_tasks = minhash.num_buckets
         finish.append(near_dedup.filter_step(folder, drop_log_writer(drops, "near", "near_duplicate")))
+    curate.append(curated_writer(work_dir / "curated"))
     if cfg.leakage and evaluation_examples:
         finish.append(
             LeakageFilter(

@@ -13,9 +13,9 @@ import re
 from typing import Literal
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.batch_filter import BatchFilter
 from vertical.unicode_scripts import HAN_CHAR
 
 _HAN = HAN_CHAR
@@ -54,7 +54,7 @@ def symbol_share(text: str) -> float:
     return len(_SYMBOL.findall(text)) / len(text)
 
 
-class QualityFilter(BaseFilter):
+class QualityFilter(BatchFilter):
     """Drops documents that are too short or long, mostly symbols, or in another language.
 
     Reasons in the drop log: ``too_short``, ``too_long``, ``symbols``, ``language``.

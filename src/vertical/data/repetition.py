@@ -22,10 +22,11 @@ from itertools import chain
 import numpy as np
 import pandas as pd
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
-from vertical.data.shared_words import words_of
+from vertical.data.batch_filter import BatchFilter
+from vertical.data.shared_words import batch_words_of
+from vertical.data.word_arrays import BatchWords
 from vertical.data.words import words
 
 _PARAGRAPHS = re.compile(r"\n{2,}")
@@ -60,22 +61,27 @@ def _line_problem(text: str) -> str | None:
     return None
 
 
-def _ngram_problems(texts: list[str], token_lists: list[list[str]]) -> list[str | None]:
-    """The first n-gram rule each text breaks (texts of two words or more), all texts at once."""
-    documents = len(texts)
-    word_counts = np.fromiter(map(len, token_lists), np.int64, documents)  # (D,)
+def _ngram_problems(
+    text_lengths: np.ndarray, word_counts: np.ndarray, lengths: np.ndarray, word_hashes: np.ndarray
+) -> list[str | None]:
+    """The first n-gram rule each text breaks (texts of two words or more), all texts at once.
+
+    Args:
+        text_lengths: (D,) characters of each text.
+        word_counts: (D,) words of each text.
+        lengths: (T,) characters of each word, the texts' words one after the other.
+        word_hashes: (T,) uint64 codes of the words: equal words, equal codes.
+    """
+    documents = word_counts.size
     starts = np.concatenate(([0], np.cumsum(word_counts)))  # (D + 1,) first word of each document
     total = int(starts[-1])
-    flat = list(chain.from_iterable(token_lists))
-    lengths = np.fromiter(map(len, flat), np.int64, total)  # (T,) characters of each word
     ends = np.concatenate(([0], np.cumsum(lengths)))  # characters of words [i, j) = ends[j] - ends[i]
     document_of = np.repeat(np.arange(documents, dtype=np.int64), word_counts)  # (T,)
     document_end = starts[1:][document_of]  # (T,) one past the last word of the word's document
-    text_lengths = np.fromiter(map(len, texts), np.float64, documents)
-    # word codes unique per document: Python's string hash (consistent within this process) mixed
-    # with the document's number; two different words of a batch of ~10^6 share a code with
-    # probability ~10^-8
-    hashes = np.fromiter(map(hash, flat), np.int64, total).view(np.uint64)
+    text_lengths = text_lengths.astype(np.float64)
+    # word codes unique per document: the word's code mixed with the document's number; two
+    # different words of a batch of ~10^6 share a code with probability ~10^-8
+    hashes = word_hashes.astype(np.uint64, copy=True)
     with np.errstate(over="ignore"):
         hashes ^= document_of.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
     word_codes, distinct = pd.factorize(hashes)
@@ -128,6 +134,32 @@ def _ngram_problems(texts: list[str], token_lists: list[list[str]]) -> list[str 
     return [rules[rule][0] if broken[rule, d] else None for d, rule in enumerate(first_rule.tolist())]
 
 
+def _problems(
+    texts: Sequence[str],
+    word_counts: np.ndarray,
+    lengths: np.ndarray,
+    word_hashes: np.ndarray,
+    min_words: int,
+) -> list[str | None]:
+    problems: list[str | None] = [None] * len(texts)
+    pending = np.zeros(len(texts), bool)
+    for index, (text, count) in enumerate(zip(texts, word_counts.tolist(), strict=True)):
+        if not text or count < max(min_words, 1):
+            continue
+        problems[index] = _line_problem(text)
+        pending[index] = problems[index] is None and count >= 2
+    if pending.any():
+        chosen = np.flatnonzero(pending)
+        words_chosen = np.repeat(pending, word_counts)  # (T,) the words of the chosen texts
+        text_lengths = np.fromiter((len(texts[i]) for i in chosen.tolist()), np.int64, chosen.size)
+        found = _ngram_problems(
+            text_lengths, word_counts[chosen], lengths[words_chosen], word_hashes[words_chosen]
+        )
+        for index, problem in zip(chosen.tolist(), found, strict=True):
+            problems[index] = problem
+    return problems
+
+
 def repetition_problems(
     texts: Sequence[str], token_lists: Sequence[list[str]], min_words: int = 0
 ) -> list[str | None]:
@@ -135,19 +167,19 @@ def repetition_problems(
 
     `token_lists` are the texts' words (`vertical.data.words.words`).
     """
-    problems: list[str | None] = [None] * len(texts)
-    pending: list[int] = []
-    for index, (text, tokens) in enumerate(zip(texts, token_lists, strict=True)):
-        if not text or len(tokens) < max(min_words, 1):
-            continue
-        problems[index] = _line_problem(text)
-        if problems[index] is None and len(tokens) >= 2:
-            pending.append(index)
-    if pending:
-        found = _ngram_problems([texts[i] for i in pending], [token_lists[i] for i in pending])
-        for index, problem in zip(pending, found, strict=True):
-            problems[index] = problem
-    return problems
+    word_counts = np.fromiter(map(len, token_lists), np.int64, len(token_lists))
+    total = int(word_counts.sum())
+    flat = list(chain.from_iterable(token_lists))
+    lengths = np.fromiter(map(len, flat), np.int64, total)
+    hashes = np.fromiter(map(hash, flat), np.int64, total).view(np.uint64)  # consistent within a process
+    return _problems(texts, word_counts, lengths, hashes, min_words)
+
+
+def batch_repetition_problems(
+    texts: Sequence[str], words: BatchWords, min_words: int = 0
+) -> list[str | None]:
+    """`repetition_problems` with the texts' words as arrays (`vertical.data.word_arrays`)."""
+    return _problems(texts, words.counts, words.ends - words.starts, words.codes, min_words)
 
 
 def repetition_problem(text: str, min_words: int = 0) -> str | None:
@@ -155,7 +187,7 @@ def repetition_problem(text: str, min_words: int = 0) -> str | None:
     return repetition_problems([text], [words(text)], min_words)[0]
 
 
-class RepetitionFilter(BaseFilter):
+class RepetitionFilter(BatchFilter):
     """Drops documents of at least `min_words` words that break a Gopher repetition rule.
 
     Reasons are ``repetition_<rule>``; short texts repeat by chance and are left alone. Works on
@@ -171,7 +203,8 @@ class RepetitionFilter(BaseFilter):
         self.min_words = min_words
 
     def filter_batch(self, batch: list[DatatroveDocument]) -> list[bool | tuple[bool, str]]:
-        problems = repetition_problems([d.text for d in batch], [words_of(d) for d in batch], self.min_words)
+        texts = [document.text for document in batch]
+        problems = batch_repetition_problems(texts, batch_words_of(batch), self.min_words)
         return [True if problem is None else (False, f"repetition_{problem}") for problem in problems]
 
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:

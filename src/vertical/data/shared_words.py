@@ -1,41 +1,70 @@
-"""One word tokenisation per document, shared by every step that needs its words.
+"""One word split per document text, shared by every step that needs its words.
 
-Counting tokens in, the Gopher repetition rules, MinHash shingles, leakage and counting tokens out
-all need the words of a document (`vertical.data.words`); splitting the same text four times was a
-fifth of the stage. `words_of` keeps the words in the document's metadata next to the text they
-came from, and hands them out again while the text is the same object: a step that changes the
-text makes a new string, so its words are recomputed by the next step that asks. Steps that leave
-a text alone must therefore keep the very string (`clean_lines` and `strip_lines` do).
+The Gopher repetition rules, MinHash shingles and the token count out all need the words of a
+document; splitting the same text several times was a fifth of the stage. `batch_words_of`
+splits the documents of a batch whose words are not known yet in one call
+(`vertical.data.word_arrays`: word positions and codes as arrays, no string per word) and keeps
+each document's words in its metadata next to the text they came from; they are handed out again
+while the text is the same object: a step that changes the text makes a new string, so its words
+are recomputed by the next step that asks. Steps that leave a text alone must therefore keep the
+very string (`clean_lines` and `strip_lines` do).
 
 Between the two pipelines the curated parquet carries the count (`remember_word_count`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from datatrove.data import Document as DatatroveDocument
 
-from vertical.data.words import words
+from vertical.data.word_arrays import BatchWords, batch_words, word_counts
 
-_WORDS_KEY = "_words"  # (text, its words); never written: every writer of the stage picks its columns
+_WORDS_KEY = "_words"  # (text, its BatchWords); never written: every writer of the stage picks its columns
 _COUNT_KEY = "_word_count"  # (text, how many words)
 
 
-def words_of(document: DatatroveDocument) -> list[str]:
-    """The words of the document's text, computed once per text."""
+def _cached(document: DatatroveDocument) -> BatchWords | None:
     cached = document.metadata.get(_WORDS_KEY)
+    return cached[1] if cached is not None and cached[0] is document.text else None
+
+
+def batch_words_of(documents: Sequence[DatatroveDocument]) -> BatchWords:
+    """The words of all `documents` (in order), splitting at once the texts not split before."""
+    known = [_cached(document) for document in documents]
+    missing = [index for index, words in enumerate(known) if words is None]
+    if missing:
+        found = batch_words([documents[index].text for index in missing])
+        for position, index in enumerate(missing):
+            known[index] = found.of(position)
+            documents[index].metadata[_WORDS_KEY] = (documents[index].text, known[index])
+        if len(missing) == len(documents):
+            return found
+    return BatchWords.join(known)  # type: ignore[arg-type]  # every entry is set now
+
+
+def _cached_count(document: DatatroveDocument) -> int | None:
+    cached = document.metadata.get(_COUNT_KEY)
     if cached is not None and cached[0] is document.text:
         return cached[1]
-    found = words(document.text)
-    document.metadata[_WORDS_KEY] = (document.text, found)
-    return found
+    words = _cached(document)
+    return None if words is None else int(words.counts[0])
 
 
 def word_count_of(document: DatatroveDocument) -> int:
     """How many words the document's text has (the stage's token count)."""
-    cached = document.metadata.get(_COUNT_KEY)
-    if cached is not None and cached[0] is document.text:
-        return cached[1]
-    return len(words_of(document))
+    return word_counts_of([document])[0]
+
+
+def word_counts_of(documents: Sequence[DatatroveDocument]) -> list[int]:
+    """How many words each document has, counting at once those not known (no words are kept)."""
+    counts = [_cached_count(document) for document in documents]
+    missing = [index for index, count in enumerate(counts) if count is None]
+    if missing:
+        found = word_counts([documents[index].text for index in missing]).tolist()
+        for index, count in zip(missing, found, strict=True):
+            counts[index] = count
+    return counts  # type: ignore[return-value]  # every entry is set now
 
 
 def remember_word_count(document: DatatroveDocument, count: int) -> None:

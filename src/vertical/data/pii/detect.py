@@ -25,25 +25,33 @@ from vertical.data.pii.ssn import find_ssns
 from vertical.data.pii.url_credentials import find_url_credentials
 
 _DIGIT_OR_AT = re.compile(r"[\d@]")
+# What a detector's every match holds, looked for first: a scan for it (which starts at a
+# character class, the regular-expression engine's fast path) costs a fraction of the detector's
+# own, and text full of figures (earnings calls) seldom has it. Phones, cards, US SSNs and Chinese
+# IDs have 7 digits or more, never more than two separators apart (") " in "(555) 123-4567").
+_SEVEN_DIGITS = re.compile(r"\d(?:[ ()+.\-]{0,2}\d){6,}")
+_IBAN_START = re.compile(r"[A-Z]{2}\d\d")
 PiiLanguage = Literal["auto", "en", "zh"]
 KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHONE")
 
 Detector = Callable[[str], Iterator[PersonalData]]
 
 
-def _detectors(language: PiiLanguage) -> list[Detector]:
+def _detectors(language: PiiLanguage) -> list[tuple[Detector, re.Pattern[str] | None]]:
+    """The detectors in order, each with a pattern that every one of its matches holds (or None)."""
+
     def phones(text: str) -> Iterator[PersonalData]:
         return find_phones(text, language)
 
     return [
-        find_url_credentials,
-        find_emails,
-        find_ibans,
-        find_id_cn,
-        find_cards,
-        find_ssns,
-        find_ips,
-        phones,
+        (find_url_credentials, None),
+        (find_emails, None),
+        (find_ibans, _IBAN_START),
+        (find_id_cn, _SEVEN_DIGITS),
+        (find_cards, _SEVEN_DIGITS),
+        (find_ssns, _SEVEN_DIGITS),
+        (find_ips, None),  # checks for a dotted quad or colons itself
+        (phones, _SEVEN_DIGITS),
     ]
 
 
@@ -55,7 +63,13 @@ def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[Person
     if _DIGIT_OR_AT.search(text) is None:
         return []  # every detector needs a digit or an @
     taken: list[PersonalData] = []
-    for detector in _BY_LANGUAGE[language]:
+    present: dict[re.Pattern[str], bool] = {}
+    for detector, needs in _BY_LANGUAGE[language]:
+        if needs is not None:
+            if needs not in present:
+                present[needs] = needs.search(text) is not None
+            if not present[needs]:
+                continue
         for found in detector(text):
             if all(found.end <= other.start or found.start >= other.end for other in taken):
                 taken.append(found)

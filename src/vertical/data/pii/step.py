@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import Literal
 
 from datatrove.data import Document as DatatroveDocument
-from datatrove.pipeline.filters.base_filter import BaseFilter
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
+from vertical.data.batch_filter import BatchFilter
 from vertical.data.pii.detect import PiiLanguage, find_personal_data, redact
 from vertical.io import atomic_write_json
 
 PiiMode = Literal["redact", "drop", "report"]
 
 
-class PersonalDataStep(BaseFilter):
+class PersonalDataStep(BatchFilter):
     """Finds personal data in each document and acts on it by `mode`; see the module docstring."""
 
     name = "personal data"

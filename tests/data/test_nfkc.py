@@ -1,0 +1,26 @@
+import random
+import unicodedata
+
+from vertical.data.nfkc import _tables, nfkc
+
+
+def test_every_character_of_the_plane_normalises_as_unicodedata_does():
+    for point in range(0x10000):
+        if not 0xD800 <= point < 0xE000:
+            character = chr(point)
+            assert nfkc(character) == unicodedata.normalize("NFKC", character), hex(point)
+
+
+def test_texts_of_changing_and_combining_characters_normalise_as_unicodedata_does():
+    may_combine, _, changes = _tables()
+    combining = [chr(p) for p in range(0x300, 0x3100) if may_combine.match(chr(p))]
+    pool = list(changes) + combining + list("abc 中文，。ガカｶﾞ") * 40 + ["\U0001d400", "\U00020000"]
+    rng = random.Random(0)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(1, 8)))
+        assert nfkc(text) == unicodedata.normalize("NFKC", text), [hex(ord(c)) for c in text]
+
+
+def test_a_normalised_text_comes_back_as_the_same_string():
+    text = "招商银行股价上涨 " + "x" * 5
+    assert nfkc(text) is text
