@@ -89,3 +89,13 @@ def test_the_cheap_checks_before_the_detectors_change_nothing(monkeypatch):
     monkeypatch.setattr(ip, "_DOTTED_QUAD", re.compile(r"\."))  # the check there was before
     assert fast == [find_personal_data(text) for text in texts]
     assert sum(map(len, fast)) > 1000  # the detectors do find things
+
+
+def test_the_digit_or_at_check_of_ascii_text_agrees_with_the_regular_expression():
+    from vertical.data.pii.detect import _DIGIT_OR_AT, _has_digit_or_at
+
+    rng = random.Random(2)
+    for _ in range(2000):
+        text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 8)))
+        assert _has_digit_or_at(text) == (_DIGIT_OR_AT.search(text) is not None)
+    assert _has_digit_or_at("٣ 价") and not _has_digit_or_at("价格")  # other scripts' digits count too

@@ -41,3 +41,15 @@ def test_equal_words_have_equal_codes_and_different_words_different_ones():
     assert len(seen) == len({w for text in texts for w in words(text)})
     # a word's code does not depend on where it is or what batch it is in
     assert batch_words(["x rate"]).codes[1] == batch_words(["rate"]).codes[0]
+
+
+def test_a_batch_too_large_for_one_pass_is_split_in_pieces_with_the_same_words(monkeypatch):
+    from vertical.data import word_arrays
+
+    texts = _texts(3)
+    whole = batch_words(texts)
+    monkeypatch.setattr(word_arrays, "_MAX_CHARACTERS", 100)
+    pieces = batch_words(texts)
+    for field in ("counts", "starts", "ends", "codes"):
+        assert getattr(pieces, field).tolist() == getattr(whole, field).tolist()
+    assert word_counts(texts).tolist() == whole.counts.tolist()

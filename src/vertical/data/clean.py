@@ -26,7 +26,6 @@ _SPACES = re.compile(r"\s+")
 _LINE_SPACES = re.compile(r"[^\S\n]+")
 # runs of two or more spaces within a line, and single whitespace characters other than a space
 _LINE_SPACES_TO_CHANGE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
-_EDGES = re.compile(" \n|\n[ \n]")  # a line that ends or starts with a space, or an empty one
 _LOOKS_LIKE_HTML = re.compile(
     r"</?(?:p|br|div|span|a|b|i|li|ul|ol|td|tr|table|h[1-6]|html|body|img|em|strong)\b[^>]*>", re.I
 )
@@ -61,7 +60,13 @@ def clean_lines(text: str) -> str:
         text = _LINE_SPACES_TO_CHANGE.sub(" ", text)  # as every run to one space, with fewer matches
     elif "  " in text:
         text = _LINE_SPACES_TO_CHANGE.sub(" ", text)
-    elif not (text.startswith((" ", "\n")) or text.endswith((" ", "\n")) or _EDGES.search(text)):
+    elif not (
+        text.startswith((" ", "\n"))
+        or text.endswith((" ", "\n"))
+        or " \n" in text  # a line that ends with a space, one that starts with a space, an empty one
+        or "\n " in text
+        or "\n\n" in text
+    ):
         return original if text == original else text  # no line to strip, none empty
     lines = text.split("\n")
     stripped = [line.strip() for line in lines]

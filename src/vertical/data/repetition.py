@@ -49,10 +49,14 @@ def _duplicates(parts: list[str]) -> tuple[int, int]:
 
 
 def _line_problem(text: str) -> str | None:
+    # one paragraph repeats nothing: split into paragraphs only texts that have several
+    paragraphs = _PARAGRAPHS.split(text.strip()) if "\n\n" in text else []
     for name, parts, max_share, max_char_share in (
-        ("paragraph", _PARAGRAPHS.split(text.strip()), 0.30, 0.20),
+        ("paragraph", paragraphs, 0.30, 0.20),
         ("line", text.split("\n"), 0.30, 0.20),
     ):
+        if not parts:
+            continue
         count, characters = _duplicates(parts)
         if count / len(parts) > max_share:
             return f"duplicate_{name}s"

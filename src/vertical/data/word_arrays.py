@@ -168,6 +168,9 @@ def _split_by_script(texts: Sequence[str]) -> tuple[list[int], list[int]] | None
 
 def word_counts(texts: Sequence[str]) -> np.ndarray:
     """(D,) how many words each text has (as `vertical.data.words.count_words`)."""
+    pieces = _pieces(texts)
+    if pieces is not None:
+        return np.concatenate([word_counts(piece) for piece in pieces])
     groups = _split_by_script(texts)
     if groups is not None:
         counts = np.zeros(len(texts), np.int64)
@@ -179,8 +182,30 @@ def word_counts(texts: Sequence[str]) -> np.ndarray:
     return np.diff(np.searchsorted(starts, begins))
 
 
+_MAX_CHARACTERS = 1 << 20  # split at a time: the (N,) uint64 arrays of the codes stay ~8 MB each
+
+
+def _pieces(texts: Sequence[str]) -> list[Sequence[str]] | None:
+    """The batch cut into runs of texts of at most `_MAX_CHARACTERS` in all (a longer text alone),
+    or None when it is that small already."""
+    lengths = list(map(len, texts))
+    if len(texts) < 2 or sum(lengths) <= _MAX_CHARACTERS:
+        return None
+    pieces, begin, size = [], 0, 0
+    for index, length in enumerate(lengths):
+        if index > begin and size + length > _MAX_CHARACTERS:
+            pieces.append(texts[begin:index])
+            begin, size = index, 0
+        size += length
+    pieces.append(texts[begin:])
+    return pieces
+
+
 def batch_words(texts: Sequence[str]) -> BatchWords:
     """The words of every text of the batch, with their codes; see the module docstring."""
+    pieces = _pieces(texts)
+    if pieces is not None:
+        return BatchWords.join([batch_words(piece) for piece in pieces])
     groups = _split_by_script(texts)
     if groups is not None:
         return _merge([batch_words([texts[index] for index in group]) for group in groups], groups)

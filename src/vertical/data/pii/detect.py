@@ -31,6 +31,18 @@ _DIGIT_OR_AT = re.compile(r"[\d@]")
 # IDs have 7 digits or more, never more than two separators apart (") " in "(555) 123-4567").
 _SEVEN_DIGITS = re.compile(r"\d(?:[ ()+.\-]{0,2}\d){6,}")
 _IBAN_START = re.compile(r"[A-Z]{2}\d\d")
+_ASCII_DIGITS_AND_AT = b"0123456789@"
+
+
+def _has_digit_or_at(text: str) -> bool:
+    """Whether `text` has a digit (any script's) or an @: for ASCII text by deleting them from its
+    bytes, ten times faster than a scan for the Unicode class \\d."""
+    if text.isascii():
+        encoded = text.encode("ascii")
+        return len(encoded.translate(None, _ASCII_DIGITS_AND_AT)) != len(encoded)
+    return _DIGIT_OR_AT.search(text) is not None
+
+
 PiiLanguage = Literal["auto", "en", "zh"]
 KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHONE")
 
@@ -60,7 +72,7 @@ _BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "z
 
 def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[PersonalData]:
     """Non-overlapping personal data in `text`, in order of position."""
-    if _DIGIT_OR_AT.search(text) is None:
+    if not _has_digit_or_at(text):
         return []  # every detector needs a digit or an @
     taken: list[PersonalData] = []
     present: dict[re.Pattern[str], bool] = {}
