@@ -96,6 +96,14 @@ def test_llm_demo_end_to_end_on_a_tiny_llama(tiny_llama_dir, tmp_path):
     assert forgetting["replay_ratio"] == 0.2 and "general_perplexity_after" in forgetting
     assert {"arc_easy_dev", "piqa_dev", "hellaswag_val"} <= set(forgetting)
     assert any("closed-book exact match" in line for line in said)
+    grounding = summary["grounding"]  # the recipe's retrieve stage: the four ways to answer
+    assert set(grounding["exact_match"]) == {
+        "general_closed_book",
+        "vertical_closed_book",
+        "general_retrieval",
+        "vertical_retrieval",
+    }
+    assert grounding["k"] == TINY.sources and any("with retrieval" in line for line in said)
     run_dir = tmp_path / "runs" / "tiny-llm"
     metrics = json.loads((run_dir / "evaluate" / "metrics.json").read_text())["tasks"]["facts"]
     assert metrics["task_type"] == "instruct" and "exact_match" in metrics["significance"]
