@@ -43,6 +43,36 @@ def test_demo_files_split_companies(tmp_path):
     assert "general_data" not in recipe.read_text()  # no general text: no replay, said on the terminal
 
 
+def test_grounded_training_conversations_cite_a_source_holding_the_answer(tmp_path):
+    from vertical.evaluate.grounding import contains_answer, exact_match
+    from vertical.retrieve.grounding import cited_numbers
+
+    write_llm_demo(tmp_path / "demo", TINY, "en", None, base="builtin:smollm2")
+    train = read_conversations(tmp_path / "demo" / "tasks" / "qa_train.jsonl")
+    test_entities = {e.entity for e in read_conversations(tmp_path / "demo" / "tasks" / "qa_test.jsonl")}
+    grounded = [e for e in train if e.kind == "grounded"]
+    assert grounded and len(grounded) == len({e.entity for e in train})  # one per training company
+    for example in grounded:
+        prompt = example.prompt[-1]["content"]
+        sources = dict(line.split("] ", 1) for line in prompt.splitlines() if line.startswith("["))
+        assert len(sources) == TINY.sources and not any(t in prompt for t in test_entities)
+        (number,) = cited_numbers(example.answer)
+        assert contains_answer(sources[f"[{number}"], example.answer.split(" [")[0], [example.entity])
+        assert exact_match(example.answer, example.answer.split(" [")[0])
+
+
+def test_the_corpus_states_facts_as_statements_and_as_questions():
+    from vertical.demo.llm import company_documents
+    from vertical.demo.world import build_world
+
+    documents = company_documents(build_world(0, companies_per_sector=1), "en", 20, 0, ("sector",), 0.5, 3)
+    texts = [t for ts in documents.values() for t in ts]
+    assert all(len(ts) == 20 for ts in documents.values())
+    assert any("?" in t for t in texts) and any("?" not in t for t in texts)
+    for company, ts in documents.items():
+        assert all(company in t for t in ts)
+
+
 @pytest.mark.slow  # two minutes on the loaded 2-core machine: every stage, both bases
 def test_llm_demo_end_to_end_on_a_tiny_llama(tiny_llama_dir, tmp_path):
     said: list[str] = []
@@ -66,6 +96,14 @@ def test_llm_demo_end_to_end_on_a_tiny_llama(tiny_llama_dir, tmp_path):
     assert forgetting["replay_ratio"] == 0.2 and "general_perplexity_after" in forgetting
     assert {"arc_easy_dev", "piqa_dev", "hellaswag_val"} <= set(forgetting)
     assert any("closed-book exact match" in line for line in said)
+    grounding = summary["grounding"]  # the recipe's retrieve stage: the four ways to answer
+    assert set(grounding["exact_match"]) == {
+        "general_closed_book",
+        "vertical_closed_book",
+        "general_retrieval",
+        "vertical_retrieval",
+    }
+    assert grounding["k"] == TINY.sources and any("with retrieval" in line for line in said)
     run_dir = tmp_path / "runs" / "tiny-llm"
     metrics = json.loads((run_dir / "evaluate" / "metrics.json").read_text())["tasks"]["facts"]
     assert metrics["task_type"] == "instruct" and "exact_match" in metrics["significance"]

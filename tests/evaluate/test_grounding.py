@@ -43,3 +43,40 @@ def test_citation_precision_and_supported_share_against_hand_counts():
     assert supported_share([True, True, True], cited, answers) == pytest.approx(2 / 3)
     assert supported_share([True, False, False], cited, answers) == 1.0
     assert supported_share([False, False, False], cited, answers) is None
+
+
+def test_grounded_exact_match_is_the_closed_book_one_of_the_finetune_stage():
+    from vertical.evaluate import llm_qa
+
+    for generated, reference in [("E-commerce [1]", "e-commerce"), ("The Banking.", "banking"), ("x y", "x")]:
+        assert exact_match(generated, reference) == bool(
+            llm_qa.exact_match(first_answer(generated), reference)
+        )
+    assert exact_match("ecommerce [2]", "e-commerce")  # punctuation removed, as llm_qa does
+
+
+def test_an_instruct_task_gives_its_test_conversations_as_questions_and_answers(tmp_path):
+    import json
+
+    from vertical.evaluate.grounded_qa import held_out_questions
+    from vertical.finetune.config import TaskConfig
+
+    rows = [
+        {
+            "messages": [
+                {"role": "user", "content": f"Sector of C{i}?"},
+                {"role": "assistant", "content": "banking"},
+            ]
+        }
+        for i in range(3)
+    ]
+    (tmp_path / "test.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "train.jsonl").write_text(json.dumps(rows[0]) + "\n")
+    task = TaskConfig(
+        name="qa", type="instruct", data=str(tmp_path / "train.jsonl"), test=str(tmp_path / "test.jsonl")
+    )
+    examples = held_out_questions(task, 2)
+    assert [(e.prompt, e.response) for e in examples] == [
+        ("Sector of C0?", "banking"),
+        ("Sector of C1?", "banking"),
+    ]

@@ -32,7 +32,9 @@ from vertical.demo.world_zh import build_world_zh
 from vertical.instruct.readers import write_conversations
 from vertical.instruct.synthesis import DEFAULT_TEMPLATES, synthesise_questions
 from vertical.io import atomic_write_text
-from vertical.records import Triple
+from vertical.records import ChatExample, Triple
+from vertical.retrieve.grounding import grounded_messages
+from vertical.retrieve.retriever import Source
 
 FACT_SENTENCES = {
     "en": {
@@ -71,6 +73,28 @@ FACT_SENTENCES = {
         "ceo": ("{name}的首席执行官是{ceo}。", "{ceo}执掌{name}。"),
     },
 }
+# The same facts as a reader's question and its answer (an FAQ page, an analyst's Q&A), worded
+# unlike the test questions (`vertical.instruct.synthesis.DEFAULT_TEMPLATES`): a model that reads a
+# fact as the answer to a question can later answer questions about it (Allen-Zhu & Li 2023).
+FACT_QUESTIONS = {
+    "en": {
+        "sector": (
+            "Q: Which sector is {name} active in? A: {sector}.",
+            "Which industry is {name} part of? The answer is {sector}.",
+            "Question: what line of business is {name} in? Answer: {sector}.",
+            "What does {name} do? It works in {sector}.",
+        ),
+        "city": (
+            "Q: Where is the head office of {name}? A: {city}.",
+            "Which city is home to {name}? The answer is {city}.",
+        ),
+    },
+    "zh": {
+        "sector": ("问：{name}从事哪个行业？答：{sector}。", "{name}做什么业务？它是一家{sector}公司。"),
+        "city": ("问：{name}的总部设在哪座城市？答：{city}。",),
+    },
+}
+_KINDS = {"sector": "sector", "headquarters": "city", "ceo": "ceo"}  # predicate -> sentence kind
 # The questions asked: the sector always, the city in the full demo.
 _PREDICATES = {"quick": ("sector",), "full": ("sector", "headquarters")}
 
@@ -86,17 +110,38 @@ class LLMDemoSize:
     sft_epochs: float
     choices_per_set: int
     predicates: tuple[str, ...]
+    test_share: float = 1 / 3  # the share of companies held out: asked about, never tuned on
+    question_share: float = 0.5  # the share of corpus sentences that are a question and its answer
+    sentences_per_document: int = 3
+    pretrain_learning_rate: float = 3e-4
+    sft_learning_rate: float = 5e-5
+    grounded_per_company: int = 1  # grounded conversations (sources and [n] citations) per training company
+    sources: int = 3  # sources in a grounded prompt (the retrieve stage's top_k)
 
 
-QUICK_LLM = LLMDemoSize("finance-llm-quick", 3, 6, 60, 2, 10, _PREDICATES["quick"])
-FULL_LLM = LLMDemoSize("finance-llm", 5, 10, 240, 3, 100, _PREDICATES["full"])
+QUICK_LLM = LLMDemoSize("finance-llm-quick", 8, 8, 40, 2, 10, _PREDICATES["quick"], test_share=0.625)
+FULL_LLM = LLMDemoSize("finance-llm", 10, 10, 240, 3, 100, _PREDICATES["full"], test_share=0.5)
 
 
-def fact_documents(world: World, language: str, documents_per_company: int, seed: int) -> list[str]:
-    """Documents about the companies: each a few of a company's facts, phrased and ordered at random."""
+def company_documents(
+    world: World,
+    language: str,
+    documents_per_company: int,
+    seed: int,
+    predicates: tuple[str, ...] = ("sector", "headquarters", "ceo"),
+    question_share: float = 0.0,
+    sentences_per_document: int = 4,
+) -> dict[str, list[str]]:
+    """company name -> documents about it, each a few of its `predicates`' facts phrased at random.
+
+    A sentence is a statement or, with probability `question_share`, a question and its answer
+    (`FACT_QUESTIONS`). The sentences of a document go through the asked facts in turn, so every
+    document states each of them when it has enough sentences.
+    """
     rng = random.Random(seed)
-    sentences = FACT_SENTENCES[language]
-    documents = []
+    kinds = [_KINDS[p] for p in predicates]
+    statements, questions = FACT_SENTENCES[language], FACT_QUESTIONS[language]
+    documents: dict[str, list[str]] = {}
     for company in world.companies:
         values = {
             "name": company.name,
@@ -104,13 +149,60 @@ def fact_documents(world: World, language: str, documents_per_company: int, seed
             "city": company.city,
             "ceo": company.ceo,
         }
+        documents[company.name] = []
         for _ in range(documents_per_company):
-            parts = [rng.choice(sentences[kind]).format(**values) for kind in ("sector", "city", "ceo")]
-            parts.append(rng.choice(sentences["sector"]).format(**values))  # the sector twice: the headline
+            parts = []
+            for index in range(sentences_per_document):
+                kind = kinds[index % len(kinds)]
+                forms = questions.get(kind) if rng.random() < question_share else None
+                parts.append(rng.choice(forms or statements[kind]).format(**values))
             rng.shuffle(parts)
-            documents.append(("" if language == "zh" else " ").join(parts))
-    rng.shuffle(documents)
+            documents[company.name].append(("" if language == "zh" else " ").join(parts))
     return documents
+
+
+def fact_documents(
+    world: World, language: str, documents_per_company: int, seed: int, **phrasing
+) -> list[str]:
+    """All the documents of `company_documents` (same arguments), shuffled."""
+    by_company = company_documents(world, language, documents_per_company, seed, **phrasing)
+    documents = [text for texts in by_company.values() for text in texts]
+    random.Random(seed).shuffle(documents)
+    return documents
+
+
+def grounded_conversations(
+    train: list[ChatExample], documents: dict[str, list[str]], per_entity: int, sources: int, seed: int
+) -> list[ChatExample]:
+    """Training questions asked with numbered sources, answered with a citation: ``banking [2]``.
+
+    For `per_entity` questions of each training entity, the prompt carries `sources` documents as
+    `vertical.retrieve.grounding` shows retrieved ones: one or two about the entity that hold the
+    answer, the rest about other training entities; the answer cites the first one holding it. So
+    the tuned model learns to answer from sources and to say which one it used.
+    """
+    rng = random.Random(seed)
+    by_entity: dict[str, list[ChatExample]] = {}
+    for example in train:
+        by_entity.setdefault(example.entity, []).append(example)
+    others = [e for e in by_entity if e in documents]
+    grounded = []
+    for entity, examples in sorted(by_entity.items()):
+        holding = [d for d in documents.get(entity, []) if examples[0].answer in d]
+        if not holding:
+            continue
+        for example in rng.sample(examples, min(per_entity, len(examples))):
+            relevant = rng.sample(holding, min(len(holding), rng.choice((1, 2)), sources))
+            strangers = rng.sample([o for o in others if o != entity], sources - len(relevant))
+            distractors = [rng.choice(documents[other]) for other in strangers]
+            texts = relevant + distractors
+            rng.shuffle(texts)
+            numbered = [Source(n, "passage", text) for n, text in enumerate(texts, start=1)]
+            cited = next(s.number for s in numbered if s.text in relevant and example.answer in s.text)
+            messages = grounded_messages(list(example.messages[:-1]), numbered)
+            messages.append({"role": "assistant", "content": f"{example.answer} [{cited}]"})
+            grounded.append(ChatExample(tuple(messages), example.entity, "grounded", example.language))
+    return grounded
 
 
 def find_general_data(start: Path) -> Path | None:
@@ -148,8 +240,11 @@ def _recipe(
     tasks = (
         (
             "tasks:\n  - {name: facts, type: instruct, data: tasks/qa_train.jsonl,\n"
-            "     test: tasks/qa_test.jsonl, "
-            f"epochs: {size.sft_epochs}, batch_size: 8, learning_rate: 5.0e-5, max_length: 96}}\n"
+            f"     test: tasks/qa_test.jsonl, epochs: {size.sft_epochs}, batch_size: 8,\n"
+            f"     learning_rate: {size.sft_learning_rate:.1e}, max_length: 320}}\n"
+            "# closed-book against grounded answers: the corpus indexed, its passages cited\n"
+            f"retrieve: {{top_k: {size.sources}, facts: false}}\n"
+            "evaluate: {grounding_max_tokens: 16}\n"
         )
         if with_tasks
         else ""
@@ -181,7 +276,7 @@ pretrain:
   steps: {size.pretrain_steps}
   batch_size: 8
   max_length: 96
-  learning_rate: 1.0e-4
+  learning_rate: {size.pretrain_learning_rate:.1e}
   warmup_ratio: 0.05
   precision: auto
   save_steps: 20
@@ -202,7 +297,17 @@ def write_llm_demo(
     folder = Path(folder)
     build = build_world_zh if language == "zh" else build_world
     world = build(seed, companies_per_sector=size.companies_per_sector)
-    documents = fact_documents(world, language, size.documents_per_company, seed)
+    by_company = company_documents(
+        world,
+        language,
+        size.documents_per_company,
+        seed,
+        size.predicates,
+        size.question_share,
+        size.sentences_per_document,
+    )
+    documents = [text for texts in by_company.values() for text in texts]
+    random.Random(seed).shuffle(documents)
     rows = (
         json.dumps({"id": f"facts:{i}", "text": t}, ensure_ascii=False) + "\n"
         for i, t in enumerate(documents)
@@ -216,9 +321,10 @@ def write_llm_demo(
         languages=(language,),
         templates=templates,
         two_hop={},
-        test_share=1 / 3,
+        test_share=size.test_share,
         seed=seed,
     )
+    train += grounded_conversations(train, by_company, size.grounded_per_company, size.sources, seed)
     write_conversations(folder / "tasks" / "qa_train.jsonl", train)
     write_conversations(folder / "tasks" / "qa_test.jsonl", test)
     base = base or ("builtin:gemma3" if language == "zh" else "builtin:smollm2")

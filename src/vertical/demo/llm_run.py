@@ -39,6 +39,18 @@ def forgetting_summary(pretrain: dict) -> dict:
     return summary
 
 
+def grounding_summary(grounding: dict | None) -> dict:
+    """The headline of the evaluate stage's grounded answers of the demo's task ({} without them)."""
+    if not grounding:
+        return {}
+    keys = ("examples", "k", "exact_match", "citation_precision", "supported_correct", "recall_at_k")
+    return {key: grounding[key] for key in keys if key in grounding}
+
+
+def _share(value: float | None) -> str:
+    return "n/a (none correct)" if value is None else f"{value:.0%}"
+
+
 def run_llm_demo(
     out_dir: Path,
     quick: bool,
@@ -61,7 +73,8 @@ def run_llm_demo(
     recipe = write_llm_demo(folder, size, language, general, base=base)
     say(f"LLM demo data and recipe written to {folder}")
     run_dir = run(recipe)
-    evaluation = _metrics(run_dir, "evaluate")["tasks"]["facts"]
+    metrics = _metrics(run_dir, "evaluate")
+    evaluation = metrics["tasks"]["facts"]
     significance = evaluation["significance"]["exact_match"]
     summary = {
         "base_model": base or ("builtin:gemma3" if language == "zh" else "builtin:smollm2"),
@@ -77,6 +90,7 @@ def run_llm_demo(
         "exact_match_difference": significance["difference"],
         "exact_match_ci": [significance["ci_low"], significance["ci_high"]],
         "p_value": significance["p_value"],
+        "grounding": grounding_summary(metrics.get("grounding", {}).get("facts")),
         "forgetting": {}
         if general is None
         else {"with_replay": forgetting_summary(_metrics(run_dir, "pretrain"))},
@@ -102,6 +116,14 @@ def run_llm_demo(
         f"general {em['general']:.3f}, vertical {em['vertical']:.3f} "
         f"(difference {summary['exact_match_difference']:+.3f}, 95% CI [{low:+.3f}, {high:+.3f}])"
     )
+    grounded = summary["grounding"]
+    if grounded:
+        em = grounded["exact_match"]
+        say(
+            f"with retrieval (top {grounded['k']}): general {em['general_retrieval']:.3f}, vertical "
+            f"{em['vertical_retrieval']:.3f}; correct vertical answers citing a source that holds the "
+            f"answer: {_share(grounded['supported_correct'].get('vertical'))}"
+        )
     for label, figures in summary["forgetting"].items():
         say(f"forgetting {label.replace('_', ' ')}: {json.dumps(figures)}")
     say(f"LLM demo took {summary['wall_time_s']:.0f} s; chat with it: vertical chat {run_dir}")

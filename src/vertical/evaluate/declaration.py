@@ -39,7 +39,9 @@ def _entry(context: BuildContext, output_dir: Path, work_dir: Path):
 
 def grounded_tasks(recipe) -> list:
     """The question-answering tasks answered closed-book and with retrieval (a run with `retrieve:`)."""
-    return [t for t in recipe.tasks if t.type == "generation"] if recipe.retrieve is not None else []
+    if recipe.retrieve is None:
+        return []
+    return [t for t in recipe.tasks if t.type in ("generation", "instruct")]
 
 
 def _reads(recipe) -> tuple[str, ...]:

@@ -127,12 +127,30 @@ def _rounded(value: float | None) -> float | None:
 
 
 def held_out_questions(task, limit: int) -> list[GenerationExample]:
-    """A QA (generation) task's test examples, split as the finetune stage split them; the first `limit`."""
+    """A QA task's test examples, split as the finetune stage split them; the first `limit`.
+
+    A generation task's are its prompt/response pairs; an instruct task's are its test
+    conversations as (last user turn, answer).
+    """
+    if task.type == "instruct":
+        from vertical.instruct.readers import read_conversations
+        from vertical.instruct.split import split_conversations
+
+        conversations = (
+            read_conversations(task.test)
+            if task.test
+            else split_conversations(read_conversations(task.data), task.test_fraction)[1]
+        )
+        return [GenerationExample(_last_question(c.prompt), c.answer) for c in conversations][:limit]
     from vertical.finetune.examples import split_examples
     from vertical.finetune.generation import read_generation_examples
 
     pairs = read_generation_examples(Path(task.test or task.data), task.prompt_column, task.response_column)
     return (pairs if task.test else split_examples(pairs, task.test_fraction)[1])[:limit]
+
+
+def _last_question(prompt) -> str:
+    return next((turn["content"] for turn in reversed(prompt) if turn["role"] == "user"), "")
 
 
 def score_grounding(tasks, run_dir: Path, questions: int = 100, max_new_tokens: int = 24) -> dict:

@@ -1,12 +1,13 @@
 """Metrics of grounded answers: exact match, retrieval recall@k, citation precision, supported answers.
 
-Answers are compared after SQuAD's normalisation (Rajpurkar et al. 2016: lower case, punctuation
-and the articles a/an/the removed, spaces collapsed), with the ``[n]`` citation markers taken out
-first and only the answer's first line kept (a model that goes on writing after its answer is
-judged on the answer). A retrieved passage or a cited source *contains* an answer when the
-normalised answer occurs in it as whole words; `anchors` (e.g. the names of the entities the
-question is about) must occur too, so a passage about another mining firm does not count for
-"which sector is Zorvex 3 in? mining".
+Answers are compared as the closed-book QA of the finetune stage compares them
+(`vertical.evaluate.llm_qa`: SQuAD's normalisation, Rajpurkar et al. 2016), with the ``[n]``
+citation markers taken out first and only the answer's first line kept (a model that goes on
+writing after its answer is judged on the answer), so a closed-book exact match here is the one
+the finetune stage reports. A retrieved passage or a cited source *contains* an answer when the
+answer, lower-cased with punctuation as spaces, occurs in it as whole words; `anchors` (e.g. the
+names of the entities the question is about) must occur too, so a passage about another mining
+firm does not count for "which sector is Zorvex 3 in? mining".
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import string
 from collections.abc import Sequence
 
+from vertical.evaluate.llm_qa import exact_match as qa_exact_match
 from vertical.retrieve.grounding import strip_citations
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -22,7 +24,7 @@ _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation + "，。！？
 
 
 def normalise_answer(text: str) -> str:
-    """Lower case, no punctuation, no English articles, single spaces."""
+    """Lower case, punctuation as spaces, no English articles, single spaces (for whole-word search)."""
     text = text.lower().translate(_PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
@@ -36,8 +38,8 @@ def first_answer(generated: str) -> str:
 
 
 def exact_match(generated: str, reference: str) -> bool:
-    """Whether the generated answer's first line equals the reference, both normalised."""
-    return normalise_answer(first_answer(generated)) == normalise_answer(reference)
+    """Whether the generated answer's first line equals the reference, both normalised as `llm_qa` does."""
+    return qa_exact_match(first_answer(generated), reference) == 1.0
 
 
 def contains_answer(text: str, answer: str, anchors: Sequence[str] = ()) -> bool:

@@ -78,6 +78,9 @@ def sft_train(
         weight_decay=0.0,
         max_length=cfg.max_length,
         packing=False,
+        # batches of similar lengths: a grounded conversation (sources in the prompt) is several
+        # times longer than a closed-book one, and a CPU pays for every padded position
+        train_sampling_strategy="group_by_length",
         **trainer_precision_arguments(precision),  # type: ignore[arg-type]
         seed=seed,
         data_seed=seed,
