@@ -119,7 +119,7 @@ class LLMDemoSize:
     sources: int = 3  # sources in a grounded prompt (the retrieve stage's top_k)
 
 
-QUICK_LLM = LLMDemoSize("finance-llm-quick", 8, 8, 40, 2, 10, _PREDICATES["quick"], test_share=0.625)
+QUICK_LLM = LLMDemoSize("finance-llm-quick", 8, 8, 60, 2, 10, _PREDICATES["quick"], test_share=0.625)
 FULL_LLM = LLMDemoSize("finance-llm", 10, 10, 240, 3, 100, _PREDICATES["full"], test_share=0.5)
 
 
