@@ -103,7 +103,7 @@ def build_variant(
     recipe = load_recipe(recipe_file, [*overrides, f"name=variant-{variant}"])
     started = time.perf_counter()
     result = run_recipe(recipe.model_copy(update={"tasks": []}), runs, held_out_tasks=recipe.tasks)
-    wall = sum(report.wall_time_s for report in result.reports if not report.skipped)
+    wall = sum(report.wall_time_s for report in result.stages if not report.skipped)
     return result.run_dir / "pretrain" / "model", wall or time.perf_counter() - started
 
 

@@ -88,7 +88,7 @@ def test_stop_raises_one_line_saying_what_to_change(tmp_path):
     assert message.startswith(
         "task 'intent': the general model predicts one class (card) for 100% of the validation examples"
     )
-    assert "after 3 epochs at learning rate 5e-05" in message and "class_weights: balanced" in message
+    assert "after 3 epochs at learning rate 0.0001" in message and "class_weights: balanced" in message
 
 
 def test_without_a_validation_split_the_default_warns_on_the_test_and_trains_once(tmp_path, caplog):

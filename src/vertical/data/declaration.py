@@ -44,6 +44,15 @@ def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -
                 for i, pair in enumerate(test)
             ]
             continue
+        if task.type == "ner":  # CoNLL or span JSON Lines: the sentence is what leaks
+            from vertical.finetune.tagged import read_tagged
+
+            sentences = read_tagged(Path(task.test or task.data), task.text_column, task.entities_column)
+            tagged = sentences if task.test else split_examples(sentences, task.test_fraction)[1]
+            examples += [
+                EvaluationExample(task.name, i, " ".join(sentence.words)) for i, sentence in enumerate(tagged)
+            ]
+            continue
         if task.test:
             test = read_examples(Path(task.test), task.text_column, task.label_column)
         else:

@@ -47,9 +47,9 @@ pretrain:
   max_length: 64
 tasks:
   - {{name: sector, type: classification, data: tasks/sector_train.csv, test: tasks/sector_test.csv,
-     epochs: {finetune_epochs}}}
+     epochs: {finetune_epochs}, learning_rate: 5.0e-5}}
   - {{name: sentiment, type: classification, data: tasks/sentiment_train.csv, test: tasks/sentiment_test.csv,
-     epochs: {finetune_epochs}}}
+     epochs: {finetune_epochs}, learning_rate: 5.0e-5}}
 evaluate:
   compare_with: base_model
 ablation:                         # `vertical ablate recipe.yaml`: what the tokenizer extension is worth
