@@ -30,6 +30,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from serve_load import encoded_requests, free_port, raw_client, wait_until_serving  # noqa: E402 - the bench folder is no package
 
+from vertical.run import MANIFEST  # noqa: E402
 from vertical.serve.keys import add_key  # noqa: E402
 
 CROSS = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
@@ -48,6 +49,10 @@ def build_graph_run(folder: Path, triples: int) -> Path:
     )
     store.flush()
     del store
+    # serve reads a stage folder only when it is complete (it has its manifest), as `vertical run` leaves it
+    (run_dir / "knowledge" / MANIFEST).write_text(
+        json.dumps({"stage": "knowledge", "config": {}}), encoding="utf-8"
+    )
     return run_dir
 
 

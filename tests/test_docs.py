@@ -49,7 +49,9 @@ NOT_RUN = {
     "python bench/": "benchmarks print ratios; they are run by hand, never asserted",
     "cd examples": "the real-data examples read ../shared/datasets, which a clone lacks; run by hand",
     "../.venv/bin/vertical run": "a real-data example build (examples/, reads ../shared/datasets); by hand",
-    "../.venv/bin/python medical_zh/build_task.py": "builds the Chinese task from ../shared; by hand",
+    "../.venv/bin/python medical_zh/build_task.py": (
+        "builds the Chinese example's task from ../shared; by hand"
+    ),
 }
 # Parts of commands the tests do not run, and why (matched anywhere in the command).
 NOT_RUN_CONTAINING = {
