@@ -82,6 +82,13 @@ def paired_bootstrap(
     # (B, N): how often each example is drawn in each resample; weights @ counts sums a resample.
     weights = rng.multinomial(n, np.full(n, 1.0 / n), size=samples).astype(np.float64)
     differences = statistic(weights @ vertical_counts) - statistic(weights @ general_counts)  # (B,)
+    return _summary(metric, general, vertical, differences, confidence)
+
+
+def _summary(
+    metric: str, general: float, vertical: float, differences: np.ndarray, confidence: float
+) -> PairedDifference:
+    """The record of a bootstrap: the two scores, their difference, its interval and two-sided p."""
     tail = (1.0 - confidence) / 2.0
     low, high = np.quantile(differences, [tail, 1.0 - tail])
     p_value = min(1.0, 2.0 * min(float(np.mean(differences <= 0)), float(np.mean(differences >= 0))))
@@ -93,7 +100,7 @@ def paired_bootstrap(
         low=round(float(low), 4),
         high=round(float(high), 4),
         p_value=round(p_value, 4),
-        samples=samples,
+        samples=len(differences),
         confidence=confidence,
     )
 
@@ -154,17 +161,4 @@ def paired_bootstrap_over_seeds(
         ],
         axis=0,
     )  # (B,)
-    tail = (1.0 - confidence) / 2.0
-    low, high = np.quantile(differences, [tail, 1.0 - tail])
-    p_value = min(1.0, 2.0 * min(float(np.mean(differences <= 0)), float(np.mean(differences >= 0))))
-    return PairedDifference(
-        metric=metric,
-        general=round(general, 4),
-        vertical=round(vertical, 4),
-        difference=round(vertical - general, 4),
-        low=round(float(low), 4),
-        high=round(float(high), 4),
-        p_value=round(p_value, 4),
-        samples=samples,
-        confidence=confidence,
-    )
+    return _summary(metric, general, vertical, differences, confidence)
