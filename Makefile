@@ -65,7 +65,7 @@ bench: $(STAMP)
 	$(PYTHON) bench/tokenizer_gain.py
 	$(PYTHON) bench/data_pipeline.py --size-mb 2 --files 2 --folder $(BENCH_DIR)/data/corpus --out $(BENCH_DIR)/data/runs
 	$(PYTHON) bench/linker.py --names 5000 --megabytes 0.5 --baseline-kilobytes 5 --datasets $(DATASETS)
-	$(PYTHON) bench/kg_load.py $(DATASETS)/fibo/rdf
+	$(PYTHON) bench/kg_load.py --datasets $(DATASETS)
 	$(PYTHON) bench/banking77.py --data $(DATASETS)/banking77 --epochs 1 --train-examples 300 --max-length 32
 	$(PYTHON) bench/ncbi_disease.py --data $(DATASETS)/ncbi_disease --epochs 1 --train-sentences 100 --max-length 64
 	$(PYTHON) bench/serve_hostile_load.py --clients 4 --seconds 3 --triples 200 --kg-max-rows 1000

@@ -4,14 +4,14 @@ Measures, in CPU seconds of this process (wall time on a shared machine says mor
 neighbours than about the code): parsing and loading time, triples, the entity table (time, how many
 OWL classes come out with a label and a definition), and the English knowledge corpus the
 verbaliser writes from it. Reads ../shared/datasets/fibo/rdf (the EDM Council's FIBO, MIT; skips
-when absent).
+when absent; ``--datasets DIR`` reads DIR/fibo/rdf, skipping too when absent).
 
-    python bench/kg_load.py [FOLDER]
+    python bench/kg_load.py [FOLDER] [--datasets DIR]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 import tempfile
 import time
 from pathlib import Path
@@ -21,16 +21,22 @@ from vertical.knowledge.names import OWL
 from vertical.knowledge.store import graph_stats, load_sources, open_store
 from vertical.knowledge.verbalise import read_facts, verbalise_facts
 
-FIBO = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "fibo" / "rdf"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 def main() -> None:
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else FIBO
-    if not folder.is_dir() and folder == FIBO:  # a clone without ../shared: nothing to measure
-        print(f"skipped: {folder} not found (it lives in ../shared/datasets/fibo)")
-        return
-    if not folder.is_dir():
-        sys.exit(f"{folder}: not found; pass the folder of an ontology")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, help="an ontology's folder (default: FIBO's)")
+    parser.add_argument("--datasets", type=Path, default=SHARED, help="where fibo/rdf is")
+    args = parser.parse_args()
+    if args.folder is None:
+        folder = args.datasets / "fibo" / "rdf"
+        if not folder.is_dir():  # a clone without the shared datasets: nothing to measure
+            print(f"skipped: {folder} not found (it lives in ../shared/datasets/fibo)")
+            return
+    elif not args.folder.is_dir():
+        parser.exit(1, f"{args.folder}: not found; pass the folder of an ontology\n")
+    folder = args.folder or folder
     store = open_store(Path(tempfile.mkdtemp()) / "store")
 
     started = time.process_time()
