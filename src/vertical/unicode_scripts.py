@@ -32,6 +32,14 @@ _WORD = re.compile(f"[{NO_SPACE_SCRIPTS}]|[^\\W_]+(?:['’.-][^\\W_]+)*")
 TAGGING_TOKEN = re.compile(f"[{NO_SPACE_SCRIPTS}]|[^\\W{NO_SPACE_SCRIPTS}]+|[^\\w\\s]")
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")  # . ! ? and the full-width 。！？
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text`: split after ., !, ? and their full-width forms; blank parts dropped."""
+    return [part for part in _SENTENCE_END.split(text) if part.strip()]
+
+
 def has_han(text: str) -> bool:
     """True when `text` holds at least one CJK ideograph."""
     return HAN_CHAR.search(text) is not None

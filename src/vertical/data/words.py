@@ -8,13 +8,10 @@ letters and digits. datatrove accepts any `WordTokenizer`, so its MinHash and Go
 
 from __future__ import annotations
 
-import re
-
 from datatrove.utils.word_tokenizers import WordTokenizer
 
+from vertical.unicode_scripts import sentences
 from vertical.unicode_scripts import words as split_words
-
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
 
 
 def words(text: str) -> list[str]:
@@ -37,7 +34,7 @@ class MixedScriptTokenizer(WordTokenizer):
         return words(text)
 
     def sent_tokenize(self, text: str) -> list[str]:
-        return [part for part in _SENTENCE_END.split(text) if part.strip()]
+        return sentences(text)
 
     def span_tokenize(self, text: str) -> list[tuple[int, int]]:
         spans, start = [], 0

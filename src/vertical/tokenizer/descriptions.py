@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from vertical.tokenizer.mine import Term, normalized_text
+from vertical.unicode_scripts import sentences
 
 _WORD = re.compile(r"\w+")
 
@@ -36,14 +37,6 @@ def _whole_words(tokenizer, text: str, excluded: frozenset[str]) -> dict[str, in
         if len(pieces) == 1 and _WORD.fullmatch(text_of_word) and text_of_word not in excluded:
             whole[text_of_word] = pieces[0]
     return whole
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s*")
-
-
-def _sentences(documents: Iterable[str]) -> Iterable[str]:
-    for document in documents:
-        yield from (sentence for sentence in _SENTENCE_END.split(document) if sentence.strip())
 
 
 def _own_name_words(terms: frozenset[str], labels: Iterable[str], tokenizer) -> dict[str, set[str]]:
@@ -79,7 +72,7 @@ def term_descriptions(
     own_name = _own_name_words(words, labels, tokenizer)
     counts: dict[str, Counter] = {}
     sentences_read: Counter = Counter()
-    for sentence in _sentences(documents):
+    for sentence in (sentence for document in documents for sentence in sentences(document)):
         normalised = normalized_text(tokenizer, sentence)
         named = (words & set(_WORD.findall(normalised))) | {text for text in others if text in normalised}
         named = {text for text in named if sentences_read[text] < max_sentences}
