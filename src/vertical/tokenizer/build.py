@@ -68,7 +68,8 @@ def build_tokenizer(
     train = corpus_shards(data_dir, "train")
     held_out = corpus_shards(data_dir, "validation") or train
     before = tokenization_stats(tokenizer, _texts(held_out))
-    labels = entity_labels(knowledge_dir) if cfg.entity_labels else []
+    graph_labels = entity_labels(knowledge_dir)  # read once: mining and the facts init use them
+    labels = graph_labels if cfg.entity_labels else []
     terms = (
         mine_terms(  # none when the stage runs only for a from-scratch tokenizer
             _texts(train),
@@ -86,7 +87,7 @@ def build_tokenizer(
     # described with the base tokenizer, whose rows the descriptions point at
     descriptions = {}
     if cfg.init == "facts":
-        descriptions = _descriptions(terms, tokenizer, knowledge_dir, entity_labels(knowledge_dir))
+        descriptions = _descriptions(terms, tokenizer, knowledge_dir, graph_labels)
     added = extend_tokenizer(tokenizer, terms)
     after = tokenization_stats(tokenizer, _texts(held_out))
     tokenizer.save_pretrained(output_dir / "tokenizer")
