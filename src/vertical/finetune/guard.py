@@ -80,28 +80,13 @@ def train_guarded(
         ``collapse`` when one was found: ``checked_on``, ``found`` (the first model's collapse),
         ``action``, and after a retry ``retried_with`` and ``after_retry`` (None: the retry learnt).
     """
-    if task.type not in GUARDED:
-        predictions, history = trainer(
-            task,
-            model_path,
-            train,
-            test,
-            labels,
-            output_dir,
-            work_dir,
-            seed,
-            precision,
-            validation=validation,
-        )
-        return predictions, history, task
-    checked, role = _checked_examples(task, train, validation)
 
-    def fit(settings: TaskConfig, folder: Path):
-        predicted, history = trainer(
+    def run(settings: TaskConfig, examples: list, folder: Path):
+        return trainer(
             settings,
             model_path,
             train,
-            (checked or []) + test,
+            examples,
             labels,
             output_dir,
             folder,
@@ -109,6 +94,14 @@ def train_guarded(
             precision,
             validation=validation,
         )
+
+    if task.type not in GUARDED:
+        predictions, history = run(task, test, work_dir)
+        return predictions, history, task
+    checked, role = _checked_examples(task, train, validation)
+
+    def fit(settings: TaskConfig, folder: Path):
+        predicted, history = run(settings, (checked or []) + test, folder)
         seen, tested = split_predictions(predicted, len(checked or []))
         return (seen if checked is not None else tested), tested, history
 
