@@ -33,7 +33,7 @@ from vertical.evaluate.significance import paired_bootstrap_over_seeds
 from vertical.finetune.classification import train_classifier
 from vertical.finetune.guard import train_guarded
 from vertical.finetune.ner import train_tagger
-from vertical.finetune.tasks import load_task_data, split_validation
+from vertical.finetune.task_data import load_task_data, split_validation
 from vertical.models import resolve_base_model
 from vertical.pipeline import run_recipe
 from vertical.recipe import TaskConfig, load_recipe

@@ -18,6 +18,7 @@ by the model's config alone.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import re
 from collections.abc import Iterator
@@ -144,13 +145,35 @@ def _load(auto_class, path: Path, what: str, **kwargs):
     return model
 
 
+# Model types decided without importing transformers (which takes seconds, on every `vertical
+# run`): each agrees with transformers' causal-LM and masked-LM mappings (a test holds that).
+ENCODER_TYPES = frozenset(
+    {"albert", "bert", "camembert", "deberta", "deberta-v2", "distilbert", "electra", "ernie",
+     "megatron-bert", "modernbert", "mpnet", "roberta", "xlm-roberta"}
+)  # fmt: skip
+DECODER_TYPES = frozenset(
+    {"falcon", "gemma", "gemma2", "gemma3", "gemma3_text", "gpt2", "gpt_neox", "llama", "mistral",
+     "mixtral", "opt", "phi", "phi3", "qwen2", "qwen3"}
+)  # fmt: skip
+
+
 def is_decoder(path: Path) -> bool:
     """Whether the model at `path` is a decoder: a causal-LM architecture that has no masked-LM form.
 
     The saved ``architectures`` decide when they name a causal-LM head (``GPT2LMHeadModel``,
     ``LlamaForCausalLM``); otherwise the model type does: it must have a causal-LM class in
-    transformers and no masked-LM one (BERT and RoBERTa have both, and are encoders).
+    transformers and no masked-LM one (BERT and RoBERTa have both, and are encoders). The
+    common families are known without importing transformers (`ENCODER_TYPES`, `DECODER_TYPES`).
     """
+    config_file = Path(path) / "config.json"
+    if config_file.is_file():
+        try:
+            saved = json.loads(config_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelError(f"{config_file}: unreadable model config: {error}") from None
+        decided = _decided(saved.get("architectures") or [], saved.get("model_type"))
+        if decided is not None:
+            return decided
     from transformers import AutoConfig
     from transformers.models.auto.modeling_auto import (
         MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
@@ -162,15 +185,26 @@ def is_decoder(path: Path) -> bool:
             config = AutoConfig.from_pretrained(str(path))
         except (OSError, ValueError) as error:
             raise ModelError(f"{path}: unreadable model config: {str(error).splitlines()[0]}") from None
-    architectures = config.architectures or []
-    if any(name.endswith("ForMaskedLM") for name in architectures):
-        return False
-    if any(name.endswith(("ForCausalLM", "LMHeadModel")) for name in architectures):
-        return True
+    decided = _decided(config.architectures or [], None)
+    if decided is not None:
+        return decided
     return (
         config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
         and config.model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
     )
+
+
+def _decided(architectures: list[str], model_type: str | None) -> bool | None:
+    """Decoder or not from the saved head names, else from a known model type; None: undecided."""
+    if any(name.endswith("ForMaskedLM") for name in architectures):
+        return False
+    if any(name.endswith(("ForCausalLM", "LMHeadModel")) for name in architectures):
+        return True
+    if model_type in ENCODER_TYPES:
+        return False
+    if model_type in DECODER_TYPES:
+        return True
+    return None
 
 
 def load_causal_lm(path: Path):

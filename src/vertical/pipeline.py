@@ -197,7 +197,7 @@ def check_task_data(tasks: list[TaskConfig]) -> None:
         DataError: one line naming the file, the line and the problem, as the finetune stage would,
             but before hours of pretraining rather than after.
     """
-    from vertical.finetune.tasks import load_task_data, split_validation
+    from vertical.finetune.task_data import load_task_data, split_validation
 
     for task in tasks:
         train, _, _ = load_task_data(task)

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from vertical.errors import DataError
-from vertical.finetune.tasks import load_task_data, split_validation
+from vertical.finetune.task_data import load_task_data, split_validation
 from vertical.recipe import TaskConfig
 
 

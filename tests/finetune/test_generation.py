@@ -61,7 +61,7 @@ def test_generator_training_lowers_response_perplexity(tiny_gpt2_dir, tmp_path):
         name="qa", type="generation", data=str(data), prompt_column="question", response_column="answer",
         epochs=4, batch_size=8, learning_rate=5e-3, max_length=32,
     )  # fmt: skip
-    from vertical.finetune.tasks import load_task_data
+    from vertical.finetune.task_data import load_task_data
 
     train, test, labels = load_task_data(task)
     assert labels == [] and len(train) + len(test) == 48

@@ -143,7 +143,7 @@ def test_lora_trains_adapters_and_saves_a_merged_plain_model(tmp_path, tiny_mode
 @pytest.mark.parametrize("kind", ["classification", "ner"])
 def test_missing_column_is_one_line_naming_the_file(tmp_path, kind):
     from vertical.errors import DataError
-    from vertical.finetune.tasks import load_task_data
+    from vertical.finetune.task_data import load_task_data
 
     data = tmp_path / "x.jsonl"
     data.write_text('{"sentence": "hello", "label": "a"}\n')
@@ -152,7 +152,7 @@ def test_missing_column_is_one_line_naming_the_file(tmp_path, kind):
 
 
 def test_validation_is_carved_from_training_only_when_needed_and_keeps_every_class(tmp_path):
-    from vertical.finetune.tasks import load_task_data, split_validation
+    from vertical.finetune.task_data import load_task_data, split_validation
 
     data = tmp_path / "intent.csv"
     rows = [f"card number {n} not arrived,card" for n in range(30)] + ["a lone refund request,refund"]
@@ -170,7 +170,7 @@ def test_validation_is_carved_from_training_only_when_needed_and_keeps_every_cla
 
 def test_a_validation_label_unseen_in_training_names_the_validation_file(tmp_path):
     from vertical.errors import DataError
-    from vertical.finetune.tasks import load_task_data, split_validation
+    from vertical.finetune.task_data import load_task_data, split_validation
 
     data, validation = tmp_path / "train.csv", tmp_path / "validation.csv"
     data.write_text("text,label\nhello there,greet\nbye now,leave\n")

@@ -32,6 +32,32 @@ def test_decoder_detection(tiny_gpt2_dir, tiny_model_dir):
     assert not is_decoder(tiny_model_dir)
 
 
+def test_known_model_types_agree_with_transformers_mappings():
+    """The types `is_decoder` decides without transformers are decided as transformers would."""
+    from transformers.models.auto.modeling_auto import (
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+    )
+
+    from vertical.models import DECODER_TYPES, ENCODER_TYPES
+
+    for model_type in ENCODER_TYPES:
+        assert model_type in MODEL_FOR_MASKED_LM_MAPPING_NAMES, model_type
+    for model_type in DECODER_TYPES:
+        assert model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, model_type
+        assert model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES, model_type
+
+
+def test_decoder_detection_of_a_headless_config_by_model_type(tmp_path):
+    """A base model saved without a head (``BertModel``, ``LlamaModel``) is told by its type."""
+    for model_type, architecture, decoder in (("bert", "BertModel", False), ("llama", "LlamaModel", True)):
+        folder = tmp_path / model_type
+        folder.mkdir()
+        config = {"model_type": model_type, "architectures": [architecture]}
+        (folder / "config.json").write_text(json.dumps(config))
+        assert is_decoder(folder) is decoder
+
+
 def test_packing_joins_documents_with_eos_into_full_blocks(tiny_gpt2_dir):
     from datasets import Dataset
     from transformers import AutoTokenizer

@@ -40,7 +40,7 @@ from vertical.compress.variants import (
     quantize_int8,
 )
 from vertical.finetune.config import TaskConfig
-from vertical.finetune.tasks import load_task_data
+from vertical.finetune.task_data import load_task_data
 from vertical.io import atomic_write_text
 from vertical.models import load_tokenizer, quiet_transformers
 from vertical.run import StageOutput

@@ -33,7 +33,7 @@ def evaluation_examples(recipe: Recipe, tasks: list[TaskConfig] | None = None) -
             examples += [EvaluationExample(task.name, i, conversation_text(c)) for i, c in enumerate(test)]
             continue
         if task.type == "generation":  # a prompt leaks with its response
-            from vertical.finetune.generation import read_generation_examples
+            from vertical.finetune.task_data import read_generation_examples
 
             pairs = read_generation_examples(
                 Path(task.test or task.data), task.prompt_column, task.response_column

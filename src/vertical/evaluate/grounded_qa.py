@@ -143,7 +143,7 @@ def held_out_questions(task, limit: int) -> list[GenerationExample]:
         )
         return [GenerationExample(_last_question(c.prompt), c.answer) for c in conversations][:limit]
     from vertical.finetune.examples import split_examples
-    from vertical.finetune.generation import read_generation_examples
+    from vertical.finetune.task_data import read_generation_examples
 
     pairs = read_generation_examples(Path(task.test or task.data), task.prompt_column, task.response_column)
     return (pairs if task.test else split_examples(pairs, task.test_fraction)[1])[:limit]

@@ -20,7 +20,6 @@ from datasets import Dataset
 
 from vertical.errors import DataError
 from vertical.finetune.config import TaskConfig
-from vertical.finetune.examples import read_examples
 from vertical.finetune.training import train_model
 from vertical.models import load_causal_lm, load_tokenizer
 from vertical.pretrain.objectives.causal_lm import token_losses
@@ -41,14 +40,6 @@ class GenerationPredictions:
     samples: list[dict] = field(default_factory=list)  # {prompt, reference, generated} of the first few
     labels: list[str] = field(default_factory=list)  # no classes; kept for the shared record shape
     task_type: str = "generation"
-
-
-def read_generation_examples(path: Path, prompt_column: str, response_column: str) -> list[GenerationExample]:
-    """The prompt/response pairs of a .jsonl, .csv or .parquet file, in file order."""
-    return [
-        GenerationExample(example.text, example.label)
-        for example in read_examples(path, prompt_column, response_column)
-    ]
 
 
 def encode_example(
