@@ -8,13 +8,13 @@ import pytest
 from datatrove.data import Document
 from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
 
+from vertical.data.minhash import minhash_signatures
 from vertical.data.near_dedup import (
     WordShingleSignature,
     _normalised_word,
     _shingles_of_batch,
     lsh_bands,
     minhash_config,
-    minhash_signatures,
     shingle_hashes,
     shingle_words,
 )

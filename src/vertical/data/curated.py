@@ -15,6 +15,7 @@ from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
+from vertical.data.batch_writer import BatchParquetWriter
 from vertical.data.shared_words import remember_word_count, word_count_of
 
 
@@ -30,7 +31,7 @@ def _curated_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
 
 def curated_writer(folder: Path) -> ParquetWriter:
     """Writes this task's curated documents to ``folder/<rank>.parquet`` and passes them on."""
-    return ParquetWriter(
+    return BatchParquetWriter(
         str(folder), output_filename="${rank}.parquet", adapter=_curated_row, max_file_size=-1
     )
 

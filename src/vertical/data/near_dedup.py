@@ -11,9 +11,9 @@ final stage); words are `vertical.data.words` (Chinese by character).
 datatrove hashes each n-gram string with sha1 in Python (a quarter of the stage on the benchmark
 corpus) and computes one document's signature at a time; here each distinct word of a batch is
 hashed once (blake2b, the same in every process), n-gram hashes are combined in numpy over the
-whole batch, and the signatures of the batch's shingles come from one array operation, with the
-same permutations as datatrove ((a * x + b) mod 2^61 - 1, the modulo done with shifts) and the
-same records in the same bucket files, which datatrove then sorts.
+whole batch, and the signatures of the batch's shingles come from one compiled loop
+(`vertical.data.minhash`) with the same permutations as datatrove ((a * x + b) mod 2^61 - 1), so
+the same records go into the same bucket files, which datatrove then sorts.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.batching import batched
 from datatrove.utils.hashing import HashConfig
 
+from vertical.data.minhash import minhash_signatures
 from vertical.data.shared_words import batch_words_of
 from vertical.data.word_arrays import BatchWords
 from vertical.data.words import MixedScriptTokenizer, words
@@ -195,44 +196,6 @@ def shingle_hashes(text: str, ngram: int) -> np.ndarray:
     """
     shingles, _ = _shingles_of_batch([_normalised_words(text)], ngram)
     return shingles.reshape(-1, 1)  # repeated shingles do not change a minimum
-
-
-_MERSENNE = np.uint64((1 << 61) - 1)
-_SHINGLES_PER_BLOCK = 1 << 11  # (block, hashes) uint64 buffers: 0.8 MB each with 48 hashes, in cache
-
-
-def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(D, H) signatures: per document, the minimum over its shingles of (a * x + b) mod 2^61 - 1.
-
-    `shingles` are every document's shingle hashes one after the other, `counts` how many each
-    has (documents without shingles get a row of the largest value); `a`, `b` are (1, H) as in
-    datatrove (uint64 products wrap, as there). Worked through in blocks of shingles, so memory
-    stays bounded whatever the batch.
-    """
-    signatures = np.full((counts.size, a.shape[1]), np.iinfo(np.uint64).max, np.uint64)
-    owner = np.repeat(np.arange(counts.size), counts)  # (N,) document of each shingle
-    block_shape = (min(_SHINGLES_PER_BLOCK, shingles.size), a.shape[1])
-    buffers = np.empty(block_shape, np.uint64), np.empty(block_shape, np.uint64)
-    reached = np.empty(block_shape, bool)
-    for begin in range(0, shingles.size, _SHINGLES_PER_BLOCK):
-        block = shingles[begin : begin + _SHINGLES_PER_BLOCK].reshape(-1, 1)
-        values, high, over = buffers[0][: block.size], buffers[1][: block.size], reached[: block.size]
-        with np.errstate(over="ignore"):
-            np.multiply(block, a, out=values)  # (n, H), mod 2^64
-            values += b
-        # x mod (2^61 - 1) = (x & p) + (x >> 61), less p once when that reaches p: 2^61 = 1 mod p
-        np.right_shift(values, np.uint64(61), out=high)
-        values &= _MERSENNE
-        values += high
-        np.greater_equal(values, _MERSENNE, out=over)
-        if over.any():  # about one value in 2^58
-            np.subtract(values, _MERSENNE, out=values, where=over)
-        documents = owner[begin : begin + block.size]
-        first = np.flatnonzero(np.concatenate(([True], documents[1:] != documents[:-1])))
-        minima = np.minimum.reduceat(values, first, axis=0)
-        rows = documents[first]
-        signatures[rows] = np.minimum(signatures[rows], minima)
-    return signatures
 
 
 class WordShingleSignature(MinhashDedupSignature):

@@ -2,10 +2,13 @@
 
 datatrove's `GopherRepetitionFilter` implements the same rules with Python loops over joined
 n-gram strings; on the benchmark corpus it took 45% of the whole stage, and a numpy version per
-document still spent most of its time in small-array overhead. Here a batch of documents is one
-set of arrays: each word gets an integer code unique to its document, the n-grams of every
-length are grouped by `pandas.factorize` (a hash table, codes in order of first occurrence), and
-an (n+1)-gram is looked at only where its n-gram repeats (one that does not repeat cannot either).
+document still spent most of its time in small-array overhead, and `pandas.factorize` over a
+batch's n-grams still ~150 µs a document. Here a batch of documents is one set of arrays (the
+words' codes, `vertical.data.word_arrays`) and one compiled loop (numba) goes through each
+document once per n-gram length with an open-addressing hash table: each n-gram is numbered in
+order of first occurrence, from the number of its (n-1)-gram and its last word, and an n-gram is
+looked at only where its (n-1)-gram repeats (one that does not repeat cannot either): ~27 µs a
+document of the benchmark corpus.
 "Characters in duplicated n-grams" is the coverage of the word positions that repeat an earlier
 n-gram (each character counted once, as the paper defines it); of equally frequent n-grams the
 first to occur is the "most frequent" one (as datatrove's `Counter.most_common`); rules on an empty
@@ -15,12 +18,12 @@ so Chinese is measured by character n-grams.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from itertools import chain
 
 import numpy as np
-import pandas as pd
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
@@ -65,10 +68,115 @@ def _line_problem(text: str) -> str | None:
     return None
 
 
+_RULES = tuple(f"top_{n}_gram" for n, _ in TOP_NGRAM_MAX_SHARE) + tuple(
+    f"duplicate_{n}_grams" for n, _ in DUPLICATE_NGRAM_MAX_SHARE
+)  # in the order they are tried: n = 2, 3, ..., 10
+
+
+@functools.cache
+def _ngram_loop():
+    """The compiled loop of the n-gram rules (numba, imported here only; cached after the first process)."""
+    import numba
+
+    golden = np.uint64(0x9E3779B97F4A7C15)
+
+    @numba.njit(cache=True, nogil=True)
+    def first_rules(word_counts, lengths, codes, text_lengths, limits):
+        """(D,) index into _RULES of the first rule each text breaks, -1 for none; see `_ngram_problems`."""
+        documents = word_counts.size
+        broken = np.full(documents, -1, np.int64)
+        longest = max(word_counts.max(), 1) if documents else 1
+        bits = 1
+        while (1 << bits) < 2 * longest:
+            bits += 1
+        size, shift = 1 << bits, np.uint64(64 - bits)
+        mask = size - 1
+        keys, stamps, values = np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros(size, np.int64)
+        positions, previous = np.empty(longest, np.int64), np.empty(longest, np.int64)
+        current, counts, first = (
+            np.empty(longest, np.int64),
+            np.empty(longest, np.int64),
+            np.empty(longest, np.int64),
+        )
+        word_ids, prefix = np.empty(longest, np.int64), np.empty(longest + 1, np.int64)
+        stamp, begin = 0, 0
+        for document in range(documents):
+            words = word_counts[document]
+            prefix[0] = 0  # prefix[i]: characters of the document's words [0, i)
+            for i in range(words):
+                prefix[i + 1] = prefix[i] + lengths[begin + i]
+            stamp += 1  # each word's id: its order of first occurrence in the document
+            distinct = 0
+            for i in range(words):
+                key = codes[begin + i]
+                slot = np.int64((np.uint64(key) * golden) >> shift)  # open addressing; live slots: stamp
+                while stamps[slot] == stamp and keys[slot] != key:
+                    slot = (slot + 1) & mask
+                if stamps[slot] != stamp:
+                    stamps[slot], keys[slot], values[slot] = stamp, key, distinct
+                    distinct += 1
+                word_ids[i] = values[slot]
+                positions[i], previous[i] = i, word_ids[i]
+            live = words  # positions where an n-gram may repeat, with the id of their (n-1)-gram
+            for n in range(2, 11):
+                kept = 0
+                for j in range(live):
+                    if positions[j] + n <= words:
+                        positions[kept], previous[kept] = positions[j], previous[j]
+                        kept += 1
+                live = kept
+                stamp += 1  # each n-gram's id: its order of first occurrence
+                groups = 0
+                for j in range(live):
+                    key = previous[j] * words + word_ids[positions[j] + n - 1]
+                    slot = np.int64((np.uint64(key) * golden) >> shift)
+                    while stamps[slot] == stamp and keys[slot] != key:
+                        slot = (slot + 1) & mask
+                    if stamps[slot] != stamp:
+                        stamps[slot], keys[slot], values[slot] = stamp, key, groups
+                        counts[groups], first[groups] = 0, positions[j]
+                        groups += 1
+                    current[j] = values[slot]
+                    counts[current[j]] += 1
+                rule = n - 2
+                if n <= 4 and words >= n:  # the most frequent n-gram, the first to occur of equal ones
+                    top, top_start = 1, 0
+                    for group in range(groups):
+                        if counts[group] > top:
+                            top, top_start = counts[group], first[group]
+                    characters = prefix[top_start + n] - prefix[top_start]
+                    if characters * top / text_lengths[document] > limits[rule]:
+                        broken[document] = rule
+                        break
+                elif n > 4:  # characters of the words inside an n-gram that repeats an earlier one
+                    characters, reached = 0, 0
+                    for j in range(live):
+                        start = positions[j]
+                        if first[current[j]] != start:
+                            characters += prefix[start + n] - prefix[max(start, reached)]
+                            reached = start + n
+                    if characters / text_lengths[document] > limits[rule]:
+                        broken[document] = rule
+                        break
+                    if not live:
+                        break  # no n-gram repeats, so no longer one does either
+                kept = 0
+                for j in range(live):
+                    if counts[current[j]] >= 2:
+                        positions[kept], previous[kept] = positions[j], current[j]
+                        kept += 1
+                live = kept
+            begin += words
+        return broken
+
+    return first_rules
+
+
 def _ngram_problems(
     text_lengths: np.ndarray, word_counts: np.ndarray, lengths: np.ndarray, word_hashes: np.ndarray
 ) -> list[str | None]:
-    """The first n-gram rule each text breaks (texts of two words or more), all texts at once.
+    """The first n-gram rule each text breaks (texts of two words or more), all texts at once, by
+    the compiled loop of the module docstring.
 
     Args:
         text_lengths: (D,) characters of each text.
@@ -76,66 +184,15 @@ def _ngram_problems(
         lengths: (T,) characters of each word, the texts' words one after the other.
         word_hashes: (T,) uint64 codes of the words: equal words, equal codes.
     """
-    documents = word_counts.size
-    starts = np.concatenate(([0], np.cumsum(word_counts)))  # (D + 1,) first word of each document
-    total = int(starts[-1])
-    ends = np.concatenate(([0], np.cumsum(lengths)))  # characters of words [i, j) = ends[j] - ends[i]
-    document_of = np.repeat(np.arange(documents, dtype=np.int64), word_counts)  # (T,)
-    document_end = starts[1:][document_of]  # (T,) one past the last word of the word's document
-    text_lengths = text_lengths.astype(np.float64)
-    # word codes unique per document: the word's code mixed with the document's number; two
-    # different words of a batch of ~10^6 share a code with probability ~10^-8
-    hashes = word_hashes.astype(np.uint64, copy=True)
-    with np.errstate(over="ignore"):
-        hashes ^= document_of.view(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    word_codes, distinct = pd.factorize(hashes)
-    word_codes = word_codes.astype(np.int64)
-    width = np.int64(len(distinct))
-
-    rules: list[tuple[str, np.ndarray]] = []  # (reason, (D,) broken) in the order the rules are tried
-    top_limits, duplicate_limits = dict(TOP_NGRAM_MAX_SHARE), dict(DUPLICATE_NGRAM_MAX_SHARE)
-    positions = np.arange(total, dtype=np.int64)  # where an n-gram starts that may repeat
-    codes = word_codes  # (len(positions),) code of the (n-1)-gram starting there
-    for n in range(2, 11):
-        inside = positions + n <= document_end[positions]
-        positions, codes = positions[inside], codes[inside]
-        if positions.size:
-            codes, _ = pd.factorize(codes * width + word_codes[positions + n - 1])  # first-occurrence order
-            group_sizes = np.bincount(codes)
-            first_seen = np.empty(codes.size, bool)  # is this the first occurrence of its n-gram?
-            first_seen[0] = True
-            first_seen[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
-            group_start = positions[first_seen]  # (G,) where each n-gram first occurs, in code order
-        else:
-            group_sizes = group_start = np.zeros(0, np.int64)
-            first_seen = np.zeros(0, bool)
-        if n in top_limits:
-            group_document = document_of[group_start]  # non-decreasing: documents come in order
-            top = np.ones(documents, np.int64)  # an n-gram outside `positions` occurs once
-            np.maximum.at(top, group_document, group_sizes)
-            top_start = starts[:-1].copy()  # all n-grams once: the first one is the most frequent
-            tied = np.flatnonzero(group_sizes == top[group_document])
-            winners, first = np.unique(group_document[tied], return_index=True)  # the earliest of the tied
-            repeated = top[winners] >= 2
-            top_start[winners[repeated]] = group_start[tied[first[repeated]]]
-            top_start = np.minimum(top_start, max(total - n, 0))  # documents without n-grams: never read
-            characters = ends[top_start + n] - ends[top_start]
-            rules.append(
-                (f"top_{n}_gram", (word_counts >= n) & (characters * top / text_lengths > top_limits[n]))
-            )
-        if n in duplicate_limits:
-            repeats = positions[~first_seen]
-            cover = np.bincount(repeats, minlength=total + 1) - np.bincount(repeats + n, minlength=total + 1)
-            covered = np.cumsum(cover[:-1]) > 0  # (T,) words inside a repeated n-gram
-            shares = np.bincount(document_of[covered], weights=lengths[covered], minlength=documents)
-            rules.append((f"duplicate_{n}_grams", shares / text_lengths > duplicate_limits[n]))
-        if n >= 4 and not positions.size:
-            break  # no n-gram repeats, so no longer one does either
-        keep = group_sizes[codes] >= 2 if positions.size else np.zeros(0, bool)
-        positions, codes = positions[keep], codes[keep]
-    broken = np.vstack([mask for _, mask in rules])  # (rules, D)
-    first_rule = np.argmax(broken, axis=0)
-    return [rules[rule][0] if broken[rule, d] else None for d, rule in enumerate(first_rule.tolist())]
+    limits = np.array([share for _, share in TOP_NGRAM_MAX_SHARE + DUPLICATE_NGRAM_MAX_SHARE], np.float64)
+    broken = _ngram_loop()(
+        np.ascontiguousarray(word_counts, np.int64),
+        np.ascontiguousarray(lengths, np.int64),
+        np.ascontiguousarray(word_hashes, np.uint64).view(np.int64),
+        np.ascontiguousarray(text_lengths, np.float64),
+        limits,
+    )
+    return [None if rule < 0 else _RULES[rule] for rule in broken.tolist()]
 
 
 def _problems(

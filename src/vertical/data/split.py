@@ -14,6 +14,8 @@ from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
+from vertical.data.batch_writer import BatchParquetWriter
+
 
 def is_validation(document_id: str, validation_fraction: float) -> bool:
     """Deterministic split: the same id always falls on the same side, whatever the order of reading."""
@@ -45,6 +47,6 @@ def corpus_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
 
 def corpus_writer(folder: Path) -> ParquetWriter:
     """Writes ``folder/train-<rank>.parquet`` and ``folder/validation-<rank>.parquet``."""
-    return ParquetWriter(
+    return BatchParquetWriter(
         str(folder), output_filename="${split}-${rank}.parquet", adapter=corpus_row, max_file_size=-1
     )

@@ -1,0 +1,45 @@
+"""datatrove's `ParquetWriter` with its bookkeeping done once per batch of documents, not per document.
+
+`DiskWriter.write` works out the file name twice (a `string.Template` over the document's
+metadata), updates two statistics and the document's length statistics and times the call, for
+every document: about half of what writing a row costs. `BatchParquetWriter` writes the same
+rows to the same files (the same adapter, pyarrow batches and file names) and counts per file
+and in total once a batch; the per-document length statistics of datatrove's stats.json are left
+out, as in `vertical.data.batch_filter`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.writers.parquet import ParquetWriter
+from datatrove.utils.batching import batched
+from datatrove.utils.typeshelper import StatHints
+
+
+class BatchParquetWriter(ParquetWriter):
+    """A datatrove parquet writer (same arguments) that keeps its books a batch at a time."""
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        if self.max_file_size > 0:  # files that rotate by size: datatrove's own bookkeeping
+            yield from super().run(data, rank, world_size)
+            return
+        by_rank_only = set(self.output_filename.get_identifiers()) <= {"rank"}
+        stat_names: dict[str, str] = {}  # file name -> its statistic (the name with rank XXXXX)
+        with self:
+            for batch in batched(data, self.batch_size):
+                with self.track_time("batch"):
+                    files: Counter[str] = Counter()
+                    name = self._get_output_filename(batch[0], rank) if by_rank_only else ""
+                    for document in batch:
+                        if not by_rank_only:
+                            name = self._get_output_filename(document, rank)
+                        if name not in stat_names:
+                            stat_names[name] = self._get_output_filename(document, "XXXXX")
+                        self._write(self.adapter(document), self._get_output_file_with_retry(name), name)
+                        files[name] += 1
+                    for name_, count in files.items():
+                        self.stat_update(stat_names[name_], value=count, unit="batch")
+                    self.stat_update(StatHints.total, value=len(batch), unit="batch")
+                yield from batch
