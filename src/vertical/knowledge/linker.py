@@ -1,9 +1,8 @@
 """Entity linking: every mention of a graph entity's names in a text, by Aho-Corasick over the names.
 
 Two automata (`ahocorasick-rs`, Rust; the word one over UTF-8 bytes), each scanning a whole batch
-of lower-cased texts in one call
-and returning the leftmost-longest non-overlapping matches itself, so Python sees only the kept
-mentions, as arrays:
+of lower-cased texts in one call and returning the leftmost-longest non-overlapping matches
+itself, so Python sees only the kept mentions, as arrays:
 
 - **words** (names in Latin and other spaced scripts): the text is normalised so that every
   character that is not a letter or digit of such a script becomes a space (lengths are kept, so
