@@ -11,7 +11,9 @@ from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
 from vertical.data.minhash import minhash_signatures
 from vertical.data.near_dedup import (
     WordShingleSignature,
+    _batch_shingles,
     _normalised_word,
+    _NormalisedWordHashes,
     _shingles_of_batch,
     lsh_bands,
     minhash_config,
@@ -91,3 +93,14 @@ def test_batched_signatures_are_datatrove_s_per_document_ones(tmp_path):
         if count:
             reference = MinhashDedupSignature.get_signature(step, alone)  # datatrove's own arithmetic
             assert signature.tolist() == [value for bucket in reference for value in bucket]
+
+
+def test_a_batch_with_texts_split_again_has_the_shingles_of_each_text_alone():
+    texts = list(_mixed_texts())  # some with a Σ or an İ, whose lower case changes their words
+    documents = [Document(text=text, id=str(i)) for i, text in enumerate(texts)]
+    shingles, counts = _batch_shingles(documents, 5, _NormalisedWordHashes())
+    assert counts.sum() == shingles.size
+    begin = 0
+    for text, count in zip(texts, counts.tolist(), strict=True):
+        assert shingles[begin : begin + count].tolist() == shingle_hashes(text, 5).ravel().tolist(), text
+        begin += count

@@ -99,3 +99,21 @@ def test_the_digit_or_at_check_of_ascii_text_agrees_with_the_regular_expression(
         text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 8)))
         assert _has_digit_or_at(text) == (_DIGIT_OR_AT.search(text) is not None)
     assert _has_digit_or_at("٣ 价") and not _has_digit_or_at("价格")  # other scripts' digits count too
+
+
+def test_the_shape_checks_of_ascii_text_answer_as_the_regular_expressions():
+    from vertical.data.pii import detect, ip, shapes
+
+    rng = random.Random(3)
+    alphabet = "0123456789" * 3 + " ()+-.:" * 2 + "AZaz,x/"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
+    texts += list(_digit_heavy_texts())
+    for text in texts:
+        if not text.isascii():
+            assert shapes.ascii_shape(text) is None
+            continue
+        shape = shapes.ascii_shape(text)
+        assert shapes.has_seven_digits(shape) == (detect._SEVEN_DIGITS.search(text) is not None), text
+        assert shapes.has_iban_start(shape) == (detect._IBAN_START.search(text) is not None), text
+        ip_check = ip._DOTTED_QUAD.search(text) is not None or "::" in text or text.count(":") >= 7
+        assert shapes.may_have_ip(shape) == ip_check, text

@@ -154,8 +154,9 @@ def _reference_spans(names: dict[str, str], text: str) -> list[tuple[int, int, s
     candidates = []
     separated = re.sub(r"[^a-z0-9]", " ", text.lower())  # "acme-bank" is "acme bank", as documented
     for name, entity_id in names.items():
-        pattern = r"(?<![a-z0-9])" + re.escape(name.lower()) + r"(?![a-z0-9])"
-        candidates += [(m.start(), m.end(), entity_id) for m in re.finditer(pattern, separated)]
+        # in a lookahead, so that overlapping occurrences are all found ("bank bank bank")
+        pattern = r"(?<![a-z0-9])(?=(" + re.escape(name.lower()) + r")(?![a-z0-9]))"
+        candidates += [(m.start(1), m.end(1), entity_id) for m in re.finditer(pattern, separated)]
     kept, last_end = [], -1
     for start, end, entity_id in sorted(candidates, key=lambda c: (c[0], c[0] - c[1])):
         if start >= last_end:
@@ -177,7 +178,7 @@ def test_batched_linking_matches_a_plain_reference():
     linker = EntityLinker([Entity(iri, name) for name, iri in names.items()])
     texts = [
         "".join(
-            rng.choice(vocabulary) + rng.choice([" ", " ", ", ", "-", "s "])
+            rng.choice(vocabulary) + rng.choice([" ", " ", ", ", "-", "s ", " £", "… ", "€"])
             for _ in range(rng.randint(0, 30))
         )
         for _ in range(300)

@@ -146,14 +146,41 @@ def _batch_shingles(
     documents: list[DatatroveDocument], ngram: int, hashes: _NormalisedWordHashes
 ) -> tuple[np.ndarray, np.ndarray]:
     """`_shingles_of_batch` of the documents' shingle words (`shingle_words`), from their shared
-    word arrays where those serve (the usual case, no string per word)."""
+    word arrays where those serve (the usual case, no string per word); the few texts whose
+    lower case changes their words (a Σ, an İ) are split again on their own."""
     texts = [document.text for document in documents]
     resplit = [i for i, text in enumerate(texts) if not text.isascii() and _lower_changes_words(text)]
-    if not resplit:
-        words = batch_words_of(documents)
-        return _shingles_of_words(hashes.of(texts, words), words.counts, ngram)
-    tokens, to_normalise = zip(*map(shingle_words, documents), strict=True)
-    return _shingles_of_batch(list(tokens), ngram, list(to_normalise))
+    if len(resplit) < len(documents):
+        apart = set(resplit)
+        shared = [i for i in range(len(documents)) if i not in apart] if resplit else None
+        chosen = [documents[i] for i in shared] if shared is not None else documents
+        words = batch_words_of(chosen)
+        found = _shingles_of_words(hashes.of([d.text for d in chosen], words), words.counts, ngram)
+        if shared is None:
+            return found
+    tokens, _ = zip(*(shingle_words(documents[i]) for i in resplit), strict=True)
+    again = _shingles_of_batch(list(tokens), ngram, [False] * len(resplit))
+    if len(resplit) == len(documents):
+        return again
+    return _in_batch_order([found, again], [shared, resplit])
+
+
+def _in_batch_order(
+    parts: list[tuple[np.ndarray, np.ndarray]], groups: list[list[int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(shingles, counts) of a batch from those of its groups of documents (`groups[g]`: where the
+    documents of `parts[g]` are in the batch), in the batch's order."""
+    documents = sum(map(len, groups))
+    counts = np.zeros(documents, np.int64)
+    source_begins = np.zeros(documents, np.int64)  # where each document's shingles are in the parts joined
+    taken = 0
+    for (shingles, part_counts), group in zip(parts, groups, strict=True):
+        counts[group] = part_counts
+        source_begins[group] = np.concatenate(([0], np.cumsum(part_counts)[:-1])) + taken
+        taken += shingles.size
+    begins = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    index = np.repeat(source_begins - begins, counts) + np.arange(taken)  # (N,) batch shingle -> joined
+    return np.concatenate([shingles for shingles, _ in parts])[index], counts
 
 
 def _shingles_of_words(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 from vertical.data.pii.card import find_cards
@@ -21,13 +22,14 @@ from vertical.data.pii.iban import find_ibans
 from vertical.data.pii.id_cn import find_id_cn
 from vertical.data.pii.ip import find_ips
 from vertical.data.pii.phone import find_phones
+from vertical.data.pii.shapes import ascii_shape, has_iban_start, has_seven_digits, may_have_ip
 from vertical.data.pii.ssn import find_ssns
 from vertical.data.pii.url_credentials import find_url_credentials
 
 _DIGIT_OR_AT = re.compile(r"[\d@]")
-# What a detector's every match holds, looked for first: a scan for it (which starts at a
-# character class, the regular-expression engine's fast path) costs a fraction of the detector's
-# own, and text full of figures (earnings calls) seldom has it. Phones, cards, US SSNs and Chinese
+# What a detector's every match holds, looked for first (in an ASCII text's shape, `shapes.py`,
+# else by these patterns): the check costs a fraction of the detector, and text full of figures
+# (earnings calls) seldom passes it. Phones, cards, US SSNs and Chinese
 # IDs have 7 digits or more, never more than two separators apart (") " in "(555) 123-4567").
 _SEVEN_DIGITS = re.compile(r"\d(?:[ ()+.\-]{0,2}\d){6,}")
 _IBAN_START = re.compile(r"[A-Z]{2}\d\d")
@@ -49,8 +51,22 @@ KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHON
 Detector = Callable[[str], Iterator[PersonalData]]
 
 
-def _detectors(language: PiiLanguage) -> list[tuple[Detector, re.Pattern[str] | None]]:
-    """The detectors in order, each with a pattern that every one of its matches holds (or None)."""
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a dict key per call
+class _Needs:
+    """What every match of a detector holds: a pattern to look for (None: no check), and the same
+    question answered from an ASCII text's shape (`vertical.data.pii.shapes`)."""
+
+    pattern: re.Pattern[str] | None
+    in_shape: Callable[[bytes], bool]
+
+
+_SEVEN = _Needs(_SEVEN_DIGITS, has_seven_digits)
+_IBAN = _Needs(_IBAN_START, has_iban_start)
+_IP = _Needs(None, may_have_ip)  # find_ips checks for a dotted quad or colons itself
+
+
+def _detectors(language: PiiLanguage) -> list[tuple[Detector, _Needs | None]]:
+    """The detectors in order, each with what every one of its matches holds (or None)."""
 
     def phones(text: str) -> Iterator[PersonalData]:
         return find_phones(text, language)
@@ -58,12 +74,12 @@ def _detectors(language: PiiLanguage) -> list[tuple[Detector, re.Pattern[str] | 
     return [
         (find_url_credentials, None),
         (find_emails, None),
-        (find_ibans, _IBAN_START),
-        (find_id_cn, _SEVEN_DIGITS),
-        (find_cards, _SEVEN_DIGITS),
-        (find_ssns, _SEVEN_DIGITS),
-        (find_ips, None),  # checks for a dotted quad or colons itself
-        (phones, _SEVEN_DIGITS),
+        (find_ibans, _IBAN),
+        (find_id_cn, _SEVEN),
+        (find_cards, _SEVEN),
+        (find_ssns, _SEVEN),
+        (find_ips, _IP),
+        (phones, _SEVEN),
     ]
 
 
@@ -75,11 +91,15 @@ def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[Person
     if not _has_digit_or_at(text):
         return []  # every detector needs a digit or an @
     taken: list[PersonalData] = []
-    present: dict[re.Pattern[str], bool] = {}
+    present: dict[_Needs, bool] = {}
+    shape = ascii_shape(text)
     for detector, needs in _BY_LANGUAGE[language]:
         if needs is not None:
             if needs not in present:
-                present[needs] = needs.search(text) is not None
+                if shape is not None:
+                    present[needs] = needs.in_shape(shape)
+                else:
+                    present[needs] = needs.pattern is None or needs.pattern.search(text) is not None
             if not present[needs]:
                 continue
         for found in detector(text):

@@ -1,0 +1,52 @@
+"""The pre-checks of the personal-data detectors, answered for ASCII text from its *shape*.
+
+Before a detector runs, `vertical.data.pii.detect` looks for what each of its matches holds (7
+digits at most two separators apart, two capitals and two digits, a dotted quad). As regular
+expressions these scans try a match at every digit or capital: on an earnings call (18 kB,
+figures throughout) the three took ~800 µs, more than the detectors. An ASCII text's shape, one
+`bytes.translate` mapping every digit to ``0``, capital to ``A``, dot to ``.``, colon to ``:``,
+other separator of phone numbers (`` ()+-``) to ``s`` and anything else to ``x``, answers the
+same three questions with a substring test and two regular expressions over the shape's
+alphabet (~80 µs). Each answer is exactly the original regular expression's (a test compares them).
+"""
+
+from __future__ import annotations
+
+import re
+
+_TABLE = bytes(
+    ord("0") if "0" <= chr(c) <= "9"
+    else ord("A") if "A" <= chr(c) <= "Z"
+    else c if chr(c) in ".:"
+    else ord("s") if chr(c) in " ()+-"
+    else ord("x")
+    for c in range(256)
+)  # fmt: skip
+# The detectors' patterns in the shape's alphabet: a regular expression over it runs 5-10x faster
+# than the original over the text (it starts at a literal and meets few candidates).
+_SEVEN_DIGITS = re.compile(rb"0" + rb"[s.]{0,2}0" * 6)  # the {6,} tail needs only its first six
+_DOTTED_QUAD = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
+
+
+def ascii_shape(text: str) -> bytes | None:
+    """The shape of `text` (see the module docstring), or None when it is not ASCII."""
+    if not text.isascii():
+        return None
+    return text.encode("ascii").translate(_TABLE)
+
+
+def has_seven_digits(shape: bytes) -> bool:
+    """Whether the text has 7 digits in a row, at most two separators (`` ()+.-``) apart, as
+    ``\\d(?:[ ()+.\\-]{0,2}\\d){6,}``."""
+    return _SEVEN_DIGITS.search(shape) is not None
+
+
+def has_iban_start(shape: bytes) -> bool:
+    """Whether the text has two capitals and two digits in a row, as ``[A-Z]{2}\\d\\d``."""
+    return b"AA00" in shape
+
+
+def may_have_ip(shape: bytes) -> bool:
+    """Whether the text has a dotted quad (``\\d\\.\\d{1,3}\\.\\d{1,3}\\.\\d``), ``::`` or seven colons:
+    what `vertical.data.pii.ip.find_ips` looks for before its own scans."""
+    return b"::" in shape or shape.count(b":") >= 7 or _DOTTED_QUAD.search(shape) is not None
