@@ -58,6 +58,15 @@ VARIANTS: dict[str, list[str]] = {
         "pretrain.objectives={mlm: 1.0, contrastive: 0.5}",
         *TAPT_LR,
     ],
+    # TAPT with the MLM head (and word embeddings) warmed for 100 steps before the encoder trains
+    "tapt_head_warmup": ["data.sources=[{path: '{task_texts}'}]", *TAPT_LR, "pretrain.head_warmup_steps=100"],
+    # SimCSE alone on the task's texts (no masked LM, so no random head), SimCSE's own rate 3e-5
+    "contrastive": [
+        "data.sources=[{path: '{task_texts}'}]",
+        "pretrain.objectives={mlm: 0.0, contrastive: 1.0}",
+        "pretrain.learning_rate=3e-5",
+        "data.min_chars=5",
+    ],
     "simcse": ["data.sources=[{path: '{task_texts}'}]", "pretrain.objectives={mlm: 0.0, contrastive: 1.0}"],
 }
 

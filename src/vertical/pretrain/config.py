@@ -82,6 +82,13 @@ class PretrainConfig(Section):
         gt=0.0,
         description="learning rate of the word embeddings and the masked-LM head; default: learning_rate",
     )
+    head_warmup_steps: int = Field(
+        0,
+        ge=0,
+        description="encoders: the first N steps train only the masked-LM head and the word embeddings "
+        "(the encoder layers frozen), then everything; for a base with no trained MLM head "
+        "(sentence encoders such as all-MiniLM), so a random head does not pull the encoder",
+    )
     warmup_ratio: float = Field(
         0.06, ge=0.0, lt=1.0, description="share of the steps over which the learning rate warms up"
     )
@@ -140,6 +147,8 @@ class PretrainConfig(Section):
         ]
         if self.entity_probability > 0:
             settings.append("entity_probability")
+        if self.head_warmup_steps > 0:
+            settings.append("head_warmup_steps")
         return settings
 
     _check_entities = field_validator("entities", "general_data")(

@@ -31,6 +31,7 @@ from vertical.pretrain.causal import causal_pretraining
 from vertical.pretrain.config import PretrainConfig
 from vertical.pretrain.corpus import split_general_texts, tokenize_texts, tokenized_corpus
 from vertical.pretrain.entities import LinkedMentions, NameMentions
+from vertical.pretrain.head_warmup import EncoderFreeze, encoder_weights
 from vertical.pretrain.masking import WholeWordMaskingCollator
 from vertical.pretrain.model import ObjectiveLossLogger, PretrainingModel
 from vertical.pretrain.objectives.knowledge import EntityTriples, TripleBatcher, read_entity_triples
@@ -178,13 +179,17 @@ def continue_pretraining(
     )
     board_dir = work_dir / "tensorboard"  # beside the checkpoints: a resumed run goes on with its curve
     board = trainer_callbacks("pretrain", board_dir)
+    freeze = (  # after the groups, which leave frozen weights out
+        [EncoderFreeze(encoder_weights(masked_lm), cfg.head_warmup_steps)] if cfg.head_warmup_steps else []
+    )
     trainer = Trainer(
         model=model,
         args=arguments,
         train_dataset=train_set,
         data_collator=collator(None, training=True),
         optimizer_cls_and_kwargs=(torch.optim.AdamW, {"params": groups, "lr": cfg.learning_rate}),
-        callbacks=[ObjectiveLossLogger(model), *board],  # the logger first: the board sees its losses
+        # the logger first: the board sees its losses
+        callbacks=[ObjectiveLossLogger(model), *freeze, *board],
     )
     quiet_trainer(trainer)
     result, resume_from = train_resuming(trainer, checkpoints)
