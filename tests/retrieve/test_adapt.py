@@ -46,3 +46,25 @@ def test_spans_are_not_chosen_for_a_wrong_order_of_bounds():
 
     with pytest.raises(ValidationError, match="span_min"):
         AdaptConfig(span_min=0.8, span_max=0.4)
+
+
+def test_with_the_graph_a_ticker_and_its_company_end_up_nearer_than_two_companies(tiny_model_dir, tmp_path):
+    from vertical.knowledge.linker import EntityLinker
+    from vertical.records import Entity, Label
+    from vertical.retrieve.renaming import EntityRenamer
+
+    entities = [Entity(f"urn:x:{n}", f"company{n}", aliases=(Label(f"ticker{n}"),)) for n in range(12)]
+    passages = [p.replace(f" ticker{n}", "") for n, p in enumerate(PASSAGES)]  # the corpus never pairs them
+    renamer = EntityRenamer(EntityLinker(entities), 0.5)
+    cfg = AdaptConfig(steps=30, batch_size=6, learning_rate=1e-3, name_pairs=6)
+    metrics = adapt_encoder(cfg, tiny_model_dir, passages, tmp_path / "encoder", "mean", renamer, 0)
+    assert metrics["renamed_entities"] == 12 and metrics["name_pairs"] == 30 * 6
+
+    def gap(model_dir) -> float:
+        encoder = load_encoder(model_dir, "mean", 32)
+        names = encoder.embed([f"company{n}" for n in range(12)])
+        tickers = encoder.embed([f"ticker{n}" for n in range(12)])
+        similarity = names @ tickers.T  # (12, 12)
+        return float(np.diag(similarity).mean() - (similarity.sum() - np.trace(similarity)) / (12 * 11))
+
+    assert gap(tmp_path / "encoder") > gap(tiny_model_dir) + 0.05

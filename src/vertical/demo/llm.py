@@ -146,7 +146,7 @@ class LLMDemoSize:
     sources: int = 3  # sources in a grounded prompt (the retrieve stage's top_k)
     market_documents_per_company: int = 2  # market news naming the company by ticker (`MARKET_SENTENCES`)
     ticker_share: float = 0.25  # the share of companies asked about by ticker rather than by name
-    adapt_steps: int = 150  # steps of the retrieval encoder's adaptation to the corpus (`retrieve.adapt`)
+    adapt_steps: int = 80  # steps of the retrieval encoder's adaptation to the corpus (`retrieve.adapt`)
 
 
 QUICK_LLM = LLMDemoSize("finance-llm-quick", 8, 8, 60, 2, 10, _PREDICATES["quick"], test_share=0.625)

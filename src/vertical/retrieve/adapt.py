@@ -7,7 +7,8 @@ itself, with no labels (Contriever, Izacard et al. 2021): each step draws `batch
 two random spans of each (`vertical.retrieve.spans`) are a positive pair and the other passages'
 spans the negatives of the in-batch contrastive loss (NT-Xent, `vertical.pretrain.objectives.
 contrastive.nt_xent`, over 2N views). With the knowledge stage's linker, each span may name its
-entities by other names of theirs (`vertical.retrieve.renaming`). Text vectors are pooled as the
+entities by other names of theirs (`vertical.retrieve.renaming`), and `name_pairs` pairs of two
+names of one entity (a label and a ticker) join each step as positives. Text vectors are pooled as the
 index pools them (`vertical.retrieve.encoder.pool`), so what is trained is what is searched.
 
 The result is a plain Hugging Face folder (`AutoModel.from_pretrained` loads it), with the base's
@@ -74,19 +75,33 @@ def adapt_encoder(
     optimiser = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate)
     texts = [p for p in passages if p.strip()]
     subjects = passage_entities(renamer.linker, texts) if renamer is not None else [None] * len(texts)
-    losses = []
+
+    def embed(strings: list[str]) -> torch.Tensor:
+        encoded = tokenizer(
+            strings, padding=True, truncation=True, max_length=cfg.span_tokens, return_tensors="pt"
+        )
+        states = model(**encoded).last_hidden_state  # (B, T, D)
+        return pool(states, encoded["attention_mask"], chosen)  # (B, D)
+
+    losses, name_pairs = [], 0
     for _ in range(cfg.steps):
-        batch = [texts[i] for i in _distinct_subjects(rng, len(texts), subjects, cfg.batch_size)]
+        indices = _distinct_subjects(rng, len(texts), subjects, cfg.batch_size)
+        batch = [texts[i] for i in indices]
         views = [two_spans(text, rng, cfg.span_min, cfg.span_max) for text in batch]
         first, second = [v[0] for v in views], [v[1] for v in views]
         if renamer is not None:
             first, second = renamer.rename(first, rng), renamer.rename(second, rng)
-        encoded = tokenizer(
-            first + second, padding=True, truncation=True, max_length=cfg.span_tokens, return_tensors="pt"
-        )
-        states = model(**encoded).last_hidden_state  # (2N, T, D)
-        vectors = pool(states, encoded["attention_mask"], chosen)  # (2N, D)
-        loss = nt_xent(vectors[: len(batch)], vectors[len(batch) :], cfg.temperature)
+        spans = embed(first + second)  # (2N, D)
+        firsts, seconds = [spans[: len(batch)]], [spans[len(batch) :]]
+        if renamer is not None and cfg.name_pairs:
+            taken = {subjects[i] for i in indices}
+            pairs = _name_pairs(rng, renamer.names, taken, cfg.name_pairs)
+            name_pairs += len(pairs)
+            if pairs:
+                names = embed([a for a, _ in pairs] + [b for _, b in pairs])  # (2M, D): short, padded apart
+                firsts.append(names[: len(pairs)])
+                seconds.append(names[len(pairs) :])
+        loss = nt_xent(torch.cat(firsts), torch.cat(seconds), cfg.temperature)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
@@ -102,6 +117,7 @@ def adapt_encoder(
         "passages": len(texts),
         "pooling": chosen,
         "renamed_entities": len(renamer.names) if renamer is not None else 0,
+        "name_pairs": name_pairs,
         "loss_first": round(sum(losses[:tenth]) / tenth, 4),
         "loss_last": round(sum(losses[-tenth:]) / tenth, 4),
         "seconds": round(time.perf_counter() - started, 2),
@@ -126,6 +142,14 @@ def _distinct_subjects(rng: random.Random, count: int, subjects: list[str | None
         if len(chosen) == size:
             break
     return chosen
+
+
+def _name_pairs(
+    rng: random.Random, names: dict[str, list[str]], taken: set, count: int
+) -> list[tuple[str, str]]:
+    """Up to `count` pairs of two names of one entity, of entities not already in the batch."""
+    free = [entity for entity in names if entity not in taken]
+    return [tuple(rng.sample(names[entity], 2)) for entity in rng.sample(free, min(count, len(free)))]
 
 
 def _copy_sentence_transformers_files(source: Path, target: Path) -> None:

@@ -29,6 +29,12 @@ class AdaptConfig(Section):
     span_max: float = Field(0.7, gt=0.0, le=1.0, description="longest span: a share of its passage's words")
     span_tokens: int = Field(32, ge=8, le=512, description="tokens of a span the encoder reads in training")
     temperature: float = Field(0.05, gt=0.0, description="temperature of the in-batch contrastive loss")
+    name_pairs: int = Field(
+        16,
+        ge=0,
+        description="pairs of two names of one entity of the knowledge stage (its label and its ticker, "
+        "an alias) added to each step as positives; 0, or no knowledge stage: none",
+    )
     rename_probability: float = Field(
         0.5,
         ge=0.0,
