@@ -7,7 +7,14 @@ is <term>?") and counts a question answered at k when one of its k passages name
 (or the term) as whole words: retrieval has to find the passages about the entity it is asked
 about, among hundreds about look-alike invented names. Prints recall@1, @5 and @10 of both.
 
+For a run whose recipe has a QA task (the LLM demo, ``retrieve: {adapt: ...}``), asks the task's
+held-out questions instead, and counts a passage relevant as the evaluate stage does: it holds the
+reference answer and names each entity the knowledge stage's linker finds in the question, by any
+of its names. Prints recall@1, @3, @5 and @10 of both encoders, for all questions and for those
+asking by another name than the entity's label (the demo's tickers).
+
     python bench/retrieval_recall.py RUN_DIR [--seed 0]
+    python bench/retrieval_recall.py RUN_DIR --recipe DEMO/recipe.yaml
 """
 
 from __future__ import annotations
@@ -34,11 +41,45 @@ def questions(seed: int) -> list[tuple[str, str]]:
     return asked
 
 
+def held_out_recall(run_dir: Path, recipe_file: Path) -> None:
+    """recall@k of both encoders on the held-out questions of the run's QA task (see the docstring)."""
+    from vertical.evaluate.declaration import grounded_tasks
+    from vertical.evaluate.grounded_qa import held_out_questions, question_entities
+    from vertical.recipe import load_recipe
+    from vertical.retrieve.run_index import load_run_linker, load_run_retriever
+
+    task = grounded_tasks(load_recipe(recipe_file))[0]
+    examples = held_out_questions(task, 1000)
+    linker = load_run_linker(run_dir)
+    anchors = [question_entities(linker, e.prompt) for e in examples]
+    renamed = [i for i, a in enumerate(anchors) if a and a[0][0] not in examples[i].prompt]
+    print(f"{len(examples)} held-out questions, {len(renamed)} asking by another name than the label")
+    print("| encoder | questions | recall@1 | recall@3 | recall@5 | recall@10 |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name in ("index", "general-index"):
+        retriever = load_run_retriever(run_dir, index=name)
+        ranked = retriever.passages([e.prompt for e in examples], 10)
+        relevant = [
+            [contains_answer(p.text, e.response, a) for p in row]
+            for row, e, a in zip(ranked, examples, anchors, strict=True)
+        ]
+        label = "vertical" if name == "index" else "general"
+        for subset, rows in (("all", relevant), ("by another name", [relevant[i] for i in renamed])):
+            cells = " | ".join(f"{recall_at_k(rows, k):.3f}" for k in (1, 3, 5, 10))
+            print(f"| {label} ({Path(retriever.encoder.model_dir).name}) | {subset} | {cells} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run_dir", type=Path)
     parser.add_argument("--seed", type=int, default=0, help="the demo world's seed")
+    parser.add_argument("--recipe", type=Path, help="the run's recipe: ask its QA task's held-out questions")
     args = parser.parse_args()
+    if (args.run_dir / "recipe.yaml").is_file() and "type: instruct" in (
+        args.run_dir / "recipe.yaml"
+    ).read_text():
+        held_out_recall(args.run_dir)
+        return
     asked = questions(args.seed)
     print(f"{len(asked)} questions")
     print("| encoder | recall@1 | recall@5 | recall@10 |")

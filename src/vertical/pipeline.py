@@ -102,39 +102,6 @@ def build_context(
     return BuildContext(recipe, base, Path(run_root), planned, processes, held_out_tasks)
 
 
-def retrieval_encoders(recipe: Recipe, run: RunDirectory, base, decoder: bool) -> tuple[Path, Path | None]:
-    """The retrieve stage's encoder and the general one it is compared with (None: no comparison).
-
-    The recipe's ``retrieve.encoder`` when given; else the run's vertical encoder (pretrain/model)
-    against the base when the run trains an encoder; else builtin:minilm for a decoder run.
-    """
-    cfg = recipe.retrieve
-    assert cfg is not None
-    if cfg.encoder is not None:
-        return resolve_base_model(cfg.encoder).path, None
-    if not decoder:
-        return run.stage_dir("pretrain") / "model", base.path if cfg.compare_general else None
-    return resolve_base_model("builtin:minilm").path, None
-
-
-def _retrieve_stage(recipe: Recipe, run: RunDirectory, base, decoder: bool) -> Stage:
-    from vertical.retrieve import build_retrieval_index
-
-    cfg = recipe.retrieve
-    assert cfg is not None
-    encoder, general = retrieval_encoders(recipe, run, base, decoder)
-    inputs = {"data": run.stage_dir("data"), "encoder": encoder}
-    if general is not None:
-        inputs["general_encoder"] = general
-    previous = run.stage_dir("retrieve")  # read before the new folder replaces it: incremental
-    return Stage(
-        "retrieve",
-        {"retrieve": cfg.model_dump()},
-        inputs,
-        lambda out, work: build_retrieval_index(cfg, run.stage_dir("data"), encoder, out, general, previous),
-    )
-
-
 def plan_stages(
     recipe: Recipe, run: RunDirectory, processes: int = 1, held_out_tasks: list[TaskConfig] | None = None
 ) -> list[Stage]:

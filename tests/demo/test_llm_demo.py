@@ -121,3 +121,33 @@ def test_llm_demo_end_to_end_on_a_tiny_llama(tiny_llama_dir, tmp_path):
             model.generate(**ids, max_new_tokens=4, do_sample=False).shape[1] <= ids["input_ids"].shape[1] + 4
         )
     assert (run_dir / "llm_demo.json").is_file()
+
+
+def test_some_companies_are_asked_by_ticker_and_market_news_names_ticker_and_company(tmp_path):
+    from vertical.demo.llm import QUICK_LLM
+    from vertical.demo.world import build_world
+
+    write_llm_demo(tmp_path / "demo", QUICK_LLM, "en", None)
+    tickers = {
+        c.name: c.ticker
+        for c in build_world(0, companies_per_sector=QUICK_LLM.companies_per_sector).companies
+    }
+    test = read_conversations(tmp_path / "demo" / "tasks" / "qa_test.jsonl")
+    by_ticker = [e for e in test if tickers[e.entity] in e.prompt[-1]["content"]]
+    assert len(by_ticker) == round(QUICK_LLM.ticker_share * len(test))
+    assert all(e.entity not in e.prompt[-1]["content"] for e in by_ticker)
+    corpus = [json.loads(line)["text"] for line in open(tmp_path / "demo" / "corpus" / "facts.jsonl")]
+    for example in by_ticker:  # its ticker is written beside its name, never beside its sector
+        ticker = tickers[example.entity]
+        with_ticker = [t for t in corpus if f" {ticker} " in f" {t} ".replace("(", " ").replace(")", " ")]
+        assert with_ticker and all(example.entity in t for t in with_ticker)
+        assert not any(example.answer in t for t in with_ticker)
+    graph = (tmp_path / "demo" / "kg" / "triples.csv").read_text(encoding="utf-8")
+    assert all(f"{e.entity},ticker,{tickers[e.entity]}" in graph for e in test)
+    train = read_conversations(tmp_path / "demo" / "tasks" / "qa_train.jsonl")
+    grounded = [e for e in train if e.kind == "grounded" and tickers[e.entity] in e.prompt[-1]["content"]]
+    assert grounded and all(
+        f"{e.entity} ({tickers[e.entity]})" in e.prompt[-1]["content"]
+        or f"ticker {tickers[e.entity]}" in e.prompt[-1]["content"]
+        for e in grounded
+    )

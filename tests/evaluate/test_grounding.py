@@ -80,3 +80,12 @@ def test_an_instruct_task_gives_its_test_conversations_as_questions_and_answers(
         ("Sector of C0?", "banking"),
         ("Sector of C1?", "banking"),
     ]
+
+
+def test_an_anchor_of_several_names_is_met_by_any_of_them():
+    voman = ["Voman Group", "VMQ"]
+    assert contains_answer("VMQ is in banking.", "banking", [voman])
+    assert contains_answer("Voman Group operates in banking.", "banking", [voman])
+    assert not contains_answer("Kelstra AG operates in banking.", "banking", [voman])
+    assert not contains_answer("VMQ rose 3%.", "banking", [voman])
+    assert not contains_answer("VMQ is in banking.", "banking", [voman, "Kelstra AG"])

@@ -98,3 +98,43 @@ def test_retrieve_add_grows_the_index_and_a_rebuild_keeps_what_was_added(tiny_mo
     assert again["passages"] == first["passages"] + 2 and again["passages_embedded"] == 1
     missing = CliRunner().invoke(app, ["retrieve", "add", str(tmp_path / "nowhere"), str(extra)])
     assert missing.exit_code == 2 and "no passage index" in missing.output
+
+
+def test_an_adapted_encoder_is_saved_in_the_stage_and_indexes_against_itself_unadapted(
+    tiny_model_dir, tmp_path
+):
+    from vertical.retrieve.run_index import load_run_retriever
+
+    adapt = "adapt: {steps: 3, batch_size: 4, span_tokens: 16}"
+    recipe = _project(tmp_path / "p", tiny_model_dir, encoder=f"{tiny_model_dir}, {adapt}")
+    metrics = _run(recipe, tmp_path / "runs")
+    run_dir = tmp_path / "runs" / "r"
+    vertical = load_index(run_dir / "retrieve" / "index")
+    general = load_index(run_dir / "retrieve" / "general-index")
+    # the adapted folder is found relative to the index, wherever the run folder was renamed to
+    assert vertical.identity["encoder_dir"] == "../encoder" and metrics["adapt"]["steps"] == 3
+    assert general.identity["encoder_dir"] == str(tiny_model_dir.resolve())
+    assert vertical.identity["encoder_sha256"] != general.identity["encoder_sha256"]
+    retriever = load_run_retriever(run_dir)
+    assert retriever.encoder.model_dir.resolve() == (run_dir / "retrieve" / "encoder").resolve()
+    assert retriever.passages(["lender deposits"], 2)[0]
+
+
+def test_the_adaptation_is_in_the_stage_fingerprint_and_reads_the_graph_when_there_is_one(
+    tiny_model_dir, tmp_path
+):
+    from vertical.pipeline import build_context
+    from vertical.recipe import load_recipe
+    from vertical.retrieve.declaration import DECLARATION
+
+    recipe_path = _project(tmp_path / "p", tiny_model_dir, encoder=f"{tiny_model_dir}, adapt: {{steps: 3}}")
+    recipe = load_recipe(recipe_path)
+    config = DECLARATION.config(build_context(recipe, tmp_path / "runs" / "r"))
+    assert config["retrieve"]["adapt"]["steps"] == 3 and config["seed"] == recipe.seed
+    assert DECLARATION.reads(recipe) == ("data", "pretrain")  # no knowledge stage: no names to rename
+    (tmp_path / "p" / "kg.csv").write_text("subject,predicate,object\nAcme,ticker,ACM\n", encoding="utf-8")
+    with open(recipe_path, "a", encoding="utf-8") as handle:
+        handle.write(
+            "knowledge: {sources: [kg.csv], literal_predicates: [ticker], alias_predicates: [ticker]}\n"
+        )
+    assert DECLARATION.reads(load_recipe(recipe_path)) == ("data", "knowledge", "pretrain")

@@ -94,6 +94,33 @@ FACT_QUESTIONS = {
         "city": ("问：{name}的总部设在哪座城市？答：{city}。",),
     },
 }
+# Market news: a company by its name and ticker, then by the ticker alone, and never its sector. Customers
+# and analysts ask by ticker ("Which sector is VMQ in?"); the passages that answer use the name, so a
+# retriever must know the two are one company, which only this corpus (and the graph) says.
+MARKET_SENTENCES = {
+    "en": {
+        "introduce": (
+            "Shares of {name} ({ticker}) {moved} {percent}% on {day}.",
+            "{name} ({ticker}) {moved} {percent}% in early trading on {day}.",
+            "Traders watched {name}, ticker {ticker}, which {moved} {percent}% on {day}.",
+        ),
+        "ticker": (
+            "{ticker} closed the week {direction}.",
+            "Volume in {ticker} was twice its average.",
+            "Options on {ticker} were busy before the results.",
+            "{ticker} is on several analysts' watch lists.",
+        ),
+    },
+    "zh": {
+        "introduce": (
+            "{name}（{ticker}）{day}股价{moved_zh}{percent}%。",
+            "{name}（股票代码{ticker}）{day}收盘{moved_zh}{percent}%。",
+        ),
+        "ticker": ("{ticker}本周成交活跃。", "多家机构关注{ticker}。", "{ticker}的期权交易量翻倍。"),
+    },
+}
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
+_DAYS_ZH = ("周一", "周二", "周三", "周四", "周五")
 _KINDS = {"sector": "sector", "headquarters": "city", "ceo": "ceo"}  # predicate -> sentence kind
 # The questions asked: the sector always, the city in the full demo.
 _PREDICATES = {"quick": ("sector",), "full": ("sector", "headquarters")}
@@ -117,6 +144,9 @@ class LLMDemoSize:
     sft_learning_rate: float = 5e-5
     grounded_per_company: int = 1  # grounded conversations (sources and [n] citations) per training company
     sources: int = 3  # sources in a grounded prompt (the retrieve stage's top_k)
+    market_documents_per_company: int = 2  # market news naming the company by ticker (`MARKET_SENTENCES`)
+    ticker_share: float = 0.25  # the share of companies asked about by ticker rather than by name
+    adapt_steps: int = 80  # steps of the retrieval encoder's adaptation to the corpus (`retrieve.adapt`)
 
 
 QUICK_LLM = LLMDemoSize("finance-llm-quick", 8, 8, 60, 2, 10, _PREDICATES["quick"], test_share=0.625)
@@ -161,6 +191,51 @@ def company_documents(
     return documents
 
 
+def market_documents(world: World, language: str, per_company: int, seed: int) -> dict[str, list[str]]:
+    """company name -> market news about it: name and ticker, then the ticker alone (`MARKET_SENTENCES`)."""
+    rng = random.Random(seed + 1)
+    sentences = MARKET_SENTENCES[language]
+    documents: dict[str, list[str]] = {}
+    for company in world.companies:
+        documents[company.name] = []
+        for _ in range(per_company):
+            up = rng.random() < 0.5
+            values = {
+                "name": company.name,
+                "ticker": company.ticker,
+                "moved": "rose" if up else "fell",
+                "moved_zh": "上涨" if up else "下跌",
+                "direction": "higher" if up else "lower",
+                "percent": f"{rng.uniform(0.5, 6.0):.1f}",
+                "day": rng.choice(_DAYS_ZH if language == "zh" else _DAYS),
+            }
+            parts = [rng.choice(sentences["introduce"]).format(**values)]
+            parts += [s.format(**values) for s in rng.sample(sentences["ticker"], 2)]
+            documents[company.name].append(("" if language == "zh" else " ").join(parts))
+    return documents
+
+
+def ask_by_ticker(
+    examples: list[ChatExample], tickers: dict[str, str], share: float, seed: int
+) -> list[ChatExample]:
+    """`examples` with the questions about `share` of their entities asking by ticker instead of by name."""
+    entities = sorted({e.entity for e in examples if e.entity in tickers})
+    chosen = set(random.Random(seed + 2).sample(entities, round(share * len(entities))))
+    asked = []
+    for example in examples:
+        if example.entity in chosen:
+            *context, question, answer = example.messages
+            question = {
+                **question,
+                "content": question["content"].replace(example.entity, tickers[example.entity]),
+            }
+            example = ChatExample(
+                (*context, question, answer), example.entity, example.kind, example.language
+            )
+        asked.append(example)
+    return asked
+
+
 def fact_documents(
     world: World, language: str, documents_per_company: int, seed: int, **phrasing
 ) -> list[str]:
@@ -172,14 +247,21 @@ def fact_documents(
 
 
 def grounded_conversations(
-    train: list[ChatExample], documents: dict[str, list[str]], per_entity: int, sources: int, seed: int
+    train: list[ChatExample],
+    documents: dict[str, list[str]],
+    per_entity: int,
+    sources: int,
+    seed: int,
+    market: dict[str, list[str]] | None = None,
 ) -> list[ChatExample]:
     """Training questions asked with numbered sources, answered with a citation: ``banking [2]``.
 
     For `per_entity` questions of each training entity, the prompt carries `sources` documents as
     `vertical.retrieve.grounding` shows retrieved ones: one or two about the entity that hold the
     answer, the rest about other training entities; the answer cites the first one holding it. So
-    the tuned model learns to answer from sources and to say which one it used.
+    the tuned model learns to answer from sources and to say which one it used. A question that
+    does not name its entity (it asks by ticker) has one of the entity's `market` documents among
+    its sources, the one that says which name the ticker is.
     """
     rng = random.Random(seed)
     by_entity: dict[str, list[ChatExample]] = {}
@@ -193,9 +275,12 @@ def grounded_conversations(
             continue
         for example in rng.sample(examples, min(per_entity, len(examples))):
             relevant = rng.sample(holding, min(len(holding), rng.choice((1, 2)), sources))
-            strangers = rng.sample([o for o in others if o != entity], sources - len(relevant))
+            bridge = []
+            if market and market.get(entity) and entity not in example.messages[-2]["content"]:
+                relevant, bridge = relevant[:1], [rng.choice(market[entity])]
+            strangers = rng.sample([o for o in others if o != entity], sources - len(relevant) - len(bridge))
             distractors = [rng.choice(documents[other]) for other in strangers]
-            texts = relevant + distractors
+            texts = relevant + bridge + distractors
             rng.shuffle(texts)
             numbered = [Source(n, "passage", text) for n, text in enumerate(texts, start=1)]
             cited = next(s.number for s in numbered if s.text in relevant and example.answer in s.text)
@@ -242,8 +327,11 @@ def _recipe(
             "tasks:\n  - {name: facts, type: instruct, data: tasks/qa_train.jsonl,\n"
             f"     test: tasks/qa_test.jsonl, epochs: {size.sft_epochs}, batch_size: 8,\n"
             f"     learning_rate: {size.sft_learning_rate:.1e}, max_length: 320}}\n"
-            "# closed-book against grounded answers: the corpus indexed, its passages cited\n"
-            f"retrieve: {{top_k: {size.sources}, facts: false}}\n"
+            "# the companies' graph: a ticker is another name of its company (retrieval's adaptation)\n"
+            "knowledge: {sources: [kg/triples.csv], literal_predicates: [ticker],\n"
+            "  alias_predicates: [ticker], prefer_types: [Company], link: false, verbalise: false}\n"
+            "# closed-book against grounded answers: the corpus indexed by an encoder adapted to it, cited\n"
+            f"retrieve: {{top_k: {size.sources}, facts: false, adapt: {{steps: {size.adapt_steps}}}}}\n"
             "evaluate: {grounding_max_tokens: 16}\n"
         )
         if with_tasks
@@ -283,6 +371,23 @@ pretrain:
 {general}{tasks}"""
 
 
+def _write_graph(path: Path, world: World, companies: set[str], predicates: tuple[str, ...]) -> None:
+    """The companies' graph: type, ticker (an alias: another name of the company) and the asked facts."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["subject", "predicate", "object"])
+    wanted = {"type", "ticker", *predicates}
+    writer.writerows(
+        (t.subject, t.predicate, t.object)
+        for t in world.triples()
+        if t.subject in companies and t.predicate in wanted
+    )
+    atomic_write_text(path, buffer.getvalue())
+
+
 def write_llm_demo(
     folder: Path,
     size: LLMDemoSize = QUICK_LLM,
@@ -306,7 +411,8 @@ def write_llm_demo(
         size.question_share,
         size.sentences_per_document,
     )
-    documents = [text for texts in by_company.values() for text in texts]
+    market = market_documents(world, language, size.market_documents_per_company, seed)
+    documents = [text for texts in (*by_company.values(), *market.values()) for text in texts]
     random.Random(seed).shuffle(documents)
     rows = (
         json.dumps({"id": f"facts:{i}", "text": t}, ensure_ascii=False) + "\n"
@@ -324,7 +430,11 @@ def write_llm_demo(
         test_share=size.test_share,
         seed=seed,
     )
-    train += grounded_conversations(train, by_company, size.grounded_per_company, size.sources, seed)
+    tickers = {company.name: company.ticker for company in world.companies}
+    train = ask_by_ticker(train, tickers, size.ticker_share, seed)
+    test = ask_by_ticker(test, tickers, size.ticker_share, seed)
+    train += grounded_conversations(train, by_company, size.grounded_per_company, size.sources, seed, market)
+    _write_graph(folder / "kg" / "triples.csv", world, companies, size.predicates)
     write_conversations(folder / "tasks" / "qa_train.jsonl", train)
     write_conversations(folder / "tasks" / "qa_test.jsonl", test)
     base = base or ("builtin:gemma3" if language == "zh" else "builtin:smollm2")

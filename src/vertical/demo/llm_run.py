@@ -43,7 +43,15 @@ def grounding_summary(grounding: dict | None) -> dict:
     """The headline of the evaluate stage's grounded answers of the demo's task ({} without them)."""
     if not grounding:
         return {}
-    keys = ("examples", "k", "exact_match", "citation_precision", "supported_correct", "recall_at_k")
+    keys = (
+        "examples",
+        "k",
+        "exact_match",
+        "citation_precision",
+        "supported_correct",
+        "recall_at_k",
+        "recall_at",
+    )
     return {key: grounding[key] for key in keys if key in grounding}
 
 
@@ -124,6 +132,12 @@ def run_llm_demo(
             f"{em['vertical_retrieval']:.3f}; correct vertical answers citing a source that holds the "
             f"answer: {_share(grounded['supported_correct'].get('vertical'))}"
         )
+        recall = grounded.get("recall_at", {})
+        if "general_encoder" in recall:
+            say(
+                "retrieval recall@5: encoder adapted to the corpus "
+                f"{recall['vertical_encoder']['5']:.3f}, general {recall['general_encoder']['5']:.3f}"
+            )
     for label, figures in summary["forgetting"].items():
         say(f"forgetting {label.replace('_', ' ')}: {json.dumps(figures)}")
     say(f"LLM demo took {summary['wall_time_s']:.0f} s; chat with it: vertical chat {run_dir}")

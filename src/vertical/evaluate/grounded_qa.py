@@ -7,7 +7,7 @@ one gets the prompt as text, sources first. Scored with `vertical.evaluate.groun
 match of each of the four, citation precision and the share of correct grounded answers that cite
 a source holding the answer, and recall@k of the passages the vertical encoder retrieves against
 those of the general encoder (``retrieve/general-index``), a passage counting when it holds the
-answer and the names of the entities linked in the question.
+answer and names each entity linked in the question (by any of its names: label, alias, ticker).
 """
 
 from __future__ import annotations
@@ -53,10 +53,19 @@ def answer(generator, question: str, sources: Sequence[Source], max_new_tokens: 
     return tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True).strip()
 
 
-def _anchors(retriever: Retriever, question: str) -> list[str]:
-    if retriever.facts is None:
+def question_entities(linker, question: str) -> list[list[str]]:
+    """The entities the linker finds in `question`, each as all its names (label, aliases): the anchors a
+    relevant passage must name, by any of the entity's names (`contains_answer`)."""
+    if linker is None:
         return []
-    return list(dict.fromkeys(span.surface for span in retriever.facts.linker.link(question)))
+    from vertical.retrieve.renaming import entity_names
+
+    by_id = {entity.id: entity for entity in linker.entities}
+    found = dict.fromkeys(span.entity_id for span in linker.link(question))
+    return [entity_names(by_id[entity_id]) for entity_id in found]
+
+
+RECALL_KS = (1, 5, 10)  # recall is also reported at these k, beside the prompt's k
 
 
 def evaluate_grounding(
@@ -66,6 +75,7 @@ def evaluate_grounding(
     general_retriever: Retriever | None = None,
     k: int = 5,
     max_new_tokens: int = 24,
+    linker=None,
 ) -> dict:
     """The grounding metrics of one QA task (see the module docstring).
 
@@ -74,6 +84,8 @@ def evaluate_grounding(
         models: ``general`` and ``vertical`` -> decoder folder.
         retriever: the run's index (vertical encoder) with the graph facts.
         general_retriever: the general encoder's index, for the recall@k comparison.
+        linker: the knowledge stage's entity linker: a relevant passage names the question's entities
+            (by any of their names); None: a passage holding the answer is relevant.
     """
     questions = [e.prompt for e in examples]
     references = [e.response for e in examples]
@@ -102,18 +114,19 @@ def evaluate_grounding(
             {"model": variant, "question": q, "reference": r, "closed_book": c, "grounded": g}
             for q, r, c, g in list(zip(questions, references, closed, grounded, strict=True))[:3]
         ]
-    anchors = [_anchors(retriever, q) for q in questions]
-    recall = {}
+    anchors = [question_entities(linker, q) for q in questions]
+    ks = sorted({k, *RECALL_KS})
+    result["recall_at_k"], result["recall_at"] = {}, {}
     for name, index in (("vertical_encoder", retriever), ("general_encoder", general_retriever)):
         if index is None:
             continue
-        ranked = index.passages(questions, k)
+        ranked = index.passages(questions, max(ks))
         relevant = [
             [contains_answer(p.text, r, a) for p in row]
             for row, r, a in zip(ranked, references, anchors, strict=True)
         ]
-        recall[name] = round(recall_at_k(relevant, k), 4)
-    result["recall_at_k"] = recall
+        result["recall_at_k"][name] = round(recall_at_k(relevant, k), 4)
+        result["recall_at"][name] = {str(n): round(recall_at_k(relevant, n), 4) for n in ks}
     return result
 
 
@@ -155,17 +168,24 @@ def _last_question(prompt) -> str:
 
 def score_grounding(tasks, run_dir: Path, questions: int = 100, max_new_tokens: int = 24) -> dict:
     """``{task: metrics}`` of each generation task of a run with a retrieve stage (`evaluate_grounding`)."""
-    from vertical.retrieve.run_index import load_run_retriever
+    from vertical.retrieve.run_index import load_run_linker, load_run_retriever
 
     retriever = load_run_retriever(run_dir)
     if retriever is None:
         return {}
     general = load_run_retriever(run_dir, index="general-index")
+    linker = load_run_linker(run_dir)
     results = {}
     for task in tasks:
         models = {v: Path(run_dir) / "finetune" / task.name / v / "model" for v in ("general", "vertical")}
         results[task.name] = evaluate_grounding(
-            held_out_questions(task, questions), models, retriever, general, retriever.top_k, max_new_tokens
+            held_out_questions(task, questions),
+            models,
+            retriever,
+            general,
+            retriever.top_k,
+            max_new_tokens,
+            linker,
         )
     return results
 
@@ -190,11 +210,20 @@ def grounding_markdown(grounding: dict) -> str:
                 f"{_cell(result['citation_precision'][variant])} | "
                 f"{_cell(result['supported_correct'][variant])} |"
             )
-        recall = ", ".join(
-            f"{name.replace('_', ' ')} {value:.3f}" for name, value in result["recall_at_k"].items()
-        )
-        lines += ["", f"recall@{result['k']}: {recall or 'n/a'}", ""]
+        lines += ["", *_recall_lines(result), ""]
     return "\n".join(lines) + "\n"
+
+
+def _recall_lines(result: dict) -> list[str]:
+    """recall@k of each encoder, at the prompt's k and the others measured (`RECALL_KS`)."""
+    by_k = result.get("recall_at") or {n: {str(result["k"]): v} for n, v in result["recall_at_k"].items()}
+    if not by_k:
+        return [f"recall@{result['k']}: n/a"]
+    ks = list(next(iter(by_k.values())))
+    lines = ["| encoder | " + " | ".join(f"recall@{k}" for k in ks) + " |", "|---" * (len(ks) + 1) + "|"]
+    for name, values in by_k.items():
+        lines.append(f"| {name.replace('_', ' ')} | " + " | ".join(f"{values[k]:.3f}" for k in ks) + " |")
+    return lines
 
 
 def _cell(value: float | None) -> str:
@@ -249,6 +278,12 @@ def grounding_html(grounding: dict) -> str:
                     f"<td>{_cell(result['citation_precision'][variant])}</td>"
                     f"<td>{_cell(result['supported_correct'][variant])}</td></tr>"
                 )
-        recall = ", ".join(f"{escape(n.replace('_', ' '))} {v:.3f}" for n, v in result["recall_at_k"].items())
-        parts.append(f"</table><p>recall@{result['k']}: {recall or 'n/a'}</p>")
+        by_k = result.get("recall_at") or {n: {str(result["k"]): v} for n, v in result["recall_at_k"].items()}
+        recall = "; ".join(
+            escape(name.replace("_", " "))
+            + ": "
+            + ", ".join(f"recall@{k} {v:.3f}" for k, v in values.items())
+            for name, values in by_k.items()
+        )
+        parts.append(f"</table><p>{recall or 'recall: n/a'}</p>")
     return "".join(parts) + "</section>"

@@ -42,11 +42,21 @@ def exact_match(generated: str, reference: str) -> bool:
     return qa_exact_match(first_answer(generated), reference) == 1.0
 
 
-def contains_answer(text: str, answer: str, anchors: Sequence[str] = ()) -> bool:
-    """Whether `text` holds the answer (and every anchor) as whole normalised words."""
+def contains_answer(text: str, answer: str, anchors: Sequence[str | Sequence[str]] = ()) -> bool:
+    """Whether `text` holds the answer and every anchor as whole normalised words.
+
+    An anchor is a name, or a sequence of names of which one is enough: the names of one entity
+    (its label, aliases, ticker), since a passage may name the company the question asks about by
+    any of them.
+    """
     haystack = f" {normalise_answer(text)} "
-    needles = [normalise_answer(answer), *(normalise_answer(a) for a in anchors)]
-    return all(needle and f" {needle} " in haystack for needle in needles)
+
+    def found(needle: str) -> bool:
+        needle = normalise_answer(needle)
+        return bool(needle) and f" {needle} " in haystack
+
+    alternatives = [[a] if isinstance(a, str) else list(a) for a in anchors]
+    return found(answer) and all(any(found(name) for name in names) for names in alternatives)
 
 
 def recall_at_k(relevant: Sequence[Sequence[bool]], k: int) -> float:

@@ -8,9 +8,46 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from vertical.sections import Section
+
+
+class AdaptConfig(Section):
+    """Domain adaptation of the retrieval encoder on the run's own corpus, before it indexes.
+
+    Contrastive (Contriever, Izacard et al. 2021): two random spans of one passage are a positive
+    pair, the other passages of the batch negatives; with the knowledge stage's entity table, a span
+    may name its entities by another of their names (a ticker, an alias), so the encoder learns
+    that the names mean the same thing.
+    """
+
+    steps: int = Field(80, ge=1, description="optimiser steps")
+    batch_size: int = Field(16, ge=2, description="passages per step (each gives two spans)")
+    learning_rate: float = Field(5e-5, gt=0.0, description="AdamW learning rate")
+    span_min: float = Field(0.3, gt=0.0, le=1.0, description="shortest span: a share of its passage's words")
+    span_max: float = Field(0.7, gt=0.0, le=1.0, description="longest span: a share of its passage's words")
+    span_tokens: int = Field(32, ge=8, le=512, description="tokens of a span the encoder reads in training")
+    temperature: float = Field(0.05, gt=0.0, description="temperature of the in-batch contrastive loss")
+    name_pairs: int = Field(
+        16,
+        ge=0,
+        description="pairs of two names of one entity of the knowledge stage (its label and its ticker, "
+        "an alias) added to each step as positives; 0, or no knowledge stage: none",
+    )
+    rename_probability: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="chance that a span names each entity of the knowledge stage it mentions by another "
+        "of its names (label, alias, ticker); 0, or no knowledge stage: spans are left as written",
+    )
+
+    @model_validator(mode="after")
+    def _spans_ordered(self) -> AdaptConfig:
+        if self.span_min > self.span_max:
+            raise ValueError(f"span_min ({self.span_min}) is above span_max ({self.span_max})")
+        return self
 
 
 class RetrieveConfig(Section):
@@ -38,5 +75,11 @@ class RetrieveConfig(Section):
     )
     compare_general: bool = Field(
         True,
-        description="also index with the general (base) encoder, so evaluate compares their recall@k",
+        description="also index with the general encoder (the base; with adapt, the encoder before "
+        "adaptation), so evaluate compares their recall@k",
+    )
+    adapt: AdaptConfig | None = Field(
+        None,
+        description="fine-tune the encoder on the corpus (contrastive spans, entity names) before it "
+        "indexes, saved as retrieve/encoder; absent: the encoder indexes as it is",
     )

@@ -32,6 +32,14 @@ def folder_pooling(model_dir: Path) -> str:
     return "mean"
 
 
+def pool(states: torch.Tensor, attention_mask: torch.Tensor, pooling: str) -> torch.Tensor:
+    """(B, T, D) token states to (B, D) text vectors, not yet normalised: the first token's or the mean."""
+    if pooling == "cls":
+        return states[:, 0]
+    mask = attention_mask.unsqueeze(-1).to(states.dtype)  # (B, T, 1)
+    return (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
 @dataclass
 class TextEncoder:
     """An encoder model and its tokenizer that embed texts as unit vectors.
@@ -76,11 +84,7 @@ class TextEncoder:
                     return_tensors="pt",
                 )
                 states = self.model(**batch).last_hidden_state  # (B, T, D)
-                if self.pooling == "cls":
-                    pooled = states[:, 0]
-                else:
-                    mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)  # (B, T, 1)
-                    pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (B, D)
+                pooled = pool(states, batch["attention_mask"], self.pooling)  # (B, D)
                 vectors.append(torch.nn.functional.normalize(pooled.float(), dim=-1).numpy())
         if not vectors:
             return np.zeros((0, self.dimension), dtype=np.float32)

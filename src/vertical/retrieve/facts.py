@@ -110,14 +110,27 @@ def load_graph_facts(
     timeout_s: float = 10.0,
 ) -> GraphFacts | None:
     """The facts of a run's knowledge stage folder, or None when it has no entity table or graph."""
-    entities_file = Path(knowledge_dir) / "entities.parquet"
-    graph = open_graph(knowledge_dir, endpoint, timeout_s)
-    if not entities_file.is_file() or graph is None:
+    linker = load_linker(knowledge_dir, prefer_types, min_name_length)
+    graph = open_graph(knowledge_dir, endpoint, timeout_s) if linker is not None else None
+    if graph is None:
         return None
-    linker = EntityLinker(
+    return GraphFacts(linker, graph, language, templates)
+
+
+def load_linker(
+    knowledge_dir: Path, prefer_types: list[str] | None = None, min_name_length: int = 2
+) -> EntityLinker | None:
+    """The linker over a knowledge stage folder's entity table (names in every language), or None without one.
+
+    Args:
+        prefer_types: type IRIs, most preferred first, that decide ambiguous names.
+    """
+    entities_file = Path(knowledge_dir) / "entities.parquet"
+    if not entities_file.is_file():
+        return None
+    return EntityLinker(
         read_entities(entities_file),
         language=None,
         prefer_types=prefer_types or [],
         min_name_length=min_name_length,
     )
-    return GraphFacts(linker, graph, language, templates)

@@ -93,8 +93,10 @@ class Retriever:
 def load_retriever(
     index_dir: Path, facts: GraphFacts | None = None, top_k: int = 5, max_facts: int = 8
 ) -> Retriever:
-    """The index in `index_dir` with the encoder it names (loaded from its folder)."""
+    """The index in `index_dir` with the encoder it names (loaded from its folder, which may be
+    relative to `index_dir`: the retrieve stage's adapted ``../encoder``)."""
     identity = read_identity(index_dir) or {}
     index = load_index(index_dir)
-    encoder = load_encoder(Path(identity["encoder_dir"]), identity["pooling"], int(identity["max_length"]))
+    encoder_dir = Path(index_dir) / identity["encoder_dir"]  # an absolute folder stays itself
+    encoder = load_encoder(encoder_dir, identity["pooling"], int(identity["max_length"]))
     return Retriever(index, encoder, facts, top_k, max_facts)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vertical.knowledge.names import predicate_iri, to_iri
-from vertical.retrieve.facts import load_graph_facts
+from vertical.retrieve.facts import load_graph_facts, load_linker
 from vertical.retrieve.retriever import Retriever, load_retriever
 from vertical.run import read_manifest
 
@@ -44,3 +44,18 @@ def load_run_retriever(
             timeout_s,
         )
     return load_retriever(index_dir, facts, int(retrieve.get("top_k", 5)), int(retrieve.get("max_facts", 8)))
+
+
+def load_run_linker(run_dir):
+    """The knowledge stage's entity linker of `run_dir` (its prefer_types, min_name_length), or None."""
+    run_dir = Path(run_dir)
+    knowledge_config = (read_manifest(run_dir / "knowledge") or {}).get("config", {})
+    if not knowledge_config:
+        return None
+    knowledge = knowledge_config.get("knowledge", {})
+    namespace = knowledge.get("namespace", "http://vertical.local/kg/")
+    return load_linker(
+        run_dir / "knowledge",
+        [to_iri(t, namespace) for t in knowledge.get("prefer_types", [])],
+        int(knowledge.get("min_name_length", 2)),
+    )
