@@ -38,6 +38,7 @@ from datatrove.pipeline.writers.disk_base import DiskWriter
 from datatrove.utils.batching import batched
 from datatrove.utils.hashing import HashConfig
 
+from vertical.data.code_table import CodeTable
 from vertical.data.minhash import minhash_signatures
 from vertical.data.shared_words import batch_words_of
 from vertical.data.word_arrays import BatchWords
@@ -62,7 +63,8 @@ def _normalised_words(text: str) -> list[str]:
 
 
 def _normalised_word(word: str) -> str:
-    return _NUMBER.sub("0", word.lower())
+    lowered = word.lower()
+    return lowered if lowered.isalpha() else _NUMBER.sub("0", lowered)  # a letter is never a digit
 
 
 def shingle_words(document: DatatroveDocument) -> tuple[list[str], bool]:
@@ -120,26 +122,33 @@ class _NormalisedWordHashes:
 
     def __init__(self, limit: int = 500_000) -> None:
         self.limit = limit
-        self.known: dict[int, int] = {}
+        self.known = CodeTable()
 
     def of(self, texts: list[str], words: BatchWords) -> np.ndarray:
         """(T,) uint64 hashes of the normalised words of `texts`, whose words are `words`."""
-        codes, distinct = pd.factorize(words.codes)
         if len(self.known) > self.limit:
             self.known.clear()
-        known = self.known
-        values = [known.get(code) for code in distinct.tolist()]
-        missing = [u for u, value in enumerate(values) if value is None]
-        if missing:
-            first = np.full(len(distinct), codes.size, np.int64)  # where each distinct word first occurs
-            np.minimum.at(first, codes, np.arange(codes.size))
-            at = first[missing]
+        values = self.known.get(words.codes)  # 0: not known yet
+        missing = np.flatnonzero(values == 0)
+        if missing.size:
+            new_words, codes = pd.factorize(words.codes[missing])  # (U,) in order of first occurrence
+            first = np.ones(new_words.size, bool)  # a new maximum: a new word's first place
+            first[1:] = new_words[1:] > np.maximum.accumulate(new_words)[:-1]
+            at = missing[first]  # (M,) where each new word first occurs
             documents = np.repeat(np.arange(words.counts.size), words.counts)[at].tolist()
-            for u, document, begin, end in zip(
-                missing, documents, words.starts[at].tolist(), words.ends[at].tolist(), strict=True
-            ):
-                values[u] = known[int(distinct[u])] = _word_hash(_normalised_word(texts[document][begin:end]))
-        return np.fromiter(values, np.uint64, len(values))[codes]
+            hashed = np.fromiter(
+                (
+                    _word_hash(_normalised_word(texts[document][begin:end]))
+                    for document, begin, end in zip(
+                        documents, words.starts[at].tolist(), words.ends[at].tolist(), strict=True
+                    )
+                ),
+                np.uint64,
+                codes.size,
+            )
+            self.known.put(codes, hashed)
+            values[missing] = hashed[new_words]
+        return values
 
 
 def _batch_shingles(
