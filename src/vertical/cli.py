@@ -204,6 +204,14 @@ def demo(
     llm: Annotated[
         bool, typer.Option("--llm", help="A vertical LLM on SmolLM2-135M (Gemma 3 270M with --lang zh).")
     ] = False,
+    general: Annotated[
+        Path | None,
+        typer.Option(
+            "--general",
+            help="--llm: a folder shaped like shared/datasets (general_en/, general_zh/, general_eval/) "
+            "for replay and the forgetting check; found beside the clone when left out.",
+        ),
+    ] = None,
 ) -> None:
     """Generate the synthetic finance vertical and build it end to end."""
     from vertical.demo import FULL, FULL_ZH, QUICK, QUICK_ZH, write_chinese_finance_demo, write_finance_demo
@@ -214,7 +222,14 @@ def demo(
         from vertical.demo.llm_run import run_llm_demo
 
         try:
-            run_llm_demo(out_dir, quick, lang, lambda path: _run(path, out_dir / "runs", None), console.print)
+            run_llm_demo(
+                out_dir,
+                quick,
+                lang,
+                lambda path: _run(path, out_dir / "runs", None),
+                console.print,
+                general=general,
+            )
         except VerticalError as error:
             _fail(error)
         return

@@ -108,6 +108,8 @@ def test_llm_demo_end_to_end_on_a_tiny_llama(tiny_llama_dir, tmp_path):
     metrics = json.loads((run_dir / "evaluate" / "metrics.json").read_text())["tasks"]["facts"]
     assert metrics["task_type"] == "instruct" and "exact_match" in metrics["significance"]
     assert metrics["general"]["samples"] and "token_f1" in metrics["vertical"]
+    for variant in ("general", "vertical"):  # grounding reuses the finetune stage's closed-book answers
+        assert grounding["exact_match"][f"{variant}_closed_book"] == metrics[variant]["exact_match"]
     for folder in (run_dir / "pretrain" / "model", run_dir / "finetune" / "facts" / "vertical" / "model"):
         model = AutoModelForCausalLM.from_pretrained(folder)
         tokenizer = AutoTokenizer.from_pretrained(folder)

@@ -13,7 +13,7 @@ from vertical.generate import load_generator
 
 
 def test_a_qa_run_with_a_retrieve_stage_scores_closed_book_and_grounded_answers(tiny_model_dir, tmp_path):
-    from vertical.evaluate.grounded_qa import answer, held_out_questions
+    from vertical.evaluate.grounded_qa import answers, held_out_questions
     from vertical.recipe import load_recipe
     from vertical.retrieve.run_index import load_run_retriever
 
@@ -38,7 +38,8 @@ def test_a_qa_run_with_a_retrieve_stage_scores_closed_book_and_grounded_answers(
     examples = held_out_questions(load_recipe(recipe).tasks[0], 4)
     retriever = load_run_retriever(run_dir)
     vertical = load_generator(run_dir / "finetune" / "sector" / "vertical" / "model", "vertical")
-    grounded = [answer(vertical, e.prompt, retriever.retrieve(e.prompt, 3), 4) for e in examples]
+    questions = [e.prompt for e in examples]
+    grounded = answers(vertical, questions, [retriever.retrieve(q, 3) for q in questions], 4)
     expected = sum(exact_match(a, e.response) for a, e in zip(grounded, examples, strict=True)) / 4
     assert grounding["exact_match"]["vertical_retrieval"] == round(expected, 4)
     ranked = retriever.passages([e.prompt for e in examples], 3)
@@ -46,3 +47,14 @@ def test_a_qa_run_with_a_retrieve_stage_scores_closed_book_and_grounded_answers(
         [contains_answer(p.text, e.response) for p in row] for row, e in zip(ranked, examples, strict=True)
     ]
     assert grounding["recall_at_k"] == {"vertical_encoder": round(recall_at_k(relevant, 3), 4)}
+
+
+def test_grounding_reuses_the_finetune_stage_answers_only_for_the_same_questions(tmp_path):
+    from vertical.evaluate.grounded_qa import finetune_answers
+    from vertical.predictions import write_predictions
+
+    record = {"task_type": "instruct", "questions": ["q1", "q2", "q3"], "predicted": ["a", "b", "c"]}
+    write_predictions(tmp_path / "facts" / "vertical", record)
+    assert finetune_answers(tmp_path, "facts", ["q1", "q2"]) == {"vertical": ["a", "b"]}
+    assert finetune_answers(tmp_path, "facts", ["q2", "q1"]) == {}  # another order: answered again
+    assert finetune_answers(tmp_path, "other", ["q1"]) == {}

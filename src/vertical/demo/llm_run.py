@@ -73,9 +73,13 @@ def run_llm_demo(
     if language not in ("en", "zh"):
         raise RecipeError(f"--lang {language}: unknown demo language; use en or zh")
     size = size or (QUICK_LLM if quick else FULL_LLM)
-    general = general or find_general_data(Path.cwd())
+    # beside the working folder, the output folder or this clone (a worktree, a /tmp output folder)
+    starts = (Path.cwd(), Path(out_dir), Path(__file__))
+    general = general or next((found for found in map(find_general_data, starts) if found), None)
     if general is None:
         say("no shared/datasets folder found: the demo runs without replay and without the forgetting check")
+    else:
+        say(f"general text and multiple-choice sets from {general}")
     started = time.perf_counter()
     folder = out_dir / "demo-data" / (size.name + ("-zh" if language == "zh" else ""))
     recipe = write_llm_demo(folder, size, language, general, base=base)

@@ -2,20 +2,20 @@
 
 For each held-out question of a generation task, four answers (greedy): the general and the
 vertical model, each closed-book and with the retrieve stage's sources in the prompt
-(`vertical.retrieve.grounding`). A model with a chat template is asked through it; a model without
-one gets the prompt as text, sources first. Scored with `vertical.evaluate.grounding`: exact
-match of each of the four, citation precision and the share of correct grounded answers that cite
-a source holding the answer, and recall@k of the passages the vertical encoder retrieves against
-those of the general encoder (``retrieve/general-index``), a passage counting when it holds the
-answer and names each entity linked in the question (by any of its names: label, alias, ticker).
+(`vertical.retrieve.grounding`). The closed-book answers of an instruct task are the finetune
+stage's own (its predictions keep them), so both stages report the same closed-book figure. A
+model with a chat template is asked through it; a model without one gets the prompt as text,
+sources first. Scored with `vertical.evaluate.grounding`: exact match of each of the four,
+citation precision and the share of correct grounded answers that cite a source holding the
+answer, and recall@k of the passages the vertical encoder retrieves against those of the general
+encoder (``retrieve/general-index``), a passage counting when it holds the answer and names
+each entity linked in the question (by any of its names: label, alias, ticker).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-
-import torch
 
 from vertical.evaluate.grounding import (
     citation_precision,
@@ -25,32 +25,48 @@ from vertical.evaluate.grounding import (
     supported_share,
 )
 from vertical.generate import load_generator
+from vertical.instruct.answer import greedy_continuations
+from vertical.instruct.template import stop_token_ids
+from vertical.predictions import VARIANTS, predictions_file, read_predictions
 from vertical.records import GenerationExample
 from vertical.retrieve.grounding import cited_sources, grounded_question
 from vertical.retrieve.retriever import Retriever, Source
 
 
-@torch.no_grad()
-def answer(generator, question: str, sources: Sequence[Source], max_new_tokens: int) -> str:
-    """The model's greedy answer to `question`, grounded in `sources` when there are any."""
+def answers(
+    generator,
+    questions: Sequence[str],
+    sources: Sequence[Sequence[Source]],
+    max_new_tokens: int,
+    batch_size: int = 16,
+) -> list[str]:
+    """The model's greedy answer to each question, grounded in its `sources` when there are any.
+
+    A model with a chat template is asked through it, one user turn; one without gets the text.
+    Answered in left-padded batches (`vertical.instruct.answer.greedy_continuations`); a prompt
+    longer than the model's context keeps its end.
+    """
     tokenizer = generator.tokenizer
-    text = grounded_question(question, sources)
-    if getattr(tokenizer, "chat_template", None):
-        prompt = tokenizer.apply_chat_template(
-            [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
-        )
-    else:
-        prompt = text
-    ids = tokenizer(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
-    ids = ids[:, -max(1, generator.context - max_new_tokens) :]  # (1, T): a long prompt keeps its end
-    output = generator.model.generate(
-        input_ids=ids,
-        attention_mask=torch.ones_like(ids),
-        max_new_tokens=max_new_tokens,
-        do_sample=False,
-        pad_token_id=tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id,
-    )
-    return tokenizer.decode(output[0, ids.shape[1] :], skip_special_tokens=True).strip()
+    templated = bool(getattr(tokenizer, "chat_template", None))
+    keep = max(1, generator.context - max_new_tokens)
+    rows = []
+    for question, found in zip(questions, sources, strict=True):
+        text = grounded_question(question, found)
+        if templated:
+            text = tokenizer.apply_chat_template(
+                [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
+            )
+        rows.append(tokenizer(text, add_special_tokens=False)["input_ids"][-keep:])
+    stops = _stop_ids(generator.model, tokenizer, templated)
+    return greedy_continuations(generator.model, tokenizer, rows, stops, max_new_tokens, batch_size)
+
+
+def _stop_ids(model, tokenizer, templated: bool) -> list[int]:
+    if templated:
+        return stop_token_ids(tokenizer, model.generation_config)
+    configured = model.generation_config.eos_token_id
+    stops = [configured] if isinstance(configured, int) else list(configured or [])
+    return stops or [tokenizer.eos_token_id]
 
 
 def question_entities(linker, question: str) -> list[list[str]]:
@@ -76,6 +92,7 @@ def evaluate_grounding(
     k: int = 5,
     max_new_tokens: int = 24,
     linker=None,
+    closed_book: dict[str, list[str]] | None = None,
 ) -> dict:
     """The grounding metrics of one QA task (see the module docstring).
 
@@ -86,6 +103,8 @@ def evaluate_grounding(
         general_retriever: the general encoder's index, for the recall@k comparison.
         linker: the knowledge stage's entity linker: a relevant passage names the question's entities
             (by any of their names); None: a passage holding the answer is relevant.
+        closed_book: variant -> its closed-book answers to `examples`, when the finetune stage has
+            them already (answered again otherwise).
     """
     questions = [e.prompt for e in examples]
     references = [e.response for e in examples]
@@ -100,8 +119,10 @@ def evaluate_grounding(
     }
     for variant, model_dir in models.items():
         generator = load_generator(model_dir, variant)
-        closed = [answer(generator, q, [], max_new_tokens) for q in questions]
-        grounded = [answer(generator, q, s, max_new_tokens) for q, s in zip(questions, sources, strict=True)]
+        closed = (closed_book or {}).get(variant) or answers(
+            generator, questions, [[] for _ in questions], max_new_tokens
+        )
+        grounded = answers(generator, questions, sources, max_new_tokens)
         correct = [exact_match(a, r) for a, r in zip(grounded, references, strict=True)]
         cited = [[c.text for c in cited_sources(a, s)] for a, s in zip(grounded, sources, strict=True)]
         result["exact_match"][f"{variant}_closed_book"] = _share(
@@ -178,16 +199,35 @@ def score_grounding(tasks, run_dir: Path, questions: int = 100, max_new_tokens: 
     results = {}
     for task in tasks:
         models = {v: Path(run_dir) / "finetune" / task.name / v / "model" for v in ("general", "vertical")}
+        examples = held_out_questions(task, questions)
+        closed = finetune_answers(Path(run_dir) / "finetune", task.name, [e.prompt for e in examples])
         results[task.name] = evaluate_grounding(
-            held_out_questions(task, questions),
+            examples,
             models,
             retriever,
             general,
             retriever.top_k,
             max_new_tokens,
             linker,
+            closed,
         )
     return results
+
+
+def finetune_answers(finetune_dir: Path, task: str, questions: list[str]) -> dict[str, list[str]]:
+    """variant -> the finetune stage's closed-book answers to `questions`, where it asked exactly those.
+
+    An instruct task's predictions keep each test question and the model's greedy answer; reusing
+    them spares answering again and makes the two stages' closed-book figures the same.
+    """
+    found = {}
+    for variant in VARIANTS:
+        exists = predictions_file(finetune_dir, task, variant).is_file()
+        record = read_predictions(finetune_dir, task, variant) if exists else {}
+        asked, predicted = record.get("questions", []), record.get("predicted", [])
+        if questions and asked[: len(questions)] == questions and len(predicted) >= len(questions):
+            found[variant] = predicted[: len(questions)]
+    return found
 
 
 def grounding_markdown(grounding: dict) -> str:
