@@ -75,10 +75,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="the demo world's seed")
     parser.add_argument("--recipe", type=Path, help="the run's recipe: ask its QA task's held-out questions")
     args = parser.parse_args()
-    if (args.run_dir / "recipe.yaml").is_file() and "type: instruct" in (
-        args.run_dir / "recipe.yaml"
-    ).read_text():
-        held_out_recall(args.run_dir)
+    if args.recipe is not None:
+        held_out_recall(args.run_dir, args.recipe)
         return
     asked = questions(args.seed)
     print(f"{len(asked)} questions")

@@ -14,7 +14,7 @@ from vertical.instruct.readers import read_conversations
 from vertical.pipeline import run_recipe
 from vertical.recipe import load_recipe
 
-TINY = LLMDemoSize("tiny-llm", 1, 3, 4, 1, 3, ("sector",))
+TINY = LLMDemoSize("tiny-llm", 1, 3, 4, 1, 3, ("sector",), adapt_steps=2)
 
 
 def _general_folder(tmp_path):
@@ -104,6 +104,8 @@ def test_llm_demo_end_to_end_on_a_tiny_llama(tiny_llama_dir, tmp_path):
         "vertical_retrieval",
     }
     assert grounding["k"] == TINY.sources and any("with retrieval" in line for line in said)
+    assert set(grounding["recall_at"]) == {"vertical_encoder", "general_encoder"}  # adapted against general
+    assert any("retrieval recall@5" in line for line in said)
     run_dir = tmp_path / "runs" / "tiny-llm"
     metrics = json.loads((run_dir / "evaluate" / "metrics.json").read_text())["tasks"]["facts"]
     assert metrics["task_type"] == "instruct" and "exact_match" in metrics["significance"]

@@ -124,15 +124,19 @@ def adapt_encoder(
     }
 
 
-def passage_entities(linker, texts: Sequence[str]) -> list[str | None]:
+def passage_entities(linker, texts: Sequence[str], batch: int = 4096) -> list[str | None]:
     """The entity each passage names first (its subject, as the demo's and most news passages go), or None."""
-    return [spans[0].entity_id if spans else None for spans in linker.link_batch(list(texts))]
+    subjects: list[str | None] = []
+    for first in range(0, len(texts), batch):  # the linker scans a few thousand texts a call fastest
+        spans = linker.link_batch(list(texts[first : first + batch]))
+        subjects += [found[0].entity_id if found else None for found in spans]
+    return subjects
 
 
 def _distinct_subjects(rng: random.Random, count: int, subjects: list[str | None], size: int) -> list[int]:
     """`size` passage indices drawn at random, no two of one subject: an in-batch negative is another's."""
     chosen, seen = [], set()
-    for index in rng.sample(range(count), count):
+    for index in rng.sample(range(count), count):  # a shuffle a step: cheap beside the step itself
         subject = subjects[index]
         if subject is not None and subject in seen:
             continue
