@@ -268,8 +268,9 @@ def grounded_conversations(
     `vertical.retrieve.grounding` shows retrieved ones: one or two about the entity that hold the
     answer, the rest about other training entities; the answer cites the first one holding it. So
     the tuned model learns to answer from sources and to say which one it used. A question that
-    does not name its entity (it asks by ticker) has one of the entity's `market` documents among
-    its sources, the one that says which name the ticker is.
+    does not name its entity (it asks by ticker), and half of the others, have one or two of the
+    entity's `market` documents among their sources (they say which name the ticker is, and the
+    adapted retriever ranks them high), which hold no answer and are never the one cited.
     """
     rng = random.Random(seed)
     by_entity: dict[str, list[ChatExample]] = {}
@@ -283,9 +284,12 @@ def grounded_conversations(
             continue
         for example in rng.sample(examples, min(per_entity, len(examples))):
             relevant = rng.sample(holding, min(len(holding), rng.choice((1, 2)), sources))
-            bridge = []
-            if market and market.get(entity) and entity not in example.messages[-2]["content"]:
-                relevant, bridge = relevant[:1], [rng.choice(market[entity])]
+            bridge = []  # the entity's market news, which an adapted retriever ranks high: never cited
+            by_ticker = entity not in example.messages[-2]["content"]
+            if market and market.get(entity) and (by_ticker or rng.random() < 0.5):
+                count = min(len(market[entity]), rng.choice((1, 2)), sources - 1)
+                bridge = rng.sample(market[entity], count)
+                relevant = relevant[: sources - count]
             strangers = rng.sample([o for o in others if o != entity], sources - len(relevant) - len(bridge))
             distractors = [rng.choice(documents[other]) for other in strangers]
             texts = relevant + bridge + distractors
