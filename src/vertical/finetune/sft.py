@@ -90,7 +90,7 @@ def sft_train(
         save_total_limit=1,
         report_to="none",
         dataloader_num_workers=0,
-        gradient_checkpointing=False,  # TRL's default is True: recomputing costs a CPU run a third more
+        activation_checkpointing=False,  # TRL's default is True: recomputing costs a CPU run a third more
         dataset_num_proc=None,
         disable_tqdm=True,  # the build's live line shows the steps
     )
