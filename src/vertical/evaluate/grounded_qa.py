@@ -26,7 +26,7 @@ from vertical.evaluate.grounding import (
 )
 from vertical.generate import load_generator
 from vertical.instruct.answer import greedy_continuations
-from vertical.instruct.template import stop_token_ids
+from vertical.instruct.template import prompt_ids, stop_token_ids
 from vertical.predictions import VARIANTS, predictions_file, read_predictions
 from vertical.records import GenerationExample
 from vertical.retrieve.grounding import cited_sources, grounded_question
@@ -53,10 +53,10 @@ def answers(
     for question, found in zip(questions, sources, strict=True):
         text = grounded_question(question, found)
         if templated:
-            text = tokenizer.apply_chat_template(
-                [{"role": "user", "content": text}], tokenize=False, add_generation_prompt=True
-            )
-        rows.append(tokenizer(text, add_special_tokens=False)["input_ids"][-keep:])
+            ids = prompt_ids(tokenizer, [{"role": "user", "content": text}])
+        else:
+            ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        rows.append(ids[-keep:])
     stops = _stop_ids(generator.model, tokenizer, templated)
     return greedy_continuations(generator.model, tokenizer, rows, stops, max_new_tokens, batch_size)
 

@@ -34,7 +34,8 @@ class EntityRenamer:
     def __init__(self, linker: EntityLinker, probability: float) -> None:
         self.linker = linker
         self.probability = probability
-        self.names = {e.id: entity_names(e) for e in linker.entities if len(entity_names(e)) > 1}
+        named = {e.id: entity_names(e) for e in linker.entities}
+        self.names = {entity: names for entity, names in named.items() if len(names) > 1}
 
     def rename(self, texts: Sequence[str], rng: random.Random) -> list[str]:
         """`texts` with each mention of a many-named entity replaced, at `probability`, by another name."""
