@@ -1,5 +1,7 @@
 import json
+import logging
 import random
+import re
 import shutil
 
 import pyarrow.parquet as pq
@@ -105,7 +107,7 @@ def test_near_duplicates_in_english_and_chinese_are_removed(tmp_path):
     assert metrics["documents_train"] == 4
 
 
-def test_bad_records_are_skipped_and_logged_with_file_and_line(tmp_path):
+def test_bad_records_are_skipped_and_logged_with_file_and_line(tmp_path, caplog):
     good = [{"text": text} for text in NEWS] * 10
     corpus = tmp_path / "c.jsonl"
     _write_jsonl(corpus, [*good[:5], "{broken", {"body": "no text"}, *good[5:]])
@@ -114,8 +116,12 @@ def test_bad_records_are_skipped_and_logged_with_file_and_line(tmp_path):
     (tmp_path / "empty.txt").write_text("")
     sources = [{"path": str(corpus)}, {"path": str(tmp_path / "empty.txt")}]
     cfg = DataConfig(sources=sources, dedup="none", max_bad_fraction=0.2)
-    metrics = prepare_corpus(cfg, tmp_path / "out").metrics
+    with caplog.at_level(logging.WARNING, logger="vertical.data.prepare"):
+        metrics = prepare_corpus(cfg, tmp_path / "out").metrics
     assert metrics["documents_dropped"]["bad_record"] == 4
+    assert re.search(
+        r"4 of 44 records are unreadable .*skipped.* first: .*c\.jsonl:6: invalid JSON", caplog.text
+    )
     bad = sorted((d["line"] or 0, d["detail"].split(":")[0]) for d in _drops(tmp_path / "out"))
     assert bad == [
         (0, "empty file"),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import shutil
 import sys
 from collections.abc import Sequence
@@ -53,6 +54,8 @@ from vertical.errors import DataError, located
 from vertical.hashing import hash_config
 from vertical.io import atomic_write_text
 from vertical.run import StageOutput
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,13 +176,19 @@ def _check_bad_records(cfg: DataConfig, work_dir: Path, read: int) -> None:
     for part in sorted((work_dir / "drops").glob("read-*.jsonl")):
         bad_lines += part.read_text(encoding="utf-8").splitlines()
     total = read + len(bad_lines)
-    if total and len(bad_lines) / total > cfg.max_bad_fraction:
-        first = json.loads(bad_lines[0])
-        raise DataError(
-            f"data: {len(bad_lines)} of {total} records are unreadable ({len(bad_lines) / total:.1%}, "
-            f"more than max_bad_fraction {cfg.max_bad_fraction:.1%}); "
-            f"first: {located(first['source'], first['line'], first['detail'])}"
-        )
+    if not bad_lines:
+        return
+    first = json.loads(bad_lines[0])
+    summary = f"data: {len(bad_lines)} of {total} records are unreadable ({len(bad_lines) / total:.1%}"
+    where = f"first: {located(first['source'], first['line'], first['detail'])}"
+    if len(bad_lines) / total > cfg.max_bad_fraction:
+        raise DataError(f"{summary}, more than max_bad_fraction {cfg.max_bad_fraction:.1%}); {where}")
+    log.warning(
+        "%s, skipped: at most max_bad_fraction %.1f%%); %s; all in drops.jsonl",
+        summary,
+        100 * cfg.max_bad_fraction,
+        where,
+    )
 
 
 def prepare_corpus(
