@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo
 
@@ -40,3 +41,32 @@ def existing_path(value: str, info: ValidationInfo) -> str:
     if not resolved.exists():
         raise ValueError(f"file not found: {value} (looked for {resolved.resolve()})")
     return str(resolved.resolve())
+
+
+# The mark of a key added after runs were made whose default does what those runs did (a feature
+# that is off by default): at its default it is left out of the stage's fingerprint, so upgrading
+# `vertical` does not re-run finished stages of recipes that do not use the key.
+NEUTRAL_DEFAULT = {"neutral_default": True}
+
+
+def result_dump(section: BaseModel) -> dict[str, Any]:
+    """`section.model_dump()` for a stage's fingerprint: its keys marked `NEUTRAL_DEFAULT` left out
+    while they hold their default (in nested sections and lists of sections too)."""
+    return _drop_neutral_defaults(section, section.model_dump())
+
+
+def _drop_neutral_defaults(value: Any, dumped: Any) -> Any:
+    if isinstance(value, BaseModel):
+        kept = {}
+        for name, info in type(value).model_fields.items():
+            field_value = getattr(value, name)
+            marks = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if not (marks.get("neutral_default") and field_value == info.default):
+                kept[name] = _drop_neutral_defaults(field_value, dumped[name])
+        return kept
+    if isinstance(value, (list, tuple)) and isinstance(dumped, (list, tuple)):
+        pairs = zip(value, dumped, strict=True)
+        return type(dumped)(_drop_neutral_defaults(item, part) for item, part in pairs)
+    if isinstance(value, dict) and isinstance(dumped, dict):
+        return {key: _drop_neutral_defaults(value[key], dumped[key]) for key in dumped}
+    return dumped

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vertical.sections import result_dump
+
 if TYPE_CHECKING:
     from vertical.finetune.config import TaskConfig
     from vertical.models import BaseModel
@@ -80,5 +82,6 @@ class StageDeclaration:
 
 
 def without(section: Any, *names: str) -> dict[str, Any]:
-    """A recipe section as a dict, without the keys that do not change a result."""
-    return {key: value for key, value in section.model_dump().items() if key not in names}
+    """A recipe section as a dict, without the keys that do not change a result (nor those marked
+    `NEUTRAL_DEFAULT` while at their default)."""
+    return {key: value for key, value in result_dump(section).items() if key not in names}

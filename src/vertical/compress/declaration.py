@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vertical.sections import result_dump
 from vertical.stages import BuildContext, StageDeclaration
 
 
@@ -32,8 +33,8 @@ DECLARATION = StageDeclaration(
     wanted=lambda recipe: recipe.compress is not None and bool(_classifiers(recipe)),
     reads=lambda recipe: ("finetune",),
     config=lambda context: {
-        "compress": context.recipe.compress.model_dump(),
-        "tasks": [t.model_dump() for t in _classifiers(context.recipe)],
+        "compress": result_dump(context.recipe.compress),
+        "tasks": [result_dump(t) for t in _classifiers(context.recipe)],
         "seed": context.recipe.seed,
     },
     files=_files,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vertical.sections import result_dump
 from vertical.stages import BuildContext, StageDeclaration
 
 # Earlier stages whose figures the report shows, when the recipe has them.
@@ -54,6 +55,6 @@ DECLARATION = StageDeclaration(
     may_read=(*REPORTED, "retrieve", "finetune"),
     wanted=lambda recipe: bool(recipe.tasks),
     reads=_reads,
-    config=lambda context: {**context.recipe.evaluate.model_dump(), "seed": context.recipe.seed},
+    config=lambda context: {**result_dump(context.recipe.evaluate), "seed": context.recipe.seed},
     entry=_entry,
 )

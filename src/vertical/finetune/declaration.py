@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vertical.sections import result_dump
 from vertical.stages import BuildContext, StageDeclaration
 
 
@@ -63,7 +64,7 @@ DECLARATION = StageDeclaration(
     wanted=lambda recipe: bool(recipe.tasks),
     reads=lambda recipe: ("pretrain",),
     config=lambda context: {
-        "tasks": [t.model_dump() for t in context.recipe.tasks],
+        "tasks": [result_dump(t) for t in context.recipe.tasks],
         "seed": context.recipe.seed,
         "precision": context.recipe.pretrain.precision,
         "compare_with": context.recipe.evaluate.compare_with,

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from vertical.finetune.config import LoraConfig
-from vertical.sections import Section, existing_path
+from vertical.sections import NEUTRAL_DEFAULT, Section, existing_path
 
 
 class ObjectiveWeights(Section):
@@ -85,6 +85,7 @@ class PretrainConfig(Section):
     head_warmup_steps: int = Field(
         0,
         ge=0,
+        json_schema_extra=NEUTRAL_DEFAULT,
         description="encoders: the first N steps train only the masked-LM head and the word embeddings "
         "(the encoder layers frozen), then everything; for a base with no trained MLM head "
         "(sentence encoders such as all-MiniLM), so a random head does not pull the encoder",

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from vertical.sections import Section
+from vertical.sections import NEUTRAL_DEFAULT, Section
 
 
 class AdaptConfig(Section):
@@ -80,6 +80,7 @@ class RetrieveConfig(Section):
     )
     adapt: AdaptConfig | None = Field(
         None,
+        json_schema_extra=NEUTRAL_DEFAULT,
         description="fine-tune the encoder on the corpus (contrastive spans, entity names) before it "
         "indexes, saved as retrieve/encoder; absent: the encoder indexes as it is",
     )

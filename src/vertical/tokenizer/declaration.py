@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vertical.sections import result_dump
 from vertical.stages import BuildContext, StageDeclaration
 
 
@@ -28,7 +29,7 @@ DECLARATION = StageDeclaration(
     wanted=lambda recipe: recipe.tokenizer.extend or recipe.tokenizer.from_scratch is not None,
     reads=_reads,
     config=lambda context: {
-        "tokenizer": context.recipe.tokenizer.model_dump(),
+        "tokenizer": result_dump(context.recipe.tokenizer),
         "base_model": context.recipe.base_model,
     },
     files=lambda context: {"base_model": context.base.path},
