@@ -155,3 +155,20 @@ def test_some_companies_are_asked_by_ticker_and_market_news_names_ticker_and_com
         or f"ticker {tickers[e.entity]}" in e.prompt[-1]["content"]
         for e in grounded
     )
+
+
+def test_replay_text_is_a_data_file_not_the_folder_description(tmp_path):
+    from vertical.demo.llm import _general_files
+
+    zh, en, evaluation = tmp_path / "general_zh", tmp_path / "general_en", tmp_path / "general_eval"
+    for folder in (zh, en, evaluation):
+        folder.mkdir()
+    (zh / "SOURCE.txt").write_text("where the data comes from\n")
+    (zh / "headlines.txt").write_text("短标题\n" * 10)
+    (zh / "wiki_paragraphs.jsonl").write_text('{"text": "一段很长的百科文字。"}\n' * 100)
+    (en / "SOURCE.txt").write_text("where the data comes from\n")
+    (en / "sample.jsonl").write_text('{"text": "a long paragraph"}\n' * 100)
+    (en / "wikitext2_valid.txt").write_text("a line\n")
+    (evaluation / "piqa_dev.jsonl").write_text("{}\n")
+    assert _general_files(tmp_path, "zh") == (zh / "wiki_paragraphs.jsonl", [evaluation / "piqa_dev.jsonl"])
+    assert _general_files(tmp_path, "en")[0] == en / "wikitext2_valid.txt"

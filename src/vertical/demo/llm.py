@@ -316,7 +316,9 @@ def _general_files(general: Path | None, language: str) -> tuple[Path | None, li
         return None, []
     text = general / ("general_zh" if language == "zh" else "general_en")
     texts = sorted(p for p in text.glob("*") if p.suffix in (".txt", ".jsonl")) if text.is_dir() else []
-    preferred = [p for p in texts if "valid" in p.name] or texts
+    texts = [p for p in texts if not p.stem.isupper()]  # not SOURCE.txt, README.txt: they describe the data
+    # a validation split when there is one (wikitext2_valid), else the largest text (wiki paragraphs)
+    preferred = [p for p in texts if "valid" in p.name] or sorted(texts, key=lambda p: -p.stat().st_size)
     choices = [
         general / "general_eval" / n for n in ("arc_easy_dev.jsonl", "piqa_dev.jsonl", "hellaswag_val.jsonl")
     ]
