@@ -30,9 +30,20 @@ def _curated_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
 
 
 def curated_writer(folder: Path) -> ParquetWriter:
-    """Writes this task's curated documents to ``folder/<rank>.parquet`` and passes them on."""
+    """Writes this task's curated documents to ``folder/<rank>.parquet`` and passes them on.
+
+    The file is scratch, read once by the next pipeline: uncompressed, without datatrove's
+    content-defined chunking (for deduplicated uploads to the Hub) or page index, it costs a third
+    of the CPU time to write and half to read (snappy with both: 7.7 ms a MB to write, 6 to read).
+    """
     return BatchParquetWriter(
-        str(folder), output_filename="${rank}.parquet", adapter=_curated_row, max_file_size=-1
+        str(folder),
+        output_filename="${rank}.parquet",
+        adapter=_curated_row,
+        max_file_size=-1,
+        compression=None,
+        use_content_defined_chunking=False,
+        write_page_index=False,
     )
 
 

@@ -40,6 +40,8 @@ from datatrove.utils.hashing import HashConfig
 
 from vertical.data.code_table import CodeTable
 from vertical.data.minhash import minhash_signatures
+from vertical.data.minhash_buckets import SortedBucketPairs, signature_record, sort_signature_records
+from vertical.data.minhash_filter import BatchMinhashFilter
 from vertical.data.shared_words import batch_words_of
 from vertical.data.word_arrays import BatchWords
 from vertical.data.words import MixedScriptTokenizer, words
@@ -245,8 +247,8 @@ class WordShingleSignature(MinhashDedupSignature):
         return shingle_hashes(text, self.config.n_grams)
 
     def _write_signatures(self, data: Iterator[DatatroveDocument], rank: int) -> Iterator[DatatroveDocument]:
-        rows, hashes_format = self.config.hashes_per_bucket, self.config.hash_config.struct_format
-        record = np.dtype([(f"field{i + 1}", f"<{hashes_format}") for i in range(rows)] + [("index", "<u4")])
+        rows = self.config.hashes_per_bucket
+        record = signature_record(rows, self.config.hash_config.struct_format)
         files = [
             self.output_folder.open(f"bucket_{bucket:03d}/{rank:05d}.minhash.sig", mode="wb")
             for bucket in range(self.config.num_buckets)
@@ -266,7 +268,7 @@ class WordShingleSignature(MinhashDedupSignature):
                     for bucket, file in enumerate(files):
                         records = np.empty(kept.size, record)
                         for i in range(rows):
-                            records[f"field{i + 1}"] = signatures[kept, bucket * rows + i]
+                            records[f"h{i}"] = signatures[kept, bucket * rows + i]
                         records["index"] = kept + position
                         file.write(records.tobytes())
                     position += len(batch)
@@ -275,13 +277,22 @@ class WordShingleSignature(MinhashDedupSignature):
             for file in files:
                 file.close()
 
+    def _sort_signature_files(self, rank: int) -> None:
+        """Sort each band's file of this task, as datatrove's step does after writing it."""
+        record = signature_record(self.config.hashes_per_bucket, self.config.hash_config.struct_format)
+        for bucket in range(self.config.num_buckets):
+            name = f"bucket_{bucket:03d}/{rank:05d}.minhash.sig"
+            with self.output_folder.open(name, mode="rb") as file:
+                records = np.frombuffer(file.read(), record)
+            with self.output_folder.open(name, mode="wb") as file:
+                file.write(sort_signature_records(records).tobytes())
+
     def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
         """Writes the signatures of the documents and passes them on, in order: a writer after this
-        step numbers them as the signatures do."""
+        step numbers them as the signatures do; then sorts each file, as datatrove does."""
         yield from self._write_signatures(data, rank)
-        # datatrove sorts the files it finds complete; with no signature at all it writes empty ones
-        self.skip_existing_sigs = True
-        super().run(iter(()), rank, world_size)
+        with self.track_time():
+            self._sort_signature_files(rank)
 
 
 def lsh_bands(threshold: float, max_hashes: int = 128) -> tuple[int, int]:
@@ -321,7 +332,7 @@ def signature_step(folder: Path, config: MinhashConfig) -> MinhashDedupSignature
 
 def bucket_step(folder: Path, config: MinhashConfig) -> MinhashDedupBuckets:
     """Step 2, a task per band: pairs of documents with an equal band."""
-    return MinhashDedupBuckets(str(folder / "signatures"), str(folder / "buckets"), config=config)
+    return SortedBucketPairs(str(folder / "signatures"), str(folder / "buckets"), config=config)
 
 
 def cluster_step(folder: Path, config: MinhashConfig) -> MinhashDedupCluster:
@@ -331,4 +342,4 @@ def cluster_step(folder: Path, config: MinhashConfig) -> MinhashDedupCluster:
 
 def filter_step(folder: Path, exclusion_writer: DiskWriter | None) -> MinhashDedupFilter:
     """Step 4, at the start of the final pipeline: drops the listed documents."""
-    return MinhashDedupFilter(str(folder / "remove"), exclusion_writer=exclusion_writer)
+    return BatchMinhashFilter(str(folder / "remove"), exclusion_writer=exclusion_writer)
