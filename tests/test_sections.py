@@ -24,7 +24,12 @@ def test_sections_without_marks_dump_as_model_dump():
     from vertical.finetune.config import LoraConfig
     from vertical.pretrain.config import ObjectiveWeights
 
-    for section in (ObjectiveWeights(mlm=0.5, contrastive=0.5), LoraConfig(rank=4, target_modules=["q", "v"]), Inner(size=3, extra=2)):
+    sections = (
+        ObjectiveWeights(mlm=0.5, contrastive=0.5),
+        LoraConfig(rank=4, target_modules=["q", "v"]),
+        Inner(size=3, extra=2),
+    )
+    for section in sections:
         assert result_dump(section) == section.model_dump()
 
 

@@ -141,13 +141,18 @@ def evaluate_grounding(
     for name, index in (("vertical_encoder", retriever), ("general_encoder", general_retriever)):
         if index is None:
             continue
-        ranked = index.passages(questions, max(ks))
+        ranked = index.passages(questions, max(ks), rerank=False)  # the encoders themselves
         relevant = [
             [contains_answer(p.text, r, a) for p in row]
             for row, r, a in zip(ranked, references, anchors, strict=True)
         ]
         result["recall_at_k"][name] = round(recall_at_k(relevant, k), 4)
         result["recall_at"][name] = {str(n): round(recall_at_k(relevant, n), 4) for n in ks}
+    prompted = [
+        [contains_answer(s.text, r, a) for s in row if s.kind == "passage"]
+        for row, r, a in zip(sources, references, anchors, strict=True)
+    ]
+    result["prompt_recall"] = round(recall_at_k(prompted, k), 4)  # what the prompts got, reranked
     return result
 
 
@@ -251,6 +256,12 @@ def grounding_markdown(grounding: dict) -> str:
                 f"{_cell(result['supported_correct'][variant])} |"
             )
         lines += ["", *_recall_lines(result), ""]
+        if "prompt_recall" in result:
+            lines += [
+                f"Prompts holding a relevant passage (top {result['k']} after reranking): "
+                f"{result['prompt_recall']:.3f}",
+                "",
+            ]
     return "\n".join(lines) + "\n"
 
 

@@ -67,6 +67,14 @@ class RetrieveConfig(Section):
     max_length: int = Field(256, ge=8, le=8192, description="tokens of a passage the encoder reads")
     batch_size: int = Field(32, ge=1, description="passages embedded per forward pass")
     top_k: int = Field(5, ge=1, le=100, description="passages a question retrieves")
+    rerank_candidates: int = Field(
+        20,
+        ge=0,
+        le=1000,
+        description="dense candidates reranked before the best top_k are kept: passages naming all the "
+        "question's linked entities first, then BM25 over its other words fused with the dense rank; "
+        "0: the encoder's order as it is",
+    )
     facts: bool = Field(True, description="add graph facts about the entities linked in the question")
     max_facts: int = Field(8, ge=0, le=100, description="the most graph facts a question gets")
     endpoint: str | None = Field(

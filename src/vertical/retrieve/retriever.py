@@ -1,18 +1,21 @@
 """A question to its sources: the nearest passages of the index and the graph facts of its entities.
 
 `Retriever.retrieve` gives numbered `Source`s, passages first: the numbers are what the grounded
-prompt shows and what an answer cites (``[1]``, ``[2]``).
+prompt shows and what an answer cites (``[1]``, ``[2]``). With ``rerank_candidates`` the dense
+search fetches that many candidates and `vertical.retrieve.rerank` orders them (passages naming the
+question's entities first, BM25 and dense ranks fused) before the best `top_k` are kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from vertical.retrieve.encoder import TextEncoder, load_encoder
 from vertical.retrieve.facts import GraphFacts
 from vertical.retrieve.index import PassageIndex, load_index, read_identity
+from vertical.retrieve.rerank import TermStatistics, rerank_order
 
 
 @dataclass(frozen=True)
@@ -45,17 +48,30 @@ class Source:
 
 @dataclass
 class Retriever:
-    """The index, the encoder that made it, and (optionally) the graph facts."""
+    """The index, the encoder that made it, and (optionally) the graph facts.
+
+    Attributes:
+        rerank_candidates: dense candidates the reranker orders (0: the dense order as it is).
+        linker: the knowledge stage's entity linker for the reranker (None: the facts' linker, if any).
+    """
 
     index: PassageIndex
     encoder: TextEncoder
     facts: GraphFacts | None = None
     top_k: int = 5
     max_facts: int = 8
+    rerank_candidates: int = 0
+    linker: object = None
+    _statistics: TermStatistics | None = field(default=None, repr=False)
 
-    def passages(self, questions: list[str], k: int | None = None) -> list[list[Source]]:
-        """The `k` nearest passages of each question, numbered from 1, best first."""
-        hits = self.index.search(self.encoder.embed(questions), k or self.top_k)
+    def passages(self, questions: list[str], k: int | None = None, rerank: bool = True) -> list[list[Source]]:
+        """The `k` best passages of each question, numbered from 1, best first: reranked when the
+        retriever reranks and `rerank`, else the nearest by the encoder alone."""
+        k = k or self.top_k
+        fetch = max(k, self.rerank_candidates) if rerank and self.rerank_candidates > 0 else k
+        hits = self.index.search(self.encoder.embed(questions), fetch)
+        if fetch > k:
+            hits = [self._reranked(q, row)[:k] for q, row in zip(questions, hits, strict=True)]
         return [
             [
                 Source(
@@ -71,6 +87,15 @@ class Retriever:
             ]
             for row in hits
         ]
+
+    def _reranked(self, question: str, hits: list) -> list:
+        statistics = self._statistics
+        if statistics is None or statistics.passages != len(self.index):  # built, or grown since
+            statistics = TermStatistics.of([p.text for p in self.index.passages.values()])
+            self._statistics = statistics
+        linker = self.linker or (self.facts.linker if self.facts is not None else None)
+        order = rerank_order(question, [h.passage.text for h in hits], statistics, linker)
+        return [hits[i] for i in order]
 
     def retrieve(self, question: str, k: int | None = None, with_facts: bool = True) -> list[Source]:
         """Passages, then graph facts (when it has them and `with_facts`), numbered in that order."""
@@ -91,7 +116,12 @@ class Retriever:
 
 
 def load_retriever(
-    index_dir: Path, facts: GraphFacts | None = None, top_k: int = 5, max_facts: int = 8
+    index_dir: Path,
+    facts: GraphFacts | None = None,
+    top_k: int = 5,
+    max_facts: int = 8,
+    rerank_candidates: int = 0,
+    linker=None,
 ) -> Retriever:
     """The index in `index_dir` with the encoder it names (loaded from its folder, which may be
     relative to `index_dir`: the retrieve stage's adapted ``../encoder``)."""
@@ -99,4 +129,4 @@ def load_retriever(
     index = load_index(index_dir)
     encoder_dir = Path(index_dir) / identity["encoder_dir"]  # an absolute folder stays itself
     encoder = load_encoder(encoder_dir, identity["pooling"], int(identity["max_length"]))
-    return Retriever(index, encoder, facts, top_k, max_facts)
+    return Retriever(index, encoder, facts, top_k, max_facts, rerank_candidates, linker)

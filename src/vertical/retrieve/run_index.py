@@ -43,7 +43,14 @@ def load_run_retriever(
             {predicate_iri(p, namespace): t for p, t in knowledge.get("templates", {}).items()},
             timeout_s,
         )
-    return load_retriever(index_dir, facts, int(retrieve.get("top_k", 5)), int(retrieve.get("max_facts", 8)))
+    return load_retriever(
+        index_dir,
+        facts,
+        int(retrieve.get("top_k", 5)),
+        int(retrieve.get("max_facts", 8)),
+        int(retrieve.get("rerank_candidates", 20)),
+        facts.linker if facts is not None else load_run_linker(run_dir),
+    )
 
 
 def load_run_linker(run_dir):
