@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from vertical.records import Document
 
 # A word: a run of non-space characters that are not ideographs, or a single ideograph.
-_WORD = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[^\s\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_IDEOGRAPH = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+PASSAGE_WORD = re.compile(f"[{_IDEOGRAPH}]|[^\\s{_IDEOGRAPH}]+")
+
+
+def word_spans(text: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each word of `text`, as passages count them."""
+    return [match.span() for match in PASSAGE_WORD.finditer(text)]
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ def split_passages(document: Document, words: int = 120, overlap: int = 20) -> l
         words: words per passage.
         overlap: words each passage repeats from the one before (less than `words`).
     """
-    spans = [match.span() for match in _WORD.finditer(document.text)]
+    spans = word_spans(document.text)
     if not spans:
         return []
     step = max(1, words - min(overlap, words - 1))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import random
 
-from vertical.retrieve.passages import _WORD
+from vertical.retrieve.passages import word_spans
 
 
 def random_span(text: str, rng: random.Random, shortest: float, longest: float) -> str:
     """A span of consecutive words of `text`, between `shortest` and `longest` of its words (at least one)."""
-    spans = [match.span() for match in _WORD.finditer(text)]
+    spans = word_spans(text)
     if not spans:
         return text
     low = max(1, round(shortest * len(spans)))
