@@ -64,6 +64,41 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted / shifted.sum(axis=1, keepdims=True)
 
 
+def train_sequence_model(
+    model,
+    tokenizer,
+    train_set: Dataset,
+    validation_set: Dataset | None,
+    test_texts: list[str],
+    cfg: TaskConfig,
+    work_dir: Path,
+    seed: int,
+    precision: str,
+    output_dir: Path | None,
+    loss=None,
+) -> tuple[np.ndarray, dict]:
+    """Train a sequence classifier (single- or multi-label: `loss` and the model's problem type say
+    which), save it into `output_dir` when given, and score `test_texts`: their logits (N, C) and
+    the training history."""
+    model, history = train_model(
+        model,
+        tokenizer,
+        train_set,
+        DataCollatorWithPadding(tokenizer),
+        cfg,
+        work_dir,
+        seed,
+        precision,
+        "SEQ_CLS",
+        validation_set=validation_set,
+        loss=loss,
+    )
+    if output_dir is not None:
+        model.save_pretrained(output_dir)
+        tokenizer.save_pretrained(output_dir)
+    return predict_logits(model, tokenizer, test_texts, cfg.max_length), history
+
+
 def _encode(examples: list[Example], tokenizer, index: dict[str, int], max_length: int) -> Dataset:
     encoded = tokenizer([e.text for e in examples], truncation=True, max_length=max_length)
     return Dataset.from_dict(
@@ -104,23 +139,20 @@ def train_classifier(
     loss = None
     if cfg.class_weights == "balanced":
         loss = WeightedCrossEntropy(balanced_weights(train_set["labels"], len(labels)))
-    model, history = train_model(
+    validation_set = _encode(validation, tokenizer, index, cfg.max_length) if validation else None
+    logits, history = train_sequence_model(
         model,
         tokenizer,
         train_set,
-        DataCollatorWithPadding(tokenizer),
+        validation_set,
+        [e.text for e in test],
         cfg,
         work_dir,
         seed,
         precision,
-        "SEQ_CLS",
-        validation_set=_encode(validation, tokenizer, index, cfg.max_length) if validation else None,
-        loss=loss,
+        output_dir,
+        loss,
     )
-    if output_dir is not None:
-        model.save_pretrained(output_dir)
-        tokenizer.save_pretrained(output_dir)
-    logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
     predictions = Predictions(
         labels=labels,
         gold=[index[example.label] for example in test],

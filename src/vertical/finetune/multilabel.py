@@ -11,13 +11,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from datasets import Dataset
-from transformers import DataCollatorWithPadding
 
 from vertical.finetune.class_weights import WeightedBinaryCrossEntropy, positive_weights
-from vertical.finetune.classification import Predictions, predict_logits
+from vertical.finetune.classification import Predictions, train_sequence_model
 from vertical.finetune.config import TaskConfig
 from vertical.finetune.examples import MultiLabelExample
-from vertical.finetune.training import train_model
 from vertical.models import load_sequence_classifier, load_tokenizer
 
 
@@ -65,23 +63,19 @@ def train_multilabel_classifier(
     loss = None
     if cfg.class_weights == "balanced":
         loss = WeightedBinaryCrossEntropy(positive_weights(indicator_rows(train, labels)))
-    model, history = train_model(
+    logits, history = train_sequence_model(
         model,
         tokenizer,
         _encode(train, tokenizer, labels, cfg.max_length),
-        DataCollatorWithPadding(tokenizer),
+        _encode(validation, tokenizer, labels, cfg.max_length) if validation else None,
+        [e.text for e in test],
         cfg,
         work_dir,
         seed,
         precision,
-        "SEQ_CLS",
-        validation_set=_encode(validation, tokenizer, labels, cfg.max_length) if validation else None,
-        loss=loss,
+        output_dir,
+        loss,
     )
-    if output_dir is not None:
-        model.save_pretrained(output_dir)
-        tokenizer.save_pretrained(output_dir)
-    logits = predict_logits(model, tokenizer, [e.text for e in test], cfg.max_length)  # (N, C)
     probabilities = 1.0 / (1.0 + np.exp(-logits))
     predictions = Predictions(
         labels=labels,
