@@ -37,7 +37,16 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday")
 _MONTHS = ("January", "March", "May", "July", "September", "November")
 
 
-def _fill(template: str, company: Company, rng: random.Random, jargon: list[str]) -> str:
+def fill_template(
+    template: str,
+    company: Company,
+    rng: random.Random,
+    jargon: list[str],
+    days: tuple[str, ...] = _DAYS,
+    months: tuple[str, ...] = _MONTHS,
+) -> str:
+    """`template` filled with the company's facts and a random product, activity, term, day, month,
+    year and percentage."""
     return template.format(
         name=company.name,
         ticker=company.ticker,
@@ -47,8 +56,8 @@ def _fill(template: str, company: Company, rng: random.Random, jargon: list[str]
         product=rng.choice(company.products),
         activity=rng.choice(company.sector.activity),
         term=rng.choice(jargon),
-        day=rng.choice(_DAYS),
-        month=rng.choice(_MONTHS),
+        day=rng.choice(days),
+        month=rng.choice(months),
         year=rng.randint(2009, 2024),
         pct=rng.randint(1, 9),
     )
@@ -60,8 +69,9 @@ def write_news(company: Company, jargon: list[str], rng: random.Random) -> str:
     The business sentence uses one of the sector's trade terms (`jargon`), picked at random: every
     term of a sector appears in the same kinds of sentence, so a model learns what they mean.
     """
-    sentences = [_fill(rng.choice(_SECTOR_SENTENCES), company, rng, jargon)]
-    sentences += [_fill(t, company, rng, jargon) for t in rng.sample(_NEUTRAL_SENTENCES, rng.randint(1, 2))]
+    sentences = [fill_template(rng.choice(_SECTOR_SENTENCES), company, rng, jargon)]
+    neutral = rng.sample(_NEUTRAL_SENTENCES, rng.randint(1, 2))
+    sentences += [fill_template(t, company, rng, jargon) for t in neutral]
     rng.shuffle(sentences)
     return " ".join(sentences)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 
+from vertical.demo.corpus import fill_template
 from vertical.demo.world import Company, World
 from vertical.records import Document
 
@@ -37,20 +38,7 @@ _MONTHS = ("一月", "三月", "五月", "七月", "九月", "十一月")
 
 
 def _fill(template: str, company: Company, rng: random.Random, jargon: list[str]) -> str:
-    return template.format(
-        name=company.name,
-        ticker=company.ticker,
-        maker=company.sector.maker,
-        city=company.city,
-        ceo=company.ceo,
-        product=rng.choice(company.products),
-        activity=rng.choice(company.sector.activity),
-        term=rng.choice(jargon),
-        day=rng.choice(_DAYS),
-        month=rng.choice(_MONTHS),
-        year=rng.randint(2009, 2024),
-        pct=rng.randint(1, 9),
-    )
+    return fill_template(template, company, rng, jargon, _DAYS, _MONTHS)
 
 
 def build_corpus_zh(world: World, number_of_documents: int, seed: int = 0) -> list[Document]:
