@@ -51,4 +51,4 @@ def test_the_exact_key_of_ascii_text_is_that_of_the_general_path():
 
 def test_the_exact_key_is_the_same_in_every_process():
     # xxh3 with seed 0, not Python's per-process salted hash(): keys may be compared across tasks
-    assert dedup_key("Rates rose today.") == dedup_key("rates rose today.") == 0x8b639ef357ca5f29
+    assert dedup_key("Rates rose today.") == dedup_key("rates rose today.") == 0x8B639EF357CA5F29
