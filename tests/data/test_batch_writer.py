@@ -32,7 +32,8 @@ def test_the_batch_writer_writes_the_rows_of_datatrove_s_writer(tmp_path):
         expected = pq.read_table(tmp_path / "datatrove" / name)
         written = pq.read_table(tmp_path / "batch" / name)
         assert written.schema == expected.schema and written.equals(expected), name
-        encodings = pq.ParquetFile(tmp_path / "batch" / name).metadata.row_group(0)
-        dictionary = {encodings.column(i).path_in_schema: encodings.column(i).has_dictionary_page for i in range(3)}
+        group = pq.ParquetFile(tmp_path / "batch" / name).metadata.row_group(0)
+        dictionary = {group.column(i).path_in_schema: group.column(i).has_dictionary_page for i in range(3)}
         assert dictionary == {"id": False, "text": False, "source": True}
-    assert pq.ParquetFile(tmp_path / "batch" / "train-00003.parquet").metadata.num_row_groups == 13  # 800 / 64
+    train = pq.ParquetFile(tmp_path / "batch" / "train-00003.parquet")
+    assert train.metadata.num_row_groups == 13  # 800 rows, 64 a group

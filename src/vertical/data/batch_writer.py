@@ -65,9 +65,10 @@ class BatchParquetWriter(ParquetWriter):
             super()._write(document, file_handler, filename)
             return
         if filename not in self._writers:
+            schema = self.schema if self.schema is not None else pa.RecordBatch.from_pylist([document]).schema
             self._writers[filename] = pq.ParquetWriter(
                 file_handler,
-                schema=self.schema if self.schema is not None else pa.RecordBatch.from_pylist([document]).schema,
+                schema=schema,
                 compression=self.compression,
                 use_content_defined_chunking=self.use_content_defined_chunking,
                 write_page_index=self.write_page_index,
