@@ -105,6 +105,15 @@ def test_the_digit_or_at_check_of_ascii_text_agrees_with_the_regular_expression(
         text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 8)))
         assert _has_digit_or_at(text) == (_DIGIT_OR_AT.search(text) is not None)
     assert _has_digit_or_at("٣ 价") and not _has_digit_or_at("价格")  # other scripts' digits count too
+    assert _has_digit_or_at("价格，。１") and not _has_digit_or_at("价格，。")
+
+
+def test_every_digit_of_unicode_is_a_candidate_of_the_digit_or_at_check():
+    from vertical.data.pii.detect import _DIGIT_OR_AT, _MAY_BE_DIGIT_OR_AT
+
+    every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
+    digits = {match.group() for match in _DIGIT_OR_AT.finditer(every)}
+    assert len(digits) > 600 and all(_MAY_BE_DIGIT_OR_AT.match(digit) for digit in digits)
 
 
 def test_the_shape_checks_of_ascii_text_answer_as_the_regular_expressions():

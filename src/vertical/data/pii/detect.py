@@ -43,16 +43,21 @@ _DIGIT_OR_AT = re.compile(r"[\d@]")
 # IDs have 7 digits or more, never more than two separators apart (") " in "(555) 123-4567").
 _SEVEN_DIGITS = re.compile(r"\d(?:[ ()+.\-]{0,2}\d){6,}")
 _IBAN_START = re.compile(r"[A-Z]{2}\d\d")
-_ASCII_DIGITS_AND_AT = b"0123456789@"
+# Every character that [\d@] matches is in this class (a test goes through all of Unicode), and
+# Chinese text is not: the regular expression engine scans a class of ranges 3x faster than \d
+# (3.5 against 10.2 µs a Chinese document).
+_MAY_BE_DIGIT_OR_AT = re.compile(
+    r"[^\x00-\x2f\x3a-\x3f\x41-\u065f\u3000-\u303f\u4e00-\u9fff\uff00-\uff0f\uff1a-\uffef]"
+)
 
 
 def _has_digit_or_at(text: str) -> bool:
-    """Whether `text` has a digit (any script's) or an @: for ASCII text by deleting them from its
-    bytes, ten times faster than a scan for the Unicode class \\d."""
+    """Whether `text` has a digit (any script's) or an @: ASCII text by a substring test per
+    character (memchr; 0.7 µs for 2.6 kB), other text from its first character that may be one."""
     if text.isascii():
-        encoded = text.encode("ascii")
-        return len(encoded.translate(None, _ASCII_DIGITS_AND_AT)) != len(encoded)
-    return _DIGIT_OR_AT.search(text) is not None
+        return any(character in text for character in "0123456789@")
+    candidate = _MAY_BE_DIGIT_OR_AT.search(text)
+    return candidate is not None and _DIGIT_OR_AT.search(text, candidate.start()) is not None
 
 
 PiiLanguage = Literal["auto", "en", "zh"]
