@@ -84,7 +84,13 @@ def test_the_cheap_checks_before_the_detectors_change_nothing(monkeypatch):
 
     texts = list(_digit_heavy_texts())
     fast = [find_personal_data(text) for text in texts]
-    ungated = {language: [(d, None) for d, _ in ds] for language, ds in detect._BY_LANGUAGE.items()}
+
+    def whole(entry):  # a detector over the whole text, without its check or windows
+        if isinstance(entry, tuple):
+            return entry[0], None
+        return (lambda text: entry(text, 0, len(text))), None
+
+    ungated = {language: [whole(e) for e in ds] for language, ds in detect._BY_LANGUAGE.items()}
     monkeypatch.setattr(detect, "_BY_LANGUAGE", ungated)
     monkeypatch.setattr(ip, "_DOTTED_QUAD", re.compile(r"\."))  # the check there was before
     assert fast == [find_personal_data(text) for text in texts]
@@ -99,6 +105,15 @@ def test_the_digit_or_at_check_of_ascii_text_agrees_with_the_regular_expression(
         text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 8)))
         assert _has_digit_or_at(text) == (_DIGIT_OR_AT.search(text) is not None)
     assert _has_digit_or_at("٣ 价") and not _has_digit_or_at("价格")  # other scripts' digits count too
+    assert _has_digit_or_at("价格，。１") and not _has_digit_or_at("价格，。")
+
+
+def test_every_digit_of_unicode_is_a_candidate_of_the_digit_or_at_check():
+    from vertical.data.pii.detect import _DIGIT_OR_AT, _MAY_BE_DIGIT_OR_AT
+
+    every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
+    digits = {match.group() for match in _DIGIT_OR_AT.finditer(every)}
+    assert len(digits) > 600 and all(_MAY_BE_DIGIT_OR_AT.match(digit) for digit in digits)
 
 
 def test_the_shape_checks_of_ascii_text_answer_as_the_regular_expressions():
@@ -113,7 +128,31 @@ def test_the_shape_checks_of_ascii_text_answer_as_the_regular_expressions():
             assert shapes.ascii_shape(text) is None
             continue
         shape = shapes.ascii_shape(text)
-        assert shapes.has_seven_digits(shape) == (detect._SEVEN_DIGITS.search(text) is not None), text
+        runs = [match.span() for match in detect._SEVEN_DIGITS.finditer(text)]
+        assert shapes.seven_digit_runs(shape) == runs, text
         assert shapes.has_iban_start(shape) == (detect._IBAN_START.search(text) is not None), text
         ip_check = ip._DOTTED_QUAD.search(text) is not None or "::" in text or text.count(":") >= 7
         assert shapes.may_have_ip(shape) == ip_check, text
+
+
+def test_the_windows_around_digit_runs_find_what_whole_text_scans_find():
+    from vertical.data.pii import detect
+
+    texts = list(_digit_heavy_texts())
+    rng = random.Random(11)  # runs far apart, near the ends, and in Chinese text (the non-ASCII path)
+    for text in texts[:1500]:
+        filler = "".join(rng.choice(["word ", "利率", "x", "-", " "]) for _ in range(rng.randint(0, 30)))
+        texts.append(filler + text + filler[::-1] + text)
+    for text in texts:
+        for windows in (detect.digit_run_windows(text), detect.digit_run_windows(text, None)):
+            assert all(a[1] < b[0] for a, b in zip(windows, windows[1:], strict=False)), text
+        for entry in detect._BY_LANGUAGE["auto"]:
+            if isinstance(entry, tuple):
+                continue
+            whole = list(entry(text, 0, len(text)))
+            windowed = [f for pos, endpos in detect.digit_run_windows(text) for f in entry(text, pos, endpos)]
+            assert sorted(windowed, key=_position) == sorted(whole, key=_position), text
+
+
+def _position(found):
+    return found.start, found.end, found.kind

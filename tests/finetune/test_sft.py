@@ -7,7 +7,7 @@ import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from vertical.finetune.config import TaskConfig
-from vertical.finetune.sft import sft_dataset, train_instruct
+from vertical.finetune.sft import length_batched_order, sft_dataset, train_instruct
 from vertical.instruct.template import end_of_turn_token
 from vertical.records import ChatExample
 
@@ -133,3 +133,13 @@ def test_a_killed_lora_sft_run_resumes_exactly(tiny_llama_dir, tmp_path):
     a = AutoModelForCausalLM.from_pretrained(tmp_path / "a").state_dict()
     b = AutoModelForCausalLM.from_pretrained(tmp_path / "b").state_dict()
     assert all(torch.allclose(a[key], b[key], atol=1e-5) for key in a)
+
+
+def test_length_batched_order_pads_least_and_shuffles_the_batches():
+    lengths = [40 + n % 5 for n in range(64)] + [230 + n for n in range(16)]  # closed-book, grounded
+    order = length_batched_order(lengths, 8, seed=0)
+    assert sorted(order) == list(range(80)) and order == length_batched_order(lengths, 8, seed=0)
+    batches = [order[start : start + 8] for start in range(0, 80, 8)]
+    long = [batch for batch in batches if max(lengths[i] for i in batch) > 100]
+    assert len(long) == 2 and all(min(lengths[i] for i in batch) >= 230 for batch in long)
+    assert order != sorted(order, key=lambda i: (lengths[i], i))  # not short to long

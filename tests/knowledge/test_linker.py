@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.knowledge.conftest import ASSETS, EX
-from vertical.knowledge.linker import EntityLinker, normalise_words, plural_forms
+from vertical.knowledge.linker import EntityLinker, plural_forms
 from vertical.records import Entity, Label
 
 
@@ -108,11 +108,6 @@ def test_properties_and_short_names_are_not_linked():
     assert linker.link("A headquarters") == []
 
 
-def test_normalise_words_keeps_length_for_any_text():
-    for text in ("Plain ASCII, text!", "İstanbul Straße «ok»", "中文Text混合"):
-        assert len(normalise_words(text)) == len(text)
-
-
 def _gold(text: str, mentions: list[list[str]]) -> set[tuple[int, int, str]]:
     spans, position = set(), 0
     for surface, entity in mentions:
@@ -186,17 +181,3 @@ def test_batched_linking_matches_a_plain_reference():
     batched = linker.link_batch(texts)
     for text, spans in zip(texts, batched, strict=True):
         assert [(s.start, s.end, s.entity_id) for s in spans] == _reference_spans(names, text), text
-
-
-def test_a_batch_is_normalised_in_one_pass_as_text_by_text():
-    import random
-
-    from vertical.knowledge.linker import _scanned_text, normalise_words
-
-    rng = random.Random(0)
-    pool = [*"aZ9 _-|.,", "ΣΑΣ", "İ", "中文", "é", "“x”", "\x01", "\x00", "ǅ", "ß", "Ⅻ", "ｆ"]
-    for _ in range(5000):
-        texts = [
-            "".join(rng.choice(pool) for _ in range(rng.randint(0, 6))) for _ in range(rng.randint(1, 4))
-        ]
-        assert _scanned_text(texts) == " " + " | ".join(normalise_words(t) for t in texts) + " ", texts

@@ -114,6 +114,15 @@ def test_encoder_objectives_on_a_decoder_base_are_a_clear_error(tiny_gpt2_dir, t
         )
 
 
+def test_freezing_the_embeddings_of_an_encoder_is_a_clear_error(tiny_model_dir, tmp_path):
+    data_dir = make_corpus(tmp_path)
+    cfg = PretrainConfig(steps=1, freeze_embeddings=True)
+    with pytest.raises(RecipeError, match="freeze_embeddings: .* is an encoder"):
+        continue_pretraining(
+            cfg, resolve_base_model(str(tiny_model_dir)), data_dir, tmp_path / "o", tmp_path / "w", 0
+        )
+
+
 @pytest.mark.slow  # a second Python process that trains and is killed: over 30 s on a busy machine
 def test_a_killed_causal_run_resumes_to_where_an_uninterrupted_run_ends(tiny_gpt2_dir, tmp_path):
     import subprocess

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from transformers import AutoModelForCausalLM
 
 from tests.pretrain.test_causal import make_corpus
@@ -47,3 +48,20 @@ def test_lora_pretraining_reports_forgetting_and_saves_a_plain_model(tiny_chat_d
     assert (tmp_path / "out" / "model" / "chat_template.jinja").is_file() or "chat_template" in (
         tmp_path / "out" / "model" / "tokenizer_config.json"
     ).read_text()
+
+
+def test_frozen_embeddings_stay_as_the_base_has_them_while_the_layers_learn(tiny_llama_dir, tmp_path):
+    data_dir = make_corpus(tmp_path)
+    cfg = PretrainConfig(
+        steps=3, batch_size=4, max_length=32, save_steps=3, learning_rate=3e-3, precision="fp32",
+        freeze_embeddings=True,
+    )  # fmt: skip
+    base = resolve_base_model(str(tiny_llama_dir))
+    continue_pretraining(cfg, base, data_dir, tmp_path / "out", tmp_path / "work", seed=0)
+    before = AutoModelForCausalLM.from_pretrained(tiny_llama_dir).state_dict()
+    after = AutoModelForCausalLM.from_pretrained(tmp_path / "out" / "model").state_dict()
+    embedding = "model.embed_tokens.weight"
+    assert torch.equal(before[embedding], after[embedding])
+    assert torch.equal(before["lm_head.weight"], after["lm_head.weight"])
+    layers = [name for name in before if ".layers." in name and name.endswith("proj.weight")]
+    assert layers and any(not torch.equal(before[name], after[name]) for name in layers)

@@ -6,12 +6,20 @@ every document: about half of what writing a row costs. `BatchParquetWriter` wri
 rows to the same files (the same adapter, pyarrow batches and file names) and counts per file
 and in total once a batch; the per-document length statistics of datatrove's stats.json are left
 out, as in `vertical.data.batch_filter`.
+
+Two more costs per row, for a 2.6 kB text: the record batch is made column by column (pyarrow's
+`from_pylist` over row dicts took 1.9 µs a row, columns 0.6), and dictionary encoding is only for
+the columns where values repeat (`use_dictionary`): a dictionary of unique texts is hashed and
+then abandoned for plain encoding, 2.8 µs a row (uncompressed: 3.8 -> 1.0 µs a row to write).
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import IO
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.writers.parquet import ParquetWriter
 from datatrove.utils.batching import batched
@@ -19,7 +27,15 @@ from datatrove.utils.typeshelper import StatHints
 
 
 class BatchParquetWriter(ParquetWriter):
-    """A datatrove parquet writer (same arguments) that keeps its books a batch at a time."""
+    """A datatrove parquet writer (same arguments) that keeps its books a batch at a time.
+
+    Args:
+        use_dictionary: as pyarrow's: True, False or the columns to dictionary-encode.
+    """
+
+    def __init__(self, *args, use_dictionary: bool | list[str] = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.use_dictionary = use_dictionary
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if self.max_file_size > 0:  # files that rotate by size: datatrove's own bookkeeping
@@ -43,3 +59,30 @@ class BatchParquetWriter(ParquetWriter):
                         self.stat_update(stat_names[name_], value=count, unit="batch")
                     self.stat_update(StatHints.total, value=len(batch), unit="batch")
                 yield from batch
+
+    def _write(self, document: dict, file_handler: IO, filename: str) -> None:
+        if self.max_file_size > 0:
+            super()._write(document, file_handler, filename)
+            return
+        if filename not in self._writers:
+            schema = self.schema if self.schema is not None else pa.RecordBatch.from_pylist([document]).schema
+            self._writers[filename] = pq.ParquetWriter(
+                file_handler,
+                schema=schema,
+                compression=self.compression,
+                use_content_defined_chunking=self.use_content_defined_chunking,
+                write_page_index=self.write_page_index,
+                use_dictionary=self.use_dictionary,
+            )
+        rows = self._batches[filename]
+        rows.append(document)
+        if len(rows) == self.batch_size:
+            self._write_batch(filename)
+
+    def _write_batch(self, filename: str) -> None:
+        rows = self._batches.pop(filename, None)
+        if not rows:
+            return
+        writer = self._writers[filename]
+        columns = {name: [row.get(name) for row in rows] for name in writer.schema.names}
+        writer.write_batch(pa.RecordBatch.from_pydict(columns, schema=writer.schema))

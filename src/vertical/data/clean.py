@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.base import PipelineStep
 
+from vertical.data.line_shape import LINE_EDGE, SPACE_RUN, line_shape
 from vertical.data.nfkc import nfkc
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
@@ -58,16 +59,12 @@ def clean_lines(text: str) -> str:
     if not text.replace("\n", " ").isprintable():
         text = _CONTROL.sub(" ", text)
         text = _LINE_SPACES_TO_CHANGE.sub(" ", text)  # as every run to one space, with fewer matches
-    elif "  " in text:
-        text = _LINE_SPACES_TO_CHANGE.sub(" ", text)
-    elif not (
-        text.startswith((" ", "\n"))
-        or text.endswith((" ", "\n"))
-        or " \n" in text  # a line that ends with a space, one that starts with a space, an empty one
-        or "\n " in text
-        or "\n\n" in text
-    ):
-        return original if text == original else text  # no line to strip, none empty
+    else:
+        shape = line_shape(text)  # the only whitespace left is spaces and newlines
+        if shape & SPACE_RUN:
+            text = _LINE_SPACES_TO_CHANGE.sub(" ", text)
+        elif not shape & LINE_EDGE:
+            return original if text == original else text  # no line to strip, none empty
     lines = text.split("\n")
     stripped = [line.strip() for line in lines]
     if stripped == lines and all(lines):

@@ -44,6 +44,7 @@ def curated_writer(folder: Path) -> ParquetWriter:
         compression=None,
         use_content_defined_chunking=False,
         write_page_index=False,
+        use_dictionary=["source"],  # texts and ids are unique: a dictionary of them is wasted work
     )
 
 

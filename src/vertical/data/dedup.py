@@ -1,17 +1,17 @@
 """Exact deduplication: a document whose normalised text was seen before is dropped.
 
-The key is an 8-byte blake2b of the lower-cased text with all whitespace removed, so copies
-that differ only in case or spacing count as the same. A key costs about 70 bytes of memory in a
-Python set: ten million documents hold about 700 MB. The set lives in one datatrove task, so
-with several tasks exact copies in different tasks survive this step; near deduplication
-(`vertical.data.near_dedup`, which sees all tasks) removes them, since an exact copy has the
-same MinHash signature.
+The key is the 64-bit xxh3 (`xxhash`, seed 0: the same in every process and on every machine)
+of the lower-cased text with all whitespace removed, so copies that differ only in case or
+spacing count as the same; xxh3 hashes 2.6 kB in ~0.08 µs, blake2b took ~3. A key costs about
+70 bytes of memory in a Python set: ten million documents hold about 700 MB. The set lives in
+one datatrove task, so with several tasks exact copies in different tasks survive this step;
+near deduplication (`vertical.data.near_dedup`, which sees all tasks) removes them, since an
+exact copy has the same MinHash signature.
 """
 
 from __future__ import annotations
 
-import hashlib
-
+import xxhash
 from datatrove.data import Document as DatatroveDocument
 from datatrove.pipeline.writers.disk_base import DiskWriter
 
@@ -28,7 +28,7 @@ def dedup_key(text: str) -> int:
     else:
         # str.split() splits on exactly the characters the regular expression's \s matches, faster
         folded = "".join(text.lower().split()).encode("utf-8")
-    return int.from_bytes(hashlib.blake2b(folded, digest_size=8).digest(), "big")
+    return xxhash.xxh3_64_intdigest(folded)
 
 
 class ExactDeduplicator:

@@ -48,5 +48,9 @@ def corpus_row(writer: ParquetWriter, document: DatatroveDocument) -> dict:
 def corpus_writer(folder: Path) -> ParquetWriter:
     """Writes ``folder/train-<rank>.parquet`` and ``folder/validation-<rank>.parquet``."""
     return BatchParquetWriter(
-        str(folder), output_filename="${split}-${rank}.parquet", adapter=corpus_row, max_file_size=-1
+        str(folder),
+        output_filename="${split}-${rank}.parquet",
+        adapter=corpus_row,
+        max_file_size=-1,
+        use_dictionary=["source"],  # texts and ids are unique: a dictionary of them is wasted work
     )

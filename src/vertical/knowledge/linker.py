@@ -1,19 +1,18 @@
 """Entity linking: every mention of a graph entity's names in a text, by Aho-Corasick over the names.
 
 Two automata (`ahocorasick-rs`, Rust; the word one over UTF-8 bytes), each scanning a whole batch
-of lower-cased texts in one call and returning the leftmost-longest non-overlapping matches
-itself, so Python sees only the kept mentions, as arrays:
+of lower-cased texts in one call, so Python sees the matches only as arrays:
 
 - **words** (names in Latin and other spaced scripts): the text is normalised so that every
   character that is not a letter or digit of such a script becomes a space (lengths are kept, so
-  offsets stay those of the original text), and each name is stored the same way between two
-  spaces: ``" acme bank "``. A match therefore starts and ends at word boundaries by construction,
-  with no check in Python; ``Acme's`` and ``Acme-Bank`` match, ``Acmeology`` does not. So that
-  two names next to each other can both match without sharing the space between them, every
-  space of the scanned text and of the names is doubled (``"  acme  bank  "``, names
-  ``" acme  bank "``) and offsets are mapped back. Names written in lower case (common nouns such
-  as FIBO's ``mortgage loan``) also match their plurals (``loans``, ``businesses``,
-  ``companies``); proper names (with a capital) do not.
+  offsets stay those of the original text; `scanned_text`), and each name is stored the same way
+  between two spaces: ``" acme bank "``. A match therefore starts and ends at word boundaries by
+  construction, with no check in Python; ``Acme's`` and ``Acme-Bank`` match, ``Acmeology`` does
+  not. The automaton reports every occurrence, overlapping ones too, and a compiled loop keeps
+  the leftmost-longest (`overlaps`), letting two adjacent names share the space between them
+  (the automaton's own leftmost-longest would make them compete for it). Names written in lower
+  case (common nouns such as FIBO's ``mortgage loan``) also match their plurals (``loans``,
+  ``businesses``, ``companies``); proper names (with a capital) do not.
 - **characters** (names in Chinese, Japanese or Korean script): matched at character level, no
   boundaries, only in the texts that have such characters.
 
@@ -21,6 +20,8 @@ itself, so Python sees only the kept mentions, as arrays:
 short documents the per-call cost exceeds the scan itself. pyahocorasick, used before, reports
 every overlapping match and left leftmost-longest to a Python loop over them (its own
 ``iter_long`` was seen to drop valid matches): 11 MB/s on dense text against ~30 for its scan.
+Before the compiled resolution, every space of the text and of the names was doubled so that the
+automaton's leftmost-longest could be used (docs/knowledge.md has the figures).
 
 A name shared by several entities is resolved once, when the linker is built: the entity whose
 type comes first in `prefer_types`, then the one taking part in more triples
@@ -37,7 +38,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -46,13 +46,14 @@ import ahocorasick_rs
 import numpy as np
 
 from vertical.knowledge.names import PROPERTY_TYPES
+from vertical.knowledge.overlaps import leftmost_longest
+from vertical.knowledge.scanned_text import character_offsets, normalise_words, scanned_bytes, text_starts
+from vertical.knowledge.scanned_text import lower_same_length as _lower
 from vertical.records import Entity, EntitySpan, Label
 from vertical.unicode_scripts import NO_SPACE_CHAR, NO_SPACE_SCRIPTS
 
 # Scripts written without spaces between words: names in them are matched at character level.
 CJK_PATTERN = NO_SPACE_CHAR
-# Everything that separates words for the word automaton: not a letter or digit, or a CJK character.
-_SEPARATOR = re.compile(f"[\\W_{NO_SPACE_SCRIPTS}]")
 _PLURAL_ES = ("s", "x", "z", "ch", "sh")
 # the contiguous NFA scanned fastest here (38 MB/s against 21-25 for the DFA and the default)
 _AUTOMATON = ahocorasick_rs.Implementation.ContiguousNFA
@@ -62,81 +63,6 @@ _NO_MATCHES: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
     np.zeros(0, np.int64),
     np.zeros(0, np.int64),
 )
-
-
-def _lower(text: str) -> str:
-    """Lower case with the same length (``İ`` lower-cases to two characters; keep the first)."""
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return lowered
-    return "".join(character.lower()[:1] for character in text)
-
-
-# For ASCII text, one bytes.translate does both steps (an order of magnitude faster than the regex).
-_ASCII_TABLE = bytes(
-    (c + 32 if 65 <= c <= 90 else c if (48 <= c <= 57 or 97 <= c <= 122) else 32) for c in range(256)
-)
-
-
-def normalise_words(text: str) -> str:
-    """The text as the word automaton sees it: lower case, separators as spaces, same length."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_TABLE).decode("ascii")
-    return _SEPARATOR.sub(" ", _lower(text))
-
-
-# A batch is normalised in one pass: its texts joined by "\x00\x01\x00", which becomes " | ".
-_JOIN = "\x00\x01\x00"
-_ASCII_JOIN_TABLE = _ASCII_TABLE[:1] + b"|" + _ASCII_TABLE[2:]
-
-
-@functools.cache
-def _separators() -> np.ndarray:
-    """(0x110000,) bool: the code points `_SEPARATOR` matches (lone surrogates count as separators)."""
-    points = np.arange(0x110000, dtype=np.uint32)
-    points[0xD800:0xE000] = 32
-    every = points.tobytes().decode("utf-32-le")
-    table = np.zeros(0x110000, bool)
-    for match in re.finditer(f"(?:{_SEPARATOR.pattern})+", every):
-        table[match.start() : match.end()] = True
-    table[0xD800:0xE000] = True
-    return table
-
-
-def _joined_ascii(joined: str) -> str:
-    """An ASCII batch joined by `_JOIN`, normalised: its texts joined by " | "."""
-    return joined.encode("ascii").translate(_ASCII_JOIN_TABLE).decode("ascii")
-
-
-def _joined_wide(joined: str) -> str | None:
-    """`_joined_ascii` for any batch, over its code points; None when lower case changes its length."""
-    lowered = joined.lower()  # the same as text by text: no cased letter crosses a \x00
-    if len(lowered) != len(joined):
-        return None
-    points = np.frombuffer(lowered.encode("utf-32-le"), np.uint32).copy()  # (N,)
-    bars = points == 1
-    points[_separators()[points]] = 32
-    points[bars] = 124  # "|"
-    return points.tobytes().decode("utf-32-le")
-
-
-def _scanned_text(texts: Sequence[str]) -> str:
-    """``" " + " | ".join(normalise_words(text) for text in texts) + " "``, in one pass over the
-    batch's ASCII texts and one over the others (a few: a pound sign or an accent in one text of
-    a thousand took the whole batch through the code points, 4x slower); text by text when a
-    text holds a \x01 or lower case changes the length."""
-    joined = _JOIN.join(texts)
-    if joined.count("\x01") == len(texts) - 1:
-        if joined.isascii():
-            return " " + _joined_ascii(joined) + " "
-        wide = [index for index, text in enumerate(texts) if not text.isascii()]
-        normalised = _joined_wide(_JOIN.join([texts[index] for index in wide]))
-        if normalised is not None:
-            pieces = _joined_ascii(_JOIN.join(["" if not t.isascii() else t for t in texts])).split(" | ")
-            for index, piece in zip(wide, normalised.split(" | "), strict=True):
-                pieces[index] = piece  # no normalised text holds a "|"
-            return " " + " | ".join(pieces) + " "
-    return " " + " | ".join([normalise_words(text) for text in texts]) + " "
 
 
 _FIRST_NO_SPACE = min(map(ord, NO_SPACE_SCRIPTS.replace("-", "")))  # U+3040, where kana begin
@@ -249,7 +175,7 @@ class EntityLinker:
                 character_keys.append(key)
                 self._character_names.append(name_of(indices, len(key)))
             else:
-                word_keys.append(f" {key.replace(' ', '  ')} ")  # spaces doubled, see the module docstring
+                word_keys.append(f" {key} ")  # between spaces: on word boundaries, see the module docstring
                 self._word_names.append(name_of(indices, len(key) + 2))
         self.names = len(word_keys) + len(character_keys)
         # what each key links to, as arrays indexed by key (word keys, then character keys), so that
@@ -261,7 +187,9 @@ class EntityLinker:
         longest = ahocorasick_rs.MatchKind.LeftmostLongest
         self._words = (  # over UTF-8 bytes: a str haystack cost a quarter more (22 vs 28 MB/s)
             ahocorasick_rs.BytesAhoCorasick(
-                [key.encode("utf-8") for key in word_keys], matchkind=longest, implementation=_AUTOMATON
+                [key.encode("utf-8") for key in word_keys],
+                matchkind=ahocorasick_rs.MatchKind.Standard,  # every occurrence, see `overlaps`
+                implementation=_AUTOMATON,
             )
             if word_keys
             else None
@@ -289,31 +217,20 @@ class EntityLinker:
         if self._words is None or not texts:
             return _NO_MATCHES
         # scanned = " " + text0 + " | " + text1 + " | " ... + " ", every text normalised (so without
-        # "|"), then every space doubled; a name cannot cross the "|".
-        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
-        starts = np.concatenate(([1], np.cumsum(lengths + 3)[:-1] + 1))  # (D,) where each text begins
-        scanned = _scanned_text(texts)
-        encoded = scanned.encode("utf-8")
-        haystack = encoded.replace(b" ", b"  ")
-        hits = self._words.find_matches_as_indexes(haystack)
+        # "|"), as UTF-8; a name cannot cross the "|".
+        scanned = scanned_bytes(texts)
+        hits = self._words.find_matches_as_indexes(scanned, overlapping=True)
         if not hits:
             return _NO_MATCHES
         found = np.fromiter(chain.from_iterable(hits), np.int64, 3 * len(hits)).reshape(-1, 3)  # (M, 3)
-        # key, start, end in the doubled text's bytes. Space k of the scanned text (at spaces[k])
-        # became two, the first at first_copy[k] (spaces[k] + k when every character is one byte):
-        # a mention starts after the second copy of a space and ends at the first copy of the next
-        ascii = len(encoded) == len(scanned)
-        one_byte_each = encoded if ascii else scanned.encode("ascii", "replace")  # "?" for the others
-        spaces = np.flatnonzero(np.frombuffer(one_byte_each, np.uint8) == 32)  # (K,)
-        if ascii:
-            first_copy = spaces + np.arange(spaces.size)
-        else:  # no byte of a character of several bytes is a space
-            first_copy = np.flatnonzero(np.frombuffer(haystack, np.uint8) == 32)[::2]
-        begin = spaces[np.searchsorted(first_copy + 1, found[:, 1])] + 1
-        end = spaces[np.searchsorted(first_copy, found[:, 2] - 1)]
+        kept = found[leftmost_longest(found)]  # (K, 3) key, start, end: the key's spaces included
+        starts = text_starts(texts)  # (D,)
+        characters = int(starts[-1]) + len(texts[-1]) + 1
+        begin = character_offsets(scanned, characters, kept[:, 1] + 1)
+        end = character_offsets(scanned, characters, kept[:, 2] - 1)
         document = np.searchsorted(starts, begin, side="right") - 1
         offset = starts[document]
-        return document, begin - offset, end - offset, found[:, 0]
+        return document, begin - offset, end - offset, kept[:, 0]
 
     def _character_arrays(
         self, texts: Sequence[str]

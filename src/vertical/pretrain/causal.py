@@ -23,7 +23,8 @@ Metrics: next-token loss and perplexity on held-out domain text before and after
 ``general_data``, the same on held-out general text: the forgetting check; with
 ``general_choices``, multiple-choice accuracy (length-normalised log-likelihood) before and after
 (`vertical.pretrain.general_ability`). ``facts_ratio`` mixes in the knowledge stage's facts as
-sentences; ``lora`` trains adapters, merged into the saved model.
+sentences; ``lora`` trains adapters, merged into the saved model; ``freeze_embeddings`` trains
+everything but the token embeddings and the output layer.
 """
 
 from __future__ import annotations
@@ -74,6 +75,18 @@ def scratch_model(cfg: ScratchModelConfig, tokenizer) -> GPT2LMHeadModel:
         pad_token_id=tokenizer.pad_token_id,
     )
     return GPT2LMHeadModel(config)
+
+
+def freeze_embeddings(model) -> None:
+    """Leave the token embeddings and the output layer (tied to them or not) out of training.
+
+    The Trainer's optimizer holds only weights that need a gradient, so AdamW never moves them and
+    the backward pass skips the output layer's weight gradient (a (V, C) matrix every step).
+    """
+    model.get_input_embeddings().weight.requires_grad_(False)
+    output = model.get_output_embeddings()
+    if output is not None:
+        output.weight.requires_grad_(False)
 
 
 def _tokenizer_and_model(cfg: PretrainConfig, base: BaseModel, tokenizer_dir: Path | None, seed: int):
@@ -172,6 +185,8 @@ def causal_pretraining(
     choices_before = choice_accuracies(model, tokenizer, cfg.general_choices, cfg.general_choices_limit, bf16)
     if cfg.lora is not None:
         model = add_lora(model, cfg.lora, "CAUSAL_LM")
+    elif cfg.freeze_embeddings:
+        freeze_embeddings(model)
     checkpoints = work_dir / "checkpoints"
     arguments = training_arguments(cfg, checkpoints, seed, "random")  # packed blocks: one length
     board_dir = work_dir / "tensorboard"

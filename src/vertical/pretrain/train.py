@@ -24,7 +24,7 @@ from datasets import interleave_datasets
 from transformers import Trainer
 
 from vertical.data import corpus_shards
-from vertical.errors import DataError
+from vertical.errors import DataError, RecipeError
 from vertical.models import BaseModel, is_decoder, load_masked_lm, load_tokenizer
 from vertical.precision import use_bf16
 from vertical.pretrain.causal import causal_pretraining
@@ -96,6 +96,11 @@ def continue_pretraining(
     if cfg.from_scratch is not None or is_decoder(base.path):
         return causal_pretraining(
             cfg, base, data_dir, output_dir, work_dir, seed, tokenizer_dir, knowledge_dir
+        )
+    if cfg.freeze_embeddings:
+        raise RecipeError(
+            f"pretrain.freeze_embeddings: the base model {base.spec} is an encoder, whose masked-LM "
+            "training keeps the embeddings trainable; remove it (it is for decoders)"
         )
     train_shards = corpus_shards(data_dir, "train")
     if not train_shards:

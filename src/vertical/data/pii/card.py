@@ -9,6 +9,7 @@ invoice or tracking label is left alone, so order, invoice and tracking numbers 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData, follows_reference_label
@@ -45,9 +46,9 @@ def is_card_number(digits: str) -> bool:
     return issued and luhn_valid(digits)
 
 
-def find_cards(text: str) -> Iterator[PersonalData]:
-    """Payment card numbers in `text`."""
-    for match in _CANDIDATE.finditer(text):
+def find_cards(text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[PersonalData]:
+    """Payment card numbers in `text` (those inside `text[pos:endpos]`)."""
+    for match in _CANDIDATE.finditer(text, pos, endpos):
         value = match.group()
         separators = set(re.findall(r"[ -]", value))
         if len(separators) > 1:

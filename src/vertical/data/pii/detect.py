@@ -6,6 +6,15 @@ match that overlaps an earlier one is discarded. Every type is looked for in eve
 English e-mail can quote a Chinese ID, a Chinese one a US SSN); `language` only chooses the
 national phone formats: "en" North American, "zh" Chinese mobile and landline, "auto" both,
 international (+country) numbers always.
+
+Phones, cards, US SSNs and Chinese IDs all hold a run of 7 digits or more (at most two separators
+apart), so these four detectors scan only *windows*: each such run widened by `_MARGIN` characters
+on both sides. A text that passes the check is mostly words (a 2.6 kB paragraph with one phone
+number), and its seven full scans were 7% of the data stage: the detectors took 24.7 µs a
+document of the benchmark corpus, 11.7 with windows. A window
+holds every match of its run with the characters its lookarounds read (the lookbehinds see the
+text before the window; the lookaheads stop at its end, hence the margin after the run), and
+windows that touch are merged, so each scan finds what the scan of the whole text finds.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 from vertical.data.pii.card import find_cards
@@ -22,7 +32,7 @@ from vertical.data.pii.iban import find_ibans
 from vertical.data.pii.id_cn import find_id_cn
 from vertical.data.pii.ip import find_ips
 from vertical.data.pii.phone import find_phones
-from vertical.data.pii.shapes import ascii_shape, has_iban_start, has_seven_digits, may_have_ip
+from vertical.data.pii.shapes import ascii_shape, has_iban_start, may_have_ip, seven_digit_runs
 from vertical.data.pii.ssn import find_ssns
 from vertical.data.pii.url_credentials import find_url_credentials
 
@@ -33,22 +43,31 @@ _DIGIT_OR_AT = re.compile(r"[\d@]")
 # IDs have 7 digits or more, never more than two separators apart (") " in "(555) 123-4567").
 _SEVEN_DIGITS = re.compile(r"\d(?:[ ()+.\-]{0,2}\d){6,}")
 _IBAN_START = re.compile(r"[A-Z]{2}\d\d")
-_ASCII_DIGITS_AND_AT = b"0123456789@"
+# Every character that [\d@] matches is in this class (a test goes through all of Unicode), and
+# Chinese text is not: the regular expression engine scans a class of ranges 3x faster than \d
+# (3.5 against 10.2 µs a Chinese document).
+_MAY_BE_DIGIT_OR_AT = re.compile(
+    r"[^\x00-\x2f\x3a-\x3f\x41-\u065f\u3000-\u303f\u4e00-\u9fff\uff00-\uff0f\uff1a-\uffef]"
+)
 
 
 def _has_digit_or_at(text: str) -> bool:
-    """Whether `text` has a digit (any script's) or an @: for ASCII text by deleting them from its
-    bytes, ten times faster than a scan for the Unicode class \\d."""
+    """Whether `text` has a digit (any script's) or an @: ASCII text by a substring test per
+    character (memchr; 0.7 µs for 2.6 kB), other text from its first character that may be one."""
     if text.isascii():
-        encoded = text.encode("ascii")
-        return len(encoded.translate(None, _ASCII_DIGITS_AND_AT)) != len(encoded)
-    return _DIGIT_OR_AT.search(text) is not None
+        return any(character in text for character in "0123456789@")
+    candidate = _MAY_BE_DIGIT_OR_AT.search(text)
+    return candidate is not None and _DIGIT_OR_AT.search(text, candidate.start()) is not None
 
 
 PiiLanguage = Literal["auto", "en", "zh"]
 KINDS = ("URL_CREDENTIALS", "EMAIL", "IBAN", "ID_CN", "CARD", "SSN", "IP", "PHONE")
 
 Detector = Callable[[str], Iterator[PersonalData]]
+WindowedDetector = Callable[[str, int, int], Iterator[PersonalData]]  # (text, pos, endpos)
+# Characters a window reaches past its run of digits: more than a match holds before its first
+# digit ("+", "(") or after its last ("X" of an ID), plus what the lookaheads read (2)
+_MARGIN = 16
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: a dict key per call
@@ -60,30 +79,47 @@ class _Needs:
     in_shape: Callable[[bytes], bool]
 
 
-_SEVEN = _Needs(_SEVEN_DIGITS, has_seven_digits)
 _IBAN = _Needs(_IBAN_START, has_iban_start)
 _IP = _Needs(None, may_have_ip)  # find_ips checks for a dotted quad or colons itself
 
 
-def _detectors(language: PiiLanguage) -> list[tuple[Detector, _Needs | None]]:
-    """The detectors in order, each with what every one of its matches holds (or None)."""
+def _detectors(language: PiiLanguage) -> list[tuple[Detector, _Needs | None] | WindowedDetector]:
+    """The detectors in order: each with what every one of its matches holds (or None), or alone
+    when it scans the windows around runs of 7 digits."""
 
-    def phones(text: str) -> Iterator[PersonalData]:
-        return find_phones(text, language)
+    def phones(text: str, pos: int, endpos: int) -> Iterator[PersonalData]:
+        return find_phones(text, language, pos, endpos)
 
     return [
         (find_url_credentials, None),
         (find_emails, None),
         (find_ibans, _IBAN),
-        (find_id_cn, _SEVEN),
-        (find_cards, _SEVEN),
-        (find_ssns, _SEVEN),
+        find_id_cn,
+        find_cards,
+        find_ssns,
         (find_ips, _IP),
-        (phones, _SEVEN),
+        phones,
     ]
 
 
 _BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "zh")}
+
+
+def digit_run_windows(text: str, shape: bytes | None = None) -> list[tuple[int, int]]:
+    """(pos, endpos) of the windows of `text` around its runs of 7 digits (see the module
+    docstring), in order, none touching another; `shape`: the text's `ascii_shape` if known."""
+    if shape is not None:
+        runs = seven_digit_runs(shape)
+    else:
+        runs = [match.span() for match in _SEVEN_DIGITS.finditer(text)]
+    windows: list[tuple[int, int]] = []
+    for start, end in runs:
+        start, end = max(0, start - _MARGIN), min(len(text), end + _MARGIN)
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], end)
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[PersonalData]:
@@ -93,16 +129,24 @@ def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[Person
     taken: list[PersonalData] = []
     present: dict[_Needs, bool] = {}
     shape = ascii_shape(text)
-    for detector, needs in _BY_LANGUAGE[language]:
-        if needs is not None:
-            if needs not in present:
-                if shape is not None:
-                    present[needs] = needs.in_shape(shape)
-                else:
-                    present[needs] = needs.pattern is None or needs.pattern.search(text) is not None
-            if not present[needs]:
-                continue
-        for found in detector(text):
+    windows: list[tuple[int, int]] | None = None
+    for entry in _BY_LANGUAGE[language]:
+        if isinstance(entry, tuple):
+            detector, needs = entry
+            if needs is not None:
+                if needs not in present:
+                    if shape is not None:
+                        present[needs] = needs.in_shape(shape)
+                    else:
+                        present[needs] = needs.pattern is None or needs.pattern.search(text) is not None
+                if not present[needs]:
+                    continue
+            candidates = detector(text)
+        else:
+            if windows is None:
+                windows = digit_run_windows(text, shape)
+            candidates = chain.from_iterable(entry(text, pos, endpos) for pos, endpos in windows)
+        for found in candidates:
             if all(found.end <= other.start or found.start >= other.end for other in taken):
                 taken.append(found)
     return sorted(taken, key=lambda found: found.start)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from collections.abc import Iterator
 
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData
@@ -39,8 +40,8 @@ def is_valid_id_cn(number: str) -> bool:
     return id_cn_check_character(number[:17]) == number[17].upper()
 
 
-def find_id_cn(text: str) -> Iterator[PersonalData]:
-    """Valid Chinese resident ID numbers in `text`."""
-    for match in _CANDIDATE.finditer(text):
+def find_id_cn(text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[PersonalData]:
+    """Valid Chinese resident ID numbers in `text` (those inside `text[pos:endpos]`)."""
+    for match in _CANDIDATE.finditer(text, pos, endpos):
         if is_valid_id_cn(match.group()):
             yield PersonalData("ID_CN", match.start(), match.end(), match.group())

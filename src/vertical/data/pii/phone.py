@@ -13,6 +13,7 @@ reference, not a phone, and is left alone.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData, follows_reference_label
@@ -67,10 +68,13 @@ def _digits(value: str) -> int:
     return sum(c.isdigit() for c in value)
 
 
-def find_phones(text: str, language: str = "auto") -> Iterator[PersonalData]:
-    """Phone numbers in `text`; `language` ("en", "zh", "auto") chooses the national formats."""
+def find_phones(
+    text: str, language: str = "auto", pos: int = 0, endpos: int = sys.maxsize
+) -> Iterator[PersonalData]:
+    """Phone numbers in `text` (those inside `text[pos:endpos]`, seen in the whole text); `language`
+    ("en", "zh", "auto") chooses the national formats."""
     for pattern in _PATTERNS[language]:
-        for match in pattern.finditer(text):
+        for match in pattern.finditer(text, pos, endpos):
             value = match.group()
             if not 7 <= _digits(value) <= 15:
                 continue

@@ -24,7 +24,7 @@ _TABLE = bytes(
 )  # fmt: skip
 # The detectors' patterns in the shape's alphabet: a regular expression over it runs 5-10x faster
 # than the original over the text (it starts at a literal and meets few candidates).
-_SEVEN_DIGITS = re.compile(rb"0" + rb"[s.]{0,2}0" * 6)  # the {6,} tail needs only its first six
+_SEVEN_DIGIT_RUN = re.compile(rb"0(?:[s.]{0,2}0){6,}")  # the whole run, as the original's finditer
 _DOTTED_QUAD = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
 
 
@@ -35,10 +35,9 @@ def ascii_shape(text: str) -> bytes | None:
     return text.encode("ascii").translate(_TABLE)
 
 
-def has_seven_digits(shape: bytes) -> bool:
-    """Whether the text has 7 digits in a row, at most two separators (`` ()+.-``) apart, as
-    ``\\d(?:[ ()+.\\-]{0,2}\\d){6,}``."""
-    return _SEVEN_DIGITS.search(shape) is not None
+def seven_digit_runs(shape: bytes) -> list[tuple[int, int]]:
+    """(start, end) of each match of ``\\d(?:[ ()+.\\-]{0,2}\\d){6,}`` in the text, in order."""
+    return [match.span() for match in _SEVEN_DIGIT_RUN.finditer(shape)]
 
 
 def has_iban_start(shape: bytes) -> bool:

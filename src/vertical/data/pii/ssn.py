@@ -7,6 +7,7 @@ matched; nine digits without separators are too ambiguous (order numbers) and ar
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 
 from vertical.data.pii.entity import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM, PersonalData
@@ -16,9 +17,9 @@ _SSN = re.compile(
 )
 
 
-def find_ssns(text: str) -> Iterator[PersonalData]:
-    """Valid US social security numbers in `text`."""
-    for match in _SSN.finditer(text):
+def find_ssns(text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[PersonalData]:
+    """Valid US social security numbers in `text` (those inside `text[pos:endpos]`)."""
+    for match in _SSN.finditer(text, pos, endpos):
         area, _, group, serial = match.groups()
         if area in ("000", "666") or area[0] == "9" or group == "00" or serial == "0000":
             continue
