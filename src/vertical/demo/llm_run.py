@@ -51,6 +51,7 @@ def grounding_summary(grounding: dict | None) -> dict:
         "supported_correct",
         "recall_at_k",
         "recall_at",
+        "prompt_recall",
     )
     return {key: grounding[key] for key in keys if key in grounding}
 
