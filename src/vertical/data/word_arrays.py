@@ -181,12 +181,13 @@ class BatchWords:
 
     def of(self, index: int) -> BatchWords:
         """The words of text `index` alone (views into these arrays)."""
+        return self.texts(index, index + 1)
+
+    def texts(self, first: int, stop: int) -> BatchWords:
+        """The words of texts `first` to `stop` - 1 (views into these arrays)."""
         offsets = self.offsets
-        begin, end = offsets[index], offsets[index + 1]
-        window = slice(begin, end)
-        return BatchWords(
-            self.counts[index : index + 1], self.starts[window], self.ends[window], self.codes[window]
-        )
+        window = slice(offsets[first], offsets[stop])
+        return BatchWords(self.counts[first:stop], self.starts[window], self.ends[window], self.codes[window])
 
     @functools.cached_property
     def offsets(self) -> np.ndarray:
