@@ -1,6 +1,8 @@
+import random
+
 from datatrove.data import Document
 
-from vertical.data.boilerplate import RemoveBoilerplateLines, boilerplate_keys, strip_lines
+from vertical.data.boilerplate import RemoveBoilerplateLines, boilerplate_keys, key_lengths, strip_lines
 
 FOOTER = "This e-mail is confidential."
 FOOTER_ZH = "本邮件内容保密，请勿转发。"
@@ -35,3 +37,13 @@ def test_step_strips_every_document_and_drops_those_that_were_all_boilerplate():
     assert "only-footer" not in {d.id for d in kept}
     assert all(FOOTER_ZH not in d.text for d in kept)
     assert len(kept) == 31
+
+
+def test_the_lengths_of_the_keys_lines_change_no_stripped_text():
+    rng = random.Random(0)
+    lines = [FOOTER, FOOTER.upper(), FOOTER_ZH, "Straße", "STRASSE", "strasse", "Report", "x" * len(FOOTER)]
+    texts = ["\n".join(rng.choice(lines) for _ in range(rng.randint(1, 6))) for _ in range(400)]
+    keys = boilerplate_keys(texts, min_share=0.2, min_documents=5)
+    lengths = key_lengths(texts, keys)
+    assert keys and lengths
+    assert [strip_lines(t, keys, lengths) for t in texts] == [strip_lines(t, keys) for t in texts]

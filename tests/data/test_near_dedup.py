@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from datatrove.data import Document
 from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
@@ -104,3 +105,23 @@ def test_a_batch_with_texts_split_again_has_the_shingles_of_each_text_alone():
     for text, count in zip(texts, counts.tolist(), strict=True):
         assert shingles[begin : begin + count].tolist() == shingle_hashes(text, 5).ravel().tolist(), text
         begin += count
+
+
+def test_word_shingles_are_the_position_weighted_sums_of_each_ngram():
+    from vertical.data.minhash import word_shingles
+
+    rng = np.random.default_rng(0)
+    multipliers = rng.integers(0, 2**64, 8, dtype=np.uint64) | np.uint64(1)
+    counts = np.array([0, 1, 4, 5, 6, 30, 0, 2, 5])
+    hashes = rng.integers(0, 2**64, counts.sum(), dtype=np.uint64)
+    expected, begin = [], 0
+    for count in counts.tolist():
+        words = [int(h) for h in hashes[begin : begin + count]]
+        starts = range(count - 4) if count >= 5 else range(min(count, 1))
+        width = 5 if count >= 5 else count
+        for start in starts:
+            expected.append(sum(words[start + p] * int(multipliers[p]) for p in range(width)) % 2**64)
+        begin += count
+    shingles, shingle_counts = word_shingles(hashes, counts, 5, multipliers)
+    assert shingles.tolist() == expected
+    assert shingle_counts.tolist() == [0, 1, 1, 1, 2, 26, 0, 1, 1]

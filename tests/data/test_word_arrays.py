@@ -26,6 +26,12 @@ def test_the_words_are_those_of_the_regular_expression():
     assert word_counts(texts).tolist() == [len(words(text)) for text in texts]
     ascii_only = [text for text in texts if text.isascii()]  # the bytes path
     assert word_counts(ascii_only).tolist() == [len(words(text)) for text in ascii_only]
+    found = batch_words(ascii_only)  # an ASCII batch: bytes, not code points
+    for index, text in enumerate(ascii_only):
+        mine = found.of(index)
+        assert [text[b:e] for b, e in zip(mine.starts.tolist(), mine.ends.tolist(), strict=True)] == words(
+            text
+        )
 
 
 def test_equal_words_have_equal_codes_and_different_words_different_ones():

@@ -143,3 +143,5 @@ def test_length_batched_order_pads_least_and_shuffles_the_batches():
     long = [batch for batch in batches if max(lengths[i] for i in batch) > 100]
     assert len(long) == 2 and all(min(lengths[i] for i in batch) >= 230 for batch in long)
     assert order != sorted(order, key=lambda i: (lengths[i], i))  # not short to long
+    places = [batches.index(batch) for batch in long]
+    assert abs(places[0] - places[1]) >= 3  # the long batches spread over the epoch, not side by side

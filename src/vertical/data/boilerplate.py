@@ -35,13 +35,30 @@ def boilerplate_keys(texts: list[str], min_share: float, min_documents: int) -> 
     return {key for key, count in seen.items() if count >= needed}
 
 
-def strip_lines(text: str, keys: set[int]) -> str:
-    """`text` without the lines whose key is in `keys` (one-line texts are returned as they are)."""
+def key_lengths(texts: list[str], keys: set[int]) -> set[int]:
+    """The lengths of the case-folded lines of `texts` whose key is in `keys`."""
+    return {len(line) for text in texts for line in text.casefold().split("\n") if hash(line) in keys}
+
+
+def strip_lines(text: str, keys: set[int], lengths: set[int] | None = None) -> str:
+    """`text` without the lines whose key is in `keys` (one-line texts are returned as they are).
+
+    `lengths`, those of the keys' lines (`key_lengths`), spare the case folding and hashing of
+    every ASCII line of another length (ASCII case folding keeps the length): ~5 -> ~1.5 µs a
+    2.6 kB English text, whose lines are rarely as long as a footer.
+    """
     if not keys or "\n" not in text:
         return text
     lines = text.split("\n")
-    folded = text.casefold().split("\n")  # case folding is character by character, never to a "\n"
-    kept = [line for line, key in zip(lines, map(hash, folded), strict=True) if key not in keys]
+    if lengths is None:
+        folded = text.casefold().split("\n")  # case folding is character by character, never to a "\n"
+        kept = [line for line, key in zip(lines, map(hash, folded), strict=True) if key not in keys]
+    else:
+        kept = [
+            line
+            for line in lines
+            if (line.isascii() and len(line) not in lengths) or hash(line.casefold()) not in keys
+        ]
     return text if len(kept) == len(lines) else "\n".join(kept)  # the same string when nothing went
 
 
@@ -62,9 +79,10 @@ class RemoveBoilerplateLines(BatchFilter):
         self.min_share = min_share
         self.min_documents = min_documents
         self.keys: set[int] = set()
+        self.lengths: set[int] = set()  # of the keys' case-folded lines
 
     def filter(self, document: DatatroveDocument) -> bool | tuple[bool, str]:
-        stripped = strip_lines(document.text, self.keys)
+        stripped = strip_lines(document.text, self.keys, self.lengths)
         if not stripped.strip():
             return False, "boilerplate"
         if len(stripped) != len(document.text):
@@ -80,6 +98,7 @@ class RemoveBoilerplateLines(BatchFilter):
             sample.append(document)
         multi_line = [d.text for d in sample if "\n" in d.text]
         self.keys = boilerplate_keys(multi_line, self.min_share, self.min_documents) if multi_line else set()
+        self.lengths = key_lengths(multi_line, self.keys) if self.keys else set()
         self.stat_update("boilerplate_lines", value=len(self.keys))
         del multi_line
         queue = collections.deque(sample)

@@ -63,3 +63,46 @@ def minhash_signatures(shingles: np.ndarray, counts: np.ndarray, a: np.ndarray, 
         out,
     )
     return out
+
+
+@functools.cache
+def _shingle_loop():
+    import numba
+
+    @numba.njit(cache=True, nogil=True)
+    def shingles_into(word_hashes, word_counts, ngram, multipliers, out):  # (T,), (D,), (P,), (S,) -> S
+        written, begin = 0, 0
+        for document in range(word_counts.size):
+            count = word_counts[document]
+            # a text of fewer than `ngram` words is one shingle of all its words; one of none, none
+            last = begin + count - ngram + 1 if count >= ngram else begin + min(count, 1)
+            width = ngram if count >= ngram else count
+            for start in range(begin, last):
+                value = np.uint64(0)
+                for position in range(width):
+                    value += word_hashes[start + position] * multipliers[position]  # mod 2^64
+                out[written] = value
+                written += 1
+            begin += count
+        return written
+
+    return shingles_into
+
+
+def word_shingles(
+    word_hashes: np.ndarray, word_counts: np.ndarray, ngram: int, multipliers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """((S,) uint64 shingle hashes, (D,) how many each document has): each n-gram of `ngram`
+    consecutive words of a document, as the sum of word hash x `multipliers[position]` mod 2^64.
+
+    Args:
+        word_hashes: (T,) uint64 hashes of every document's words, one document after the other.
+        word_counts: (D,) how many words each document has.
+        multipliers: (P,) uint64, P >= `ngram`, one per position in an n-gram.
+    """
+    word_counts = np.ascontiguousarray(word_counts, np.int64)
+    counts = np.where(word_counts >= ngram, word_counts - ngram + 1, np.minimum(word_counts, 1))
+    out = np.empty(int(counts.sum()), np.uint64)
+    hashes, multipliers = np.ascontiguousarray(word_hashes, np.uint64), np.ascontiguousarray(multipliers)
+    _shingle_loop()(hashes, word_counts, ngram, multipliers, out)
+    return out, counts

@@ -10,12 +10,20 @@ document) and counts per batch. With datatrove's cluster id or size options it i
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 
 import numpy as np
 from datatrove.data import DocumentsPipeline
 from datatrove.pipeline.dedup.minhash import MinhashDedupFilter
 from datatrove.utils.batching import batched
 from datatrove.utils.typeshelper import StatHints
+
+
+def removed_positions(folder: Path, rank: int) -> list[int]:
+    """Positions of task `rank`'s documents to remove, ascending, from ``folder/<rank>.remove``
+    (written by datatrove's cluster step; empty without one)."""
+    path = Path(folder) / f"{rank:06d}.remove"
+    return np.fromfile(path, "<u4").tolist() if path.is_file() else []
 
 
 class BatchMinhashFilter(MinhashDedupFilter):

@@ -7,6 +7,7 @@ Two datatrove pipelines (four with near deduplication), each run by an executor 
     buckets:  MinHash LSH buckets (one task per band)              } only with dedup: near
     clusters: MinHash clusters (one task)                          }
     finish:   read curated -> MinHash filter -> leakage -> split -> count out -> write shards
+              (without a leakage check: all of it as one step over record batches, `shard_table`)
 
 Writes into its output folder::
 
@@ -49,6 +50,7 @@ from vertical.data.leakage import EvaluationExample, LeakageFilter
 from vertical.data.pii.step import PersonalDataStep
 from vertical.data.quality import QualityFilter
 from vertical.data.repetition import RepetitionFilter
+from vertical.data.shard_table import CuratedToShards
 from vertical.data.split import AssignSplit, corpus_writer
 from vertical.errors import DataError, located
 from vertical.hashing import hash_config
@@ -70,9 +72,16 @@ class DataPipelines:
 
 
 def build_pipelines(
-    cfg: DataConfig, work_dir: Path, evaluation_examples: Sequence[EvaluationExample] = ()
+    cfg: DataConfig,
+    work_dir: Path,
+    evaluation_examples: Sequence[EvaluationExample] = (),
+    document_finish: bool = False,
 ) -> DataPipelines:
-    """The datatrove pipelines of the data stage, writing under `work_dir`; see the module docstring."""
+    """The datatrove pipelines of the data stage, writing under `work_dir`; see the module docstring.
+
+    Without a leakage check the finish pipeline is one step over record batches
+    (`vertical.data.shard_table`), unless `document_finish` asks for the document steps.
+    """
     work_dir = Path(work_dir)
     drops, counts = work_dir / "drops", work_dir / "counts"
     curate: list[PipelineStep] = [
@@ -123,7 +132,21 @@ def build_pipelines(
         bucket_tasks = minhash.num_buckets
         finish.append(near_dedup.filter_step(folder, drop_log_writer(drops, "near", "near_duplicate")))
     curate.append(curated_writer(work_dir / "curated"))
-    if cfg.leakage and evaluation_examples:
+    leakage = cfg.leakage and bool(evaluation_examples)
+    if not leakage and not document_finish:
+        near = cfg.dedup == "near"
+        finish = [
+            CuratedToShards(
+                work_dir / "curated",
+                work_dir / "corpus",
+                counts,
+                cfg.validation_fraction,
+                removals=work_dir / "minhash" / "remove" if near else None,
+                exclusion_writer=drop_log_writer(drops, "near", "near_duplicate") if near else None,
+            )
+        ]
+        return DataPipelines(curate, buckets, clusters, finish, bucket_tasks)
+    if leakage:
         finish.append(
             LeakageFilter(
                 list(evaluation_examples),

@@ -62,16 +62,21 @@ def sft_dataset(tokenizer, examples: list[ChatExample], max_length: int) -> Data
 def length_batched_order(lengths: list[int], batch_size: int, seed: int) -> list[int]:
     """An order of the examples in which each run of `batch_size` holds examples of similar lengths.
 
-    The examples sorted by length are cut into batches, and the batches shuffled with `seed`: the
-    fewest padded positions a batch can have, in an order that does not run from short to long.
-    The Trainer's ``group_by_length`` sorts only within random mega-batches (16 examples at a time for
-    80 in batches of 8), which leaves a grounded conversation (sources in the prompt, five times
-    longer) in half the batches, padding each to it; a CPU pays for every padded position.
+    The examples sorted by length are cut into batches (the fewest padded positions a batch can
+    have), and batches of neighbouring lengths are spread over the epoch: the batch of length rank
+    r goes to the place of ``(offset + r * 0.618...) mod 1`` (the golden-ratio sequence, `seed`
+    drawing the offset), so the few long batches (grounded conversations: sources in the prompt,
+    five times longer) come early, midway and late, never all at the low learning rate of the end.
+    The Trainer's ``group_by_length`` sorts only within random mega-batches (16 examples at a time
+    for 80 in batches of 8), which leaves a grounded conversation in half the batches, padding each
+    to it; a CPU pays for every padded position.
     """
     by_length = sorted(range(len(lengths)), key=lambda index: (lengths[index], index))
     batches = [by_length[start : start + batch_size] for start in range(0, len(by_length), batch_size)]
-    random.Random(seed).shuffle(batches)
-    return [index for batch in batches for index in batch]
+    offset = random.Random(seed).random()
+    golden = (5**0.5 - 1) / 2
+    places = sorted(range(len(batches)), key=lambda rank: (offset + rank * golden) % 1.0)
+    return [index for rank in places for index in batches[rank]]
 
 
 def sft_train(
