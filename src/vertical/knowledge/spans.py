@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from vertical.knowledge.linker import EntityLinker
@@ -54,20 +55,18 @@ def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path)
                 for batch in pq.ParquetFile(shard).iter_batches(columns=["id", "text"], batch_size=4096):
                     started = time.perf_counter()
                     texts = batch.column("text").to_pylist()
-                    columns = linker.link_columns(texts, batch.column("id").to_pylist())
+                    table = linker.link_columns(texts, batch.column("id"))
                     documents += len(texts)
                     characters += sum(map(len, texts))
                     seconds += time.perf_counter() - started
-                    found = len(columns["start"])
-                    documents_with_mentions += len(set(columns.pop("document")))
+                    found = table.num_rows
                     mentions += found
-                    ambiguous += sum(c > 1 for c in columns["candidates"])
-                    mentioned.update(columns["entity_id"])
                     if found:
-                        columns["split"] = [split] * found
-                        writer.write_table(
-                            pa.table({name: columns[name] for name in SCHEMA.names}, schema=SCHEMA)
-                        )
+                        documents_with_mentions += len(pc.unique(table["document"]))
+                        ambiguous += pc.sum(pc.greater(table["candidates"], 1)).as_py()
+                        mentioned.update(pc.unique(table["entity_id"]).to_pylist())
+                        table = table.append_column("split", pa.repeat(pa.scalar(split, pa.string()), found))
+                        writer.write_table(table.select(SCHEMA.names))
     os.replace(temporary, path)
     return {
         "documents": documents,
