@@ -50,7 +50,7 @@ from vertical.knowledge.mention_table import mention_table
 from vertical.knowledge.names import PROPERTY_TYPES
 from vertical.knowledge.overlaps import leftmost_longest
 from vertical.knowledge.scanned_text import (
-    character_offsets,
+    continuation_bytes,
     non_ascii,
     normalise_words,
     scanned_bytes,
@@ -216,6 +216,11 @@ class EntityLinker:
             document, start, end, key = document[order], start[order], end[order], key[order]
         return document, start, end, key
 
+    def scan_words(self, scanned: bytes) -> list[tuple[int, int, int]]:
+        """(key, start, end) of every occurrence of a word key in `scanned` (`scanned_bytes` of a
+        batch), overlapping ones too, in order of end: the word automaton's scan alone."""
+        return self._words.find_matches_as_indexes(scanned, overlapping=True) if self._words else []
+
     def _word_arrays(
         self, texts: Sequence[str], wide: list[int]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -224,18 +229,13 @@ class EntityLinker:
         # scanned = " " + text0 + " | " + text1 + " | " ... + " ", every text normalised (so without
         # "|"), as UTF-8; a name cannot cross the "|".
         scanned = scanned_bytes(texts, wide)
-        hits = self._words.find_matches_as_indexes(scanned, overlapping=True)
+        hits = self.scan_words(scanned)
         if not hits:
             return _NO_MATCHES
         found = np.fromiter(chain.from_iterable(hits), np.int64, 3 * len(hits)).reshape(-1, 3)  # (M, 3)
-        kept = found[leftmost_longest(found)]  # (K, 3) key, start, end: the key's spaces included
         starts = text_starts(texts)  # (D,)
-        characters = int(starts[-1]) + len(texts[-1]) + 1
-        begin = character_offsets(scanned, characters, kept[:, 1] + 1)
-        end = character_offsets(scanned, characters, kept[:, 2] - 1)
-        document = np.searchsorted(starts, begin, side="right") - 1
-        offset = starts[document]
-        return document, begin - offset, end - offset, kept[:, 0]
+        continuation = continuation_bytes(scanned, int(starts[-1]) + len(texts[-1]) + 1)
+        return leftmost_longest(found, starts, continuation)
 
     def _character_arrays(
         self, texts: Sequence[str], wide: list[int]

@@ -9,7 +9,7 @@ crosses it) between a leading and a trailing space::
 
 ASCII texts, nearly all of a corpus in English, take one `bytes.translate` of the joined batch;
 the few others (a pound sign, an accent) are normalised apart, over their code points, and put
-back in their places. The result is UTF-8; `character_offsets` maps its byte offsets back.
+back in their places. The result is UTF-8; `continuation_bytes` maps its byte offsets back.
 """
 
 from __future__ import annotations
@@ -123,10 +123,9 @@ def text_starts(texts: Sequence[str]) -> np.ndarray:
     return starts
 
 
-def character_offsets(scanned: bytes, characters: int, offsets: np.ndarray) -> np.ndarray:
-    """Byte offsets into `scanned` (a UTF-8 text of `characters` characters) as character offsets:
-    the same when it is ASCII, else less the continuation bytes before each."""
+def continuation_bytes(scanned: bytes, characters: int) -> np.ndarray:
+    """(C,) int64: the positions of the UTF-8 continuation bytes of `scanned`, a text of `characters`
+    characters (none when it is ASCII): a byte offset less those before it is a character offset."""
     if len(scanned) == characters:
-        return offsets
-    continuation = np.flatnonzero((np.frombuffer(scanned, np.uint8) & 0xC0) == 0x80)  # (C,)
-    return offsets - np.searchsorted(continuation, offsets)
+        return np.zeros(0, np.int64)
+    return np.flatnonzero((np.frombuffer(scanned, np.uint8) & 0xC0) == 0x80)
