@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pyarrow as pa
 
-from vertical.knowledge.mention_table import surfaces, take_strings
+from vertical.knowledge.mention_table import surfaces
 
 
 def test_surfaces_are_the_slices_of_the_texts():
@@ -29,10 +29,3 @@ def test_no_mentions_and_empty_texts():
     assert surfaces(pa.array(["", ""]), empty, empty, empty).to_pylist() == []
     one = np.zeros(1, np.int64)
     assert surfaces(pa.array([""]), one, one, one).to_pylist() == [""]
-
-
-def test_take_strings_is_arrows_take():
-    column = pa.array(["", "urn:a", "é中", "urn:b", ""])
-    indices = np.array([4, 1, 1, 2, 0, 3], np.int64)
-    for taken_from in (column, pa.array(["x", *column.to_pylist()])[1:]):
-        assert take_strings(taken_from, indices).to_pylist() == column.take(indices).to_pylist()

@@ -1,15 +1,14 @@
 """The mentions of a batch of texts as an Arrow table, without a Python object per mention.
 
 What `EntityLinker.link_columns` returns and ``spans.parquet`` is written from. The linker finds
-mentions as arrays (text, start, end, key); the table's strings are gathered by Arrow or numpy:
-entity ids and types by taking from a column indexed by key, document ids by taking from the
-batch's ids, and surfaces by one gather of the texts' UTF-8 bytes (a Python slice per mention
-was a tenth of linking).
+mentions as arrays (text, start, end, key); the table has no Python object per mention: entity
+ids, types and document ids are codes into dictionaries (see `mention_table`), surfaces one
+compiled gather of the texts' UTF-8 bytes (a Python slice per mention was a tenth of linking).
 
 Columns::
 
     document     int64    the text's position in the batch
-    document_id  string   its id
+    document_id  string   its id (dictionary-encoded, as entity_id and type)
     start, end   int64    character offsets: the mention is text[start:end]
     entity_id    string   the entity's IRI
     type         string   the entity's main type IRI ("" when it has none)
@@ -21,6 +20,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -29,11 +29,11 @@ import pyarrow.compute as pc
 MENTION_SCHEMA = pa.schema(
     [
         ("document", pa.int64()),
-        ("document_id", pa.string()),
+        ("document_id", pa.dictionary(pa.int32(), pa.string())),
         ("start", pa.int64()),
         ("end", pa.int64()),
-        ("entity_id", pa.string()),
-        ("type", pa.string()),
+        ("entity_id", pa.dictionary(pa.int32(), pa.string())),
+        ("type", pa.dictionary(pa.int32(), pa.string())),
         ("surface", pa.string()),
         ("candidates", pa.int32()),
     ]
@@ -91,15 +91,6 @@ def _strings(data: pa.Buffer | None, begin: np.ndarray, end: np.ndarray) -> pa.S
     )
 
 
-def take_strings(column: pa.StringArray, indices: np.ndarray) -> pa.StringArray:
-    """``column.take(indices)``, by the compiled gather (Arrow's take of ~10,000 entity IRIs was ~2x
-    slower)."""
-    offsets = np.frombuffer(column.buffers()[1], np.int32, len(column) + 1, column.offset * 4)
-    return _strings(
-        column.buffers()[2], offsets[indices].astype(np.int64), offsets[indices + 1].astype(np.int64)
-    )
-
-
 def surfaces(
     texts: pa.StringArray, document: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> pa.StringArray:
@@ -109,26 +100,65 @@ def surfaces(
     return _strings(texts.buffers()[2], *_byte_offsets(texts, document, (start, end)))
 
 
+def _dictionary(codes: np.ndarray, values: pa.StringArray) -> pa.DictionaryArray:
+    """``values.take(codes)`` as a dictionary column of the values used only (Parquet writes a
+    column chunk's whole dictionary; `values` must be distinct, or Parquet writes plain strings)."""
+    used, inverse = np.unique(codes, return_inverse=True)
+    return pa.DictionaryArray.from_arrays(pa.array(inverse.astype(np.int32)), values.take(used))
+
+
+@dataclass(frozen=True)
+class KeyColumns:
+    """What each automaton key links to, indexed by key: the entity (a code into `entity_ids`, the
+    distinct IRIs: several keys name one entity), its type (a code into `types`) and how many
+    entities share the name."""
+
+    entity_codes: np.ndarray  # (N,) int32
+    entity_ids: pa.StringArray  # (E,)
+    type_codes: np.ndarray  # (N,) int32
+    types: pa.StringArray  # (T,)
+    candidates: np.ndarray  # (N,) int32
+
+    @classmethod
+    def of(
+        cls, entity_ids: Sequence[str], entity_types: Sequence[str], candidates: Sequence[int]
+    ) -> KeyColumns:
+        entity_codes, entities = _codes(entity_ids)
+        type_codes, types = _codes(entity_types)
+        return cls(entity_codes, entities, type_codes, types, np.asarray(candidates, np.int32))
+
+
+def _codes(values: Sequence[str]) -> tuple[np.ndarray, pa.StringArray]:
+    """(N,) int32 codes of `values` into their distinct values (sorted), and those."""
+    distinct = sorted(set(values))
+    code = {value: index for index, value in enumerate(distinct)}
+    return np.array([code[value] for value in values], np.int32), pa.array(distinct, pa.string())
+
+
 def mention_table(
     texts: Sequence[str],
     document_ids: Sequence[str] | pa.Array,
     mentions: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    entity_ids: pa.StringArray,
-    entity_types: pa.StringArray,
-    candidates: np.ndarray,
+    keys: KeyColumns,
 ) -> pa.Table:
-    """The table of `mentions` ((M,) arrays: text, start, end, key) of `texts`; `entity_ids`,
-    `entity_types` and `candidates` are indexed by key."""
+    """The table of `mentions` ((M,) arrays: text, start, end, key) of `texts`, with what each key
+    links to from `keys`.
+
+    document_id, entity_id and type are dictionary columns: a code per mention into the batch's
+    ids, the batch's distinct entities and the distinct types. Their strings made per mention were
+    ~90 MB for the 20 MB of the benchmark (IRIs are long), which Parquet then dictionary-encodes
+    again; written from the codes, a Parquet file holds the same strings.
+    """
     document, start, end, key = mentions
     ids = document_ids if isinstance(document_ids, pa.Array) else pa.array(document_ids, pa.string())
     columns = [
         pa.array(document, pa.int64()),
-        ids.take(document),
+        _dictionary(document, ids),
         pa.array(start, pa.int64()),
         pa.array(end, pa.int64()),
-        take_strings(entity_ids, key),
-        take_strings(entity_types, key),
+        _dictionary(keys.entity_codes[key], keys.entity_ids),
+        _dictionary(keys.type_codes[key], keys.types),
         surfaces(pa.array(texts, pa.string()), document, start, end),
-        pa.array(candidates[key].astype(np.int32), pa.int32()),
+        pa.array(keys.candidates[key], pa.int32()),
     ]
     return pa.Table.from_arrays(columns, schema=MENTION_SCHEMA)

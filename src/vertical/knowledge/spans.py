@@ -17,6 +17,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -36,6 +37,17 @@ SCHEMA = pa.schema(
         ("candidates", pa.int32()),
     ]
 )
+# What is written: the strings of `EntityLinker.link_columns`'s dictionary columns stay codes into
+# their dictionaries (no string made per mention); the file holds plain strings, since the Arrow
+# schema is not stored in it, so readers see `SCHEMA`.
+_WRITTEN = pa.schema(
+    [
+        pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
+        if field.name in ("document_id", "split", "entity_id", "type")
+        else field
+        for field in SCHEMA
+    ]
+)
 
 
 def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path) -> dict[str, float | int]:
@@ -49,7 +61,7 @@ def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path)
     documents = documents_with_mentions = mentions = ambiguous = characters = 0
     mentioned: set[str] = set()
     seconds = 0.0
-    with pq.ParquetWriter(temporary, SCHEMA) as writer:
+    with pq.ParquetWriter(temporary, _WRITTEN, store_schema=False) as writer:
         for split, files in shards.items():
             for shard in files:
                 for batch in pq.ParquetFile(shard).iter_batches(columns=["id", "text"], batch_size=4096):
@@ -65,7 +77,8 @@ def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path)
                         documents_with_mentions += len(pc.unique(table["document"]))
                         ambiguous += pc.sum(pc.greater(table["candidates"], 1)).as_py()
                         mentioned.update(pc.unique(table["entity_id"]).to_pylist())
-                        table = table.append_column("split", pa.repeat(pa.scalar(split, pa.string()), found))
+                        splits = pa.array(np.zeros(found, np.int32))
+                        table = table.append_column("split", pa.DictionaryArray.from_arrays(splits, [split]))
                         writer.write_table(table.select(SCHEMA.names))
     os.replace(temporary, path)
     return {
