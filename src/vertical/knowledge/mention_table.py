@@ -103,8 +103,10 @@ def surfaces(
 def _dictionary(codes: np.ndarray, values: pa.StringArray) -> pa.DictionaryArray:
     """``values.take(codes)`` as a dictionary column of the values used only (Parquet writes a
     column chunk's whole dictionary; `values` must be distinct, or Parquet writes plain strings)."""
-    used, inverse = np.unique(codes, return_inverse=True)
-    return pa.DictionaryArray.from_arrays(pa.array(inverse.astype(np.int32)), values.take(used))
+    present = np.zeros(len(values), bool)  # a table over the values, not a sort of the codes
+    present[codes] = True
+    renumbered = np.cumsum(present, dtype=np.int32) - 1  # (V,) a used value's new code
+    return pa.DictionaryArray.from_arrays(pa.array(renumbered[codes]), values.take(np.flatnonzero(present)))
 
 
 @dataclass(frozen=True)
