@@ -181,3 +181,18 @@ def test_batched_linking_matches_a_plain_reference():
     batched = linker.link_batch(texts)
     for text, spans in zip(texts, batched, strict=True):
         assert [(s.start, s.end, s.entity_id) for s in spans] == _reference_spans(names, text), text
+
+
+def test_adjacent_names_both_match():
+    # each name is stored between two spaces; two names next to each other share the one between
+    linker = EntityLinker(
+        [Entity("urn:acme", "Acme Bank"), Entity("urn:china", "China"), Entity("urn:x", "ab")]
+    )
+    assert _found(linker, "Acme Bank China ab China Acme Bank") == [
+        ("Acme Bank", "urn:acme"),
+        ("China", "urn:china"),
+        ("ab", "urn:x"),
+        ("China", "urn:china"),
+        ("Acme Bank", "urn:acme"),
+    ]
+    assert [(s.start, s.end) for s in linker.link("ab ab|ab")] == [(0, 2), (3, 5), (6, 8)]

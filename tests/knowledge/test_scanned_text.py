@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from vertical.knowledge.scanned_text import character_offsets, normalise_words, scanned_bytes, text_starts
+from vertical.knowledge.scanned_text import continuation_bytes, normalise_words, scanned_bytes, text_starts
 
 
 def test_normalise_words_keeps_length_for_any_text():
@@ -35,4 +35,5 @@ def test_offsets_map_back_to_the_characters_of_each_text():
         assert decoded[start : start + len(text)] == normalise_words(text)
     spaces = np.flatnonzero(np.frombuffer(scanned, np.uint8) == 32)
     characters = [i for i, c in enumerate(decoded) if c == " "]
-    assert character_offsets(scanned, len(decoded), spaces).tolist() == characters
+    continuation = continuation_bytes(scanned, len(decoded))
+    assert (spaces - np.searchsorted(continuation, spaces)).tolist() == characters

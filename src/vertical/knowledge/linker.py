@@ -44,10 +44,18 @@ from itertools import chain
 
 import ahocorasick_rs
 import numpy as np
+import pyarrow as pa
 
+from vertical.knowledge.mention_table import KeyColumns, mention_table
 from vertical.knowledge.names import PROPERTY_TYPES
 from vertical.knowledge.overlaps import leftmost_longest
-from vertical.knowledge.scanned_text import character_offsets, normalise_words, scanned_bytes, text_starts
+from vertical.knowledge.scanned_text import (
+    continuation_bytes,
+    non_ascii,
+    normalise_words,
+    scanned_bytes,
+    text_starts,
+)
 from vertical.knowledge.scanned_text import lower_same_length as _lower
 from vertical.records import Entity, EntitySpan, Label
 from vertical.unicode_scripts import NO_SPACE_CHAR, NO_SPACE_SCRIPTS
@@ -65,16 +73,8 @@ _NO_MATCHES: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
 )
 
 
-_FIRST_NO_SPACE = min(map(ord, NO_SPACE_SCRIPTS.replace("-", "")))  # U+3040, where kana begin
-
-
-def _may_have_no_space_script(texts: Sequence[str]) -> bool:
-    """False when no text of the batch has a character at or above U+3040, where the scripts
-    without spaces begin (checked on code points: a regular-expression scan was 15% of linking)."""
-    joined = "\0".join(texts)
-    if joined.isascii():
-        return False
-    return bool((np.frombuffer(joined.encode("utf-32-le"), np.uint32) >= _FIRST_NO_SPACE).any())
+# U+3040, where kana begin: a text with no character at or above it has no no-space script
+_FIRST_NO_SPACE = chr(min(map(ord, NO_SPACE_SCRIPTS.replace("-", ""))))
 
 
 def plural_forms(name: str) -> list[str]:
@@ -184,6 +184,9 @@ class EntityLinker:
         self._entity_ids = np.array([name.entity_id for name in every] or [""], object)
         self._entity_types = np.array([name.entity_type for name in every] or [""], object)
         self._candidates = np.array([name.candidates for name in every] or [0], np.int64)
+        self._key_columns = KeyColumns.of(  # the same, for Arrow tables
+            self._entity_ids.tolist(), self._entity_types.tolist(), self._candidates.tolist()
+        )
         longest = ahocorasick_rs.MatchKind.LeftmostLongest
         self._words = (  # over UTF-8 bytes: a str haystack cost a quarter more (22 vs 28 MB/s)
             ahocorasick_rs.BytesAhoCorasick(
@@ -206,38 +209,45 @@ class EntityLinker:
 
         Leftmost-longest and non-overlapping within each text, in order of text, then of start.
         """
-        parts = [self._word_arrays(texts), self._character_arrays(texts)]
+        wide = non_ascii(texts)
+        parts = [self._word_arrays(texts, wide), self._character_arrays(texts, wide)]
         document, start, end, key = (np.concatenate([p[i] for p in parts]) for i in range(4))
         if parts[1][0].size and parts[0][0].size:  # both kinds: put them in order
             order = np.lexsort((start, document))
             document, start, end, key = document[order], start[order], end[order], key[order]
         return document, start, end, key
 
-    def _word_arrays(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def scan_words(self, scanned: bytes) -> list[tuple[int, int, int]]:
+        """(key, start, end) of every occurrence of a word key in `scanned` (`scanned_bytes` of a
+        batch), overlapping ones too, in order of end: the word automaton's scan alone."""
+        return self._words.find_matches_as_indexes(scanned, overlapping=True) if self._words else []
+
+    def _word_arrays(
+        self, texts: Sequence[str], wide: list[int]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         if self._words is None or not texts:
             return _NO_MATCHES
         # scanned = " " + text0 + " | " + text1 + " | " ... + " ", every text normalised (so without
         # "|"), as UTF-8; a name cannot cross the "|".
-        scanned = scanned_bytes(texts)
-        hits = self._words.find_matches_as_indexes(scanned, overlapping=True)
+        scanned = scanned_bytes(texts, wide)
+        hits = self.scan_words(scanned)
         if not hits:
             return _NO_MATCHES
         found = np.fromiter(chain.from_iterable(hits), np.int64, 3 * len(hits)).reshape(-1, 3)  # (M, 3)
-        kept = found[leftmost_longest(found)]  # (K, 3) key, start, end: the key's spaces included
         starts = text_starts(texts)  # (D,)
-        characters = int(starts[-1]) + len(texts[-1]) + 1
-        begin = character_offsets(scanned, characters, kept[:, 1] + 1)
-        end = character_offsets(scanned, characters, kept[:, 2] - 1)
-        document = np.searchsorted(starts, begin, side="right") - 1
-        offset = starts[document]
-        return document, begin - offset, end - offset, kept[:, 0]
+        continuation = continuation_bytes(scanned, int(starts[-1]) + len(texts[-1]) + 1)
+        return leftmost_longest(found, starts, continuation)
 
     def _character_arrays(
-        self, texts: Sequence[str]
+        self, texts: Sequence[str], wide: list[int]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        if self._characters is None or not _may_have_no_space_script(texts):
+        if self._characters is None:
             return _NO_MATCHES
-        chosen = [index for index, text in enumerate(texts) if CJK_PATTERN.search(text)]
+        # only the texts that are not ASCII, and of those the ones with a character from U+3040 on
+        # (max is one pass in C; a regular-expression scan of the batch was 15% of linking)
+        chosen = [i for i in wide if max(texts[i]) >= _FIRST_NO_SPACE and CJK_PATTERN.search(texts[i])]
+        if not chosen:
+            return _NO_MATCHES
         lowered = [_lower(texts[index]) for index in chosen]
         lengths = np.fromiter(map(len, lowered), np.int64, len(lowered))
         starts = np.concatenate(([0], np.cumsum(lengths + 1)[:-1]))  # joined by "\0", in no name
@@ -267,33 +277,33 @@ class EntityLinker:
         """The entity spans of each text (a batch of a few thousand documents links fastest)."""
         ids = document_ids if document_ids is not None else [""] * len(texts)
         with _cyclic_gc_paused():
-            columns = self.link_columns(texts, ids)
-            rows = zip(*(columns[field] for field in EntitySpan._fields), strict=True)
+            document, start, end, key = self.match_arrays(texts)
+            documents, starts, ends = document.tolist(), start.tolist(), end.tolist()
+            rows = zip(
+                map(ids.__getitem__, documents),
+                starts,
+                ends,
+                self._entity_ids[key].tolist(),  # the table's own strings, not new ones
+                self._entity_types[key].tolist(),
+                [texts[i][b:e] for i, b, e in zip(documents, starts, ends, strict=True)],
+                self._candidates[key].tolist(),
+                strict=True,
+            )
             made = list(map(_new_span, rows))  # tuple.__new__ from C: no Python frame per mention
-        per_text = np.bincount(np.asarray(columns["document"], np.int64), minlength=len(texts)).tolist()
+        per_text = np.bincount(document, minlength=len(texts)).tolist()
         spans, taken = [], 0
         for count in per_text:
             spans.append(made[taken : taken + count])
             taken += count
         return spans
 
-    def link_columns(self, texts: Sequence[str], document_ids: Sequence[str]) -> dict[str, list]:
-        """The mentions of a batch as columns (document: the text's position in `texts`, document_id,
-        start, end, entity_id, type, surface, candidates), one row per mention in order: what
-        `link_batch` finds, without an object per mention, for writing spans out."""
-        with _cyclic_gc_paused():
-            document, start, end, key = self.match_arrays(texts)
-            documents, starts, ends = document.tolist(), start.tolist(), end.tolist()
-            return {
-                "document": documents,
-                "document_id": list(map(document_ids.__getitem__, documents)),
-                "start": starts,
-                "end": ends,
-                "entity_id": self._entity_ids[key].tolist(),
-                "type": self._entity_types[key].tolist(),
-                "surface": [texts[i][b:e] for i, b, e in zip(documents, starts, ends, strict=True)],
-                "candidates": self._candidates[key].tolist(),
-            }
+    def link_columns(self, texts: Sequence[str], document_ids: Sequence[str] | pa.Array) -> pa.Table:
+        """The mentions of a batch as an Arrow table (`mention_table.MENTION_SCHEMA`: document, the
+        text's position in `texts`, document_id, start, end, entity_id, type, surface, candidates),
+        one row per mention in order: what `link_batch` finds, without a Python object per mention,
+        for writing spans out."""
+        mentions = self.match_arrays(texts)
+        return mention_table(texts, document_ids, mentions, self._key_columns)
 
     def link(self, text: str, document_id: str = "") -> list[EntitySpan]:
         """The entity spans of `text`."""

@@ -9,7 +9,7 @@ crosses it) between a leading and a trailing space::
 
 ASCII texts, nearly all of a corpus in English, take one `bytes.translate` of the joined batch;
 the few others (a pound sign, an accent) are normalised apart, over their code points, and put
-back in their places. The result is UTF-8; `character_offsets` maps its byte offsets back.
+back in their places. The result is UTF-8; `continuation_bytes` maps its byte offsets back.
 """
 
 from __future__ import annotations
@@ -78,23 +78,39 @@ def _joined_wide(joined: str) -> str | None:
     return points.tobytes().decode("utf-32-le")
 
 
-def scanned_bytes(texts: Sequence[str]) -> bytes:
-    """``(" " + " | ".join(normalise_words(text) for text in texts) + " ").encode()``, in one pass over
-    the batch's ASCII texts and one over the others (a few: a pound sign or an accent in one text of
-    a thousand took the whole batch through the code points, 4x slower); text by text when a text
-    holds a \\x01 or lower case changes the length."""
+def non_ascii(texts: Sequence[str]) -> list[int]:
+    """The positions of the texts that are not ASCII (``str.isascii`` reads a flag: no pass over the text)."""
+    return [index for index, text in enumerate(texts) if not text.isascii()]
+
+
+def scanned_bytes(texts: Sequence[str], wide: Sequence[int] | None = None) -> bytes:
+    """``(" " + " | ".join(normalise_words(text) for text in texts) + " ").encode()``, the batch's
+    ASCII texts in one `translate` of the whole batch and its others (`wide`, the positions of
+    `non_ascii`, computed when not given) over their code points, put in their places (a few: a
+    pound sign or an accent in one text of a thousand took the whole batch through the code points,
+    4x slower); text by text when a text holds a \x01 or lower case changes the length."""
     joined = _JOIN.join(texts)
     if joined.count("\x01") == len(texts) - 1:
         if joined.isascii():
             return b" " + joined.encode("ascii").translate(_ASCII_JOIN_TABLE) + b" "
-        wide = [index for index, text in enumerate(texts) if not text.isascii()]
+        wide = non_ascii(texts) if wide is None else wide
         normalised = _joined_wide(_JOIN.join([texts[index] for index in wide]))
         if normalised is not None:
-            ascii_only = _JOIN.join(["" if not text.isascii() else text for text in texts])
-            pieces = ascii_only.encode("ascii").translate(_ASCII_JOIN_TABLE).split(b" | ")
-            for index, piece in zip(wide, normalised.split(" | "), strict=True):
-                pieces[index] = piece.encode("utf-8")  # no normalised text holds a "|"
-            return b" " + b" | ".join(pieces) + b" "
+            # the whole batch translated (its wide texts' bytes wrongly), then the wide texts'
+            # bytes replaced by their normalised ones: where each begins is where it begins in
+            # characters, plus the extra bytes of the wide texts before it
+            translated = joined.encode("utf-8", "surrogatepass").translate(_ASCII_JOIN_TABLE)
+            lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+            character_starts = np.concatenate(([0], np.cumsum(lengths + 3)))[wide].tolist()
+            pieces, taken, extra = [b" "], 0, 0
+            for index, start, piece in zip(wide, character_starts, normalised.split(" | "), strict=True):
+                begin = start + extra  # no normalised text holds a "|"
+                encoded = piece.encode("utf-8")
+                original = len(texts[index].encode("utf-8", "surrogatepass"))
+                pieces += [translated[taken:begin], encoded]
+                taken, extra = begin + original, extra + original - len(texts[index])
+            pieces += [translated[taken:], b" "]
+            return b"".join(pieces)
     return (" " + " | ".join([normalise_words(text) for text in texts]) + " ").encode("utf-8")
 
 
@@ -107,10 +123,9 @@ def text_starts(texts: Sequence[str]) -> np.ndarray:
     return starts
 
 
-def character_offsets(scanned: bytes, characters: int, offsets: np.ndarray) -> np.ndarray:
-    """Byte offsets into `scanned` (a UTF-8 text of `characters` characters) as character offsets:
-    the same when it is ASCII, else less the continuation bytes before each."""
+def continuation_bytes(scanned: bytes, characters: int) -> np.ndarray:
+    """(C,) int64: the positions of the UTF-8 continuation bytes of `scanned`, a text of `characters`
+    characters (none when it is ASCII): a byte offset less those before it is a character offset."""
     if len(scanned) == characters:
-        return offsets
-    continuation = np.flatnonzero((np.frombuffer(scanned, np.uint8) & 0xC0) == 0x80)  # (C,)
-    return offsets - np.searchsorted(continuation, offsets)
+        return np.zeros(0, np.int64)
+    return np.flatnonzero((np.frombuffer(scanned, np.uint8) & 0xC0) == 0x80)

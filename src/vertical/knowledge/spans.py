@@ -17,7 +17,9 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from vertical.knowledge.linker import EntityLinker
@@ -35,6 +37,17 @@ SCHEMA = pa.schema(
         ("candidates", pa.int32()),
     ]
 )
+# What is written: the strings of `EntityLinker.link_columns`'s dictionary columns stay codes into
+# their dictionaries (no string made per mention); the file holds plain strings, since the Arrow
+# schema is not stored in it, so readers see `SCHEMA`.
+_WRITTEN = pa.schema(
+    [
+        pa.field(field.name, pa.dictionary(pa.int32(), pa.string()))
+        if field.name in ("document_id", "split", "entity_id", "type")
+        else field
+        for field in SCHEMA
+    ]
+)
 
 
 def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path) -> dict[str, float | int]:
@@ -48,26 +61,25 @@ def link_corpus(linker: EntityLinker, shards: dict[str, list[Path]], path: Path)
     documents = documents_with_mentions = mentions = ambiguous = characters = 0
     mentioned: set[str] = set()
     seconds = 0.0
-    with pq.ParquetWriter(temporary, SCHEMA) as writer:
+    with pq.ParquetWriter(temporary, _WRITTEN, store_schema=False) as writer:
         for split, files in shards.items():
             for shard in files:
                 for batch in pq.ParquetFile(shard).iter_batches(columns=["id", "text"], batch_size=4096):
                     started = time.perf_counter()
                     texts = batch.column("text").to_pylist()
-                    columns = linker.link_columns(texts, batch.column("id").to_pylist())
+                    table = linker.link_columns(texts, batch.column("id"))
                     documents += len(texts)
                     characters += sum(map(len, texts))
                     seconds += time.perf_counter() - started
-                    found = len(columns["start"])
-                    documents_with_mentions += len(set(columns.pop("document")))
+                    found = table.num_rows
                     mentions += found
-                    ambiguous += sum(c > 1 for c in columns["candidates"])
-                    mentioned.update(columns["entity_id"])
                     if found:
-                        columns["split"] = [split] * found
-                        writer.write_table(
-                            pa.table({name: columns[name] for name in SCHEMA.names}, schema=SCHEMA)
-                        )
+                        documents_with_mentions += len(pc.unique(table["document"]))
+                        ambiguous += pc.sum(pc.greater(table["candidates"], 1)).as_py()
+                        mentioned.update(pc.unique(table["entity_id"]).to_pylist())
+                        splits = pa.array(np.zeros(found, np.int32))
+                        table = table.append_column("split", pa.DictionaryArray.from_arrays(splits, [split]))
+                        writer.write_table(table.select(SCHEMA.names))
     os.replace(temporary, path)
     return {
         "documents": documents,
