@@ -274,8 +274,9 @@ def grounded_conversations(
     """Training questions asked with numbered sources, answered with a citation: ``banking [2]``.
 
     For `per_entity` questions of each training entity, the prompt carries `sources` documents as
-    `vertical.retrieve.grounding` shows retrieved ones: one or two about the entity that hold the
-    answer, the rest about other training entities; the answer cites the first one holding it. So
+    `vertical.retrieve.grounding` shows retrieved ones: one to `sources` about the entity that hold
+    the answer (the reranked retriever often gives all of them from the entity's documents), the
+    rest about other training entities; the answer cites the first one holding it. So
     the tuned model learns to answer from sources and to say which one it used. A question that
     does not name its entity (it asks by ticker), and half of the others, have one or two of the
     entity's `market` documents among their sources (they say which name the ticker is, and the
@@ -292,7 +293,7 @@ def grounded_conversations(
         if not holding:
             continue
         for example in rng.sample(examples, min(per_entity, len(examples))):
-            relevant = rng.sample(holding, min(len(holding), rng.choice((1, 2)), sources))
+            relevant = rng.sample(holding, min(len(holding), rng.randint(1, sources)))
             bridge = []  # the entity's market news, which an adapted retriever ranks high: never cited
             by_ticker = entity not in example.messages[-2]["content"]
             if market and market.get(entity) and (by_ticker or rng.random() < 0.5):
