@@ -75,7 +75,8 @@ class CuratedToShards(PipelineStep):
             removed = np.array(removed_positions(self.removals, rank) if self.removals else [], np.int64)
             with _Shards(self.corpus, rank) as shards:
                 position = 0
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_size):
+                curated = pq.ParquetFile(path, pre_buffer=False)  # not the whole file in memory at once
+                for batch in curated.iter_batches(batch_size=self.batch_size):
                     positions = np.arange(position, position + batch.num_rows)
                     position += batch.num_rows
                     dropped = np.isin(positions, removed)
