@@ -24,3 +24,8 @@ def test_texts_of_changing_and_combining_characters_normalise_as_unicodedata_doe
 def test_a_normalised_text_comes_back_as_the_same_string():
     text = "招商银行股价上涨 " + "x" * 5
     assert nfkc(text) is text
+
+
+def test_no_changed_character_becomes_one_that_changes():
+    _, _, changes = _tables()
+    assert not [c for c, normal in changes.items() if any(n in changes for n in normal)]

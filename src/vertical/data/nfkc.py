@@ -64,4 +64,8 @@ def nfkc(text: str) -> str:
     may_combine, changing, changes = _tables()
     if may_combine.search(text) is not None:
         return unicodedata.normalize("NFKC", text)
-    return changing.sub(lambda match: changes[match.group()], text)
+    # each distinct changing character replaced throughout by `str.replace`: no changed form holds a
+    # changing character (a test), and one call a match of `re.sub` was ~2 µs a Chinese document more
+    for character in set(changing.findall(text)):
+        text = text.replace(character, changes[character])
+    return text
