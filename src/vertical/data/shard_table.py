@@ -82,20 +82,21 @@ class CuratedToShards(PipelineStep):
                     dropped = np.isin(positions, removed)
                     if dropped.any():
                         self._log_drops(batch.filter(pa.array(dropped)), rank)
-                        batch = batch.filter(pa.array(~dropped))
                     ids = batch.column("id").to_pylist()
                     held_out = np.fromiter(
                         (is_validation(id_, self.validation_fraction) for id_ in ids), bool, len(ids)
                     )
-                    for split, rows in zip(_SPLITS, (~held_out, held_out), strict=True):
+                    characters = pc.utf8_length(batch.column("text")).to_numpy()
+                    words = batch.column("words").to_numpy()
+                    kept = batch.select(["id", "text", "source"])
+                    for split, rows in zip(_SPLITS, (~held_out & ~dropped, held_out & ~dropped), strict=True):
                         if not rows.any():
                             continue
-                        part = batch.filter(pa.array(rows))
-                        counts[f"{split}_documents"] += part.num_rows
-                        counts[f"{split}_characters"] += pc.sum(pc.utf8_length(part.column("text"))).as_py()
-                        counts[f"{split}_tokens"] += pc.sum(part.column("words")).as_py()
-                        shards.write(split, part.select(["id", "text", "source"]))
-                    self.stat_update("documents", value=batch.num_rows, unit="batch")
+                        counts[f"{split}_documents"] += int(rows.sum())
+                        counts[f"{split}_characters"] += int(characters[rows].sum())
+                        counts[f"{split}_tokens"] += int(words[rows].sum())
+                        shards.write(split, kept if rows.all() else kept.filter(pa.array(rows)))
+                    self.stat_update("documents", value=int((~dropped).sum()), unit="batch")
         if self.exclusion_writer is not None:
             self.exclusion_writer.close()
         atomic_write_json(self.counts / f"out-{rank:05d}.json", dict(counts))
