@@ -29,6 +29,16 @@ def test_symbol_share_counts_neither_chinese_nor_english_punctuation():
     assert symbol_share("#### ~~~ |||| ^^^") > 0.5
 
 
+def test_every_symbol_of_unicode_is_a_candidate_and_the_share_is_the_regular_expression_s():
+    from vertical.data.quality import _MAY_BE_SYMBOL, _SYMBOL
+
+    every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
+    symbols = _SYMBOL.findall(every)
+    assert len(symbols) > 900_000 and len(_MAY_BE_SYMBOL.findall("".join(symbols))) == len(symbols)
+    for text in ("利率上调，股价下跌。★★", "Zürich ☃ café ~ 123 — ok", "Ελλάδα § ¶ 中文"):
+        assert symbol_share(text) == len(_SYMBOL.findall(text)) / len(text)
+
+
 def test_quality_filter_reasons():
     step = QualityFilter(min_chars=10, max_chars=60, max_symbol_share=0.3, language="en")
     texts = [
