@@ -30,16 +30,26 @@ def signature_record(rows: int, hash_format: str) -> np.dtype:
 def _lexicographic_order(keys: list[np.ndarray]) -> np.ndarray:
     """The order that sorts by `keys[0]`, then `keys[1]`... (`np.lexsort` of the keys reversed).
 
-    Band values are nearly always distinct, so sorting by the first and then only the runs of
-    equal first values is ~4x faster than a lexsort of every key.
+    Sorted by the first key, then within each run of equal values by the next key, and so on
+    for the runs still tied only: band values are mostly distinct, and where documents share
+    one they seldom share the next, so each key sorts fewer rows (~4x a lexsort of every key).
     """
     order = np.argsort(keys[0], kind="stable")
-    first = keys[0][order]
-    tied = np.flatnonzero(first[1:] == first[:-1])
-    if tied.size:
-        at = np.unique(np.concatenate([tied, tied + 1]))  # (T,) sorted positions in a run of ties
+    at = np.arange(order.size)  # sorted positions still tied with a neighbour, in runs
+    run = np.zeros(order.size, np.int64)  # the run of each of those (ascending with position)
+    for depth in range(1, len(keys) + 1):
+        previous = keys[depth - 1][order[at]]
+        same = (previous[1:] == previous[:-1]) & (run[1:] == run[:-1])  # (A - 1,) ties with the next
+        tied = np.zeros(at.size, bool)
+        tied[:-1] |= same
+        tied[1:] |= same
+        if not tied.any() or depth == len(keys):
+            break
+        starts = np.ones(at.size, bool)  # a new run where a row is not tied with the one before
+        starts[1:] = ~same
+        run, at = np.cumsum(starts)[tied], at[tied]
         within = order[at]
-        order[at] = within[np.lexsort([key[within] for key in reversed(keys)])]
+        order[at] = within[np.lexsort([keys[depth][within], run])]  # stable: earlier keys' order kept
     return order
 
 
