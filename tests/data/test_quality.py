@@ -103,3 +103,31 @@ def test_symbol_share_of_ascii_text_counts_as_the_regular_expression():
     for _ in range(200):
         text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(1, 60)))
         assert symbol_share(text) == len(_SYMBOL.findall(text)) / len(text)
+
+
+def test_line_and_paragraph_rules_as_before_the_shortcuts():
+    import random
+
+    from vertical.data.repetition import _PARAGRAPHS, _line_problem
+
+    def reference(text):  # the rules without the shortcuts: the "\n\n" test, every part hashed
+        paragraphs = _PARAGRAPHS.split(text.strip()) if "\n\n" in text else []
+        for name, parts in (("paragraph", paragraphs), ("line", text.split("\n"))):
+            if not parts:
+                continue
+            seen, count, characters = set(), 0, 0
+            for part in parts:
+                if part in seen:
+                    count, characters = count + 1, characters + len(part)
+                seen.add(part)
+            if count / len(parts) > 0.30:
+                return f"duplicate_{name}s"
+            if characters / len(text) > 0.20:
+                return f"duplicate_{name}_characters"
+        return None
+
+    rng = random.Random(3)
+    pieces = ["rates rose", "bank", "\n", "\n", "利率", " ", "rates rose"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(5000)]
+    assert [_line_problem(t) for t in texts] == [reference(t) for t in texts]
+    assert {reference(t) for t in texts} >= {None, "duplicate_lines", "duplicate_paragraphs"}
