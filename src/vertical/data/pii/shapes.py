@@ -35,6 +35,23 @@ def ascii_shape(text: str) -> bytes | None:
     return text.encode("ascii").translate(_TABLE)
 
 
+# Every digit outside ASCII is in this class (a test goes through all of Unicode); Chinese text,
+# Latin letters with accents and common punctuation are not.
+_MAY_BE_OTHER_DIGIT = re.compile(r"[^\x00-\u065f\u3000-\u303f\u4e00-\u9fff\uff00-\uff0f\uff1a-\uffef]")
+_DIGIT = re.compile(r"\d")
+
+
+def text_shape(text: str) -> bytes | None:
+    """The shape of `text`, also of a text that is not ASCII but has no digit outside ASCII: each
+    other character is one ``x`` (it is neither a digit, a capital A-Z nor a separator), so the
+    shape's places are the text's and its answers the original expressions'. None otherwise."""
+    if text.isascii():
+        return text.encode("ascii").translate(_TABLE)
+    if _DIGIT.search("".join(_MAY_BE_OTHER_DIGIT.findall(text))) is not None:
+        return None
+    return text.encode("ascii", "replace").translate(_TABLE)  # "?" for each other character: "x"
+
+
 def seven_digit_runs(shape: bytes) -> list[tuple[int, int]]:
     """(start, end) of each match of ``\\d(?:[ ()+.\\-]{0,2}\\d){6,}`` in the text, in order."""
     return [match.span() for match in _SEVEN_DIGIT_RUN.finditer(shape)]
