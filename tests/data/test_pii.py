@@ -131,7 +131,8 @@ def test_the_shape_checks_of_ascii_text_answer_as_the_regular_expressions():
         runs = [match.span() for match in detect._SEVEN_DIGITS.finditer(text)]
         assert shapes.seven_digit_runs(shape) == runs, text
         assert shapes.has_iban_start(shape) == (detect._IBAN_START.search(text) is not None), text
-        ip_check = ip._DOTTED_QUAD.search(text) is not None or "::" in text or text.count(":") >= 7
+        two_colons = re.search(r":[^.: ()+\-]{0,4}:", text) is not None  # an IPv6 address's first groups
+        ip_check = ip._DOTTED_QUAD.search(text) is not None or two_colons
         assert shapes.may_have_ip(shape) == ip_check, text
 
 

@@ -26,6 +26,7 @@ _TABLE = bytes(
 # than the original over the text (it starts at a literal and meets few candidates).
 _SEVEN_DIGIT_RUN = re.compile(rb"0(?:[s.]{0,2}0){6,}")  # the whole run, as the original's finditer
 _DOTTED_QUAD = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
+_TWO_COLONS = re.compile(rb":[0Ax]{0,4}:")  # hex digits are 0, A or x in the shape
 
 
 def ascii_shape(text: str) -> bytes | None:
@@ -63,6 +64,8 @@ def has_iban_start(shape: bytes) -> bool:
 
 
 def may_have_ip(shape: bytes) -> bool:
-    """Whether the text has a dotted quad (``\\d\\.\\d{1,3}\\.\\d{1,3}\\.\\d``), ``::`` or seven colons:
-    what `vertical.data.pii.ip.find_ips` looks for before its own scans."""
-    return b"::" in shape or shape.count(b":") >= 7 or _DOTTED_QUAD.search(shape) is not None
+    """Whether the text has what every address `vertical.data.pii.ip.find_ips` finds holds: a
+    dotted quad (``\\d\\.\\d{1,3}\\.\\d{1,3}\\.\\d``) or two colons with at most four hex digits
+    between (an IPv6 address's first two groups), as ``:[^.: ()+\\-]{0,4}:`` in the text. A
+    transcript's many "Speaker:" colons made its IPv6 scan run over the whole text."""
+    return _TWO_COLONS.search(shape) is not None or _DOTTED_QUAD.search(shape) is not None
