@@ -123,15 +123,16 @@ def test_the_shape_checks_of_ascii_text_answer_as_the_regular_expressions():
     alphabet = "0123456789" * 3 + " ()+-.:" * 2 + "AZaz,x/"
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(20000)]
     texts += list(_digit_heavy_texts())
+    texts += [text.replace("x", "é").replace("/", "利率") for text in texts[:3000]]  # no digit past ASCII
     for text in texts:
         if not text.isascii():
             assert shapes.ascii_shape(text) is None
-            continue
-        shape = shapes.ascii_shape(text)
+        shape = shapes.text_shape(text)
         runs = [match.span() for match in detect._SEVEN_DIGITS.finditer(text)]
         assert shapes.seven_digit_runs(shape) == runs, text
         assert shapes.has_iban_start(shape) == (detect._IBAN_START.search(text) is not None), text
-        ip_check = ip._DOTTED_QUAD.search(text) is not None or "::" in text or text.count(":") >= 7
+        two_colons = re.search(r":[^.: ()+\-]{0,4}:", text) is not None  # an IPv6 address's first groups
+        ip_check = ip._DOTTED_QUAD.search(text) is not None or two_colons
         assert shapes.may_have_ip(shape) == ip_check, text
 
 
@@ -156,3 +157,12 @@ def test_the_windows_around_digit_runs_find_what_whole_text_scans_find():
 
 def _position(found):
     return found.start, found.end, found.kind
+
+
+def test_every_digit_outside_ascii_is_a_candidate_of_the_text_shape():
+    from vertical.data.pii import shapes
+
+    every = "".join(chr(point) for point in range(0x80, 0x110000) if not 0xD800 <= point < 0xE000)
+    digits = shapes._DIGIT.findall(every)
+    assert len(digits) > 600 and all(shapes._MAY_BE_OTHER_DIGIT.match(digit) for digit in digits)
+    assert shapes.text_shape("电话 ١٢٣٤٥٦٧") is None and shapes.text_shape("电话 1234567") == b"xxs0000000"

@@ -29,6 +29,16 @@ def test_symbol_share_counts_neither_chinese_nor_english_punctuation():
     assert symbol_share("#### ~~~ |||| ^^^") > 0.5
 
 
+def test_every_symbol_of_unicode_is_a_candidate_and_the_share_is_the_regular_expression_s():
+    from vertical.data.quality import _MAY_BE_SYMBOL, _SYMBOL
+
+    every = "".join(chr(point) for point in range(0x110000) if not 0xD800 <= point < 0xE000)
+    symbols = _SYMBOL.findall(every)
+    assert len(symbols) > 900_000 and len(_MAY_BE_SYMBOL.findall("".join(symbols))) == len(symbols)
+    for text in ("利率上调，股价下跌。★★", "Zürich ☃ café ~ 123 — ok", "Ελλάδα § ¶ 中文"):
+        assert symbol_share(text) == len(_SYMBOL.findall(text)) / len(text)
+
+
 def test_quality_filter_reasons():
     step = QualityFilter(min_chars=10, max_chars=60, max_symbol_share=0.3, language="en")
     texts = [
@@ -93,3 +103,31 @@ def test_symbol_share_of_ascii_text_counts_as_the_regular_expression():
     for _ in range(200):
         text = "".join(chr(rng.randrange(128)) for _ in range(rng.randint(1, 60)))
         assert symbol_share(text) == len(_SYMBOL.findall(text)) / len(text)
+
+
+def test_line_and_paragraph_rules_as_before_the_shortcuts():
+    import random
+
+    from vertical.data.repetition import _PARAGRAPHS, _line_problem
+
+    def reference(text):  # the rules without the shortcuts: the "\n\n" test, every part hashed
+        paragraphs = _PARAGRAPHS.split(text.strip()) if "\n\n" in text else []
+        for name, parts in (("paragraph", paragraphs), ("line", text.split("\n"))):
+            if not parts:
+                continue
+            seen, count, characters = set(), 0, 0
+            for part in parts:
+                if part in seen:
+                    count, characters = count + 1, characters + len(part)
+                seen.add(part)
+            if count / len(parts) > 0.30:
+                return f"duplicate_{name}s"
+            if characters / len(text) > 0.20:
+                return f"duplicate_{name}_characters"
+        return None
+
+    rng = random.Random(3)
+    pieces = ["rates rose", "bank", "\n", "\n", "利率", " ", "rates rose"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 14))) for _ in range(5000)]
+    assert [_line_problem(t) for t in texts] == [reference(t) for t in texts]
+    assert {reference(t) for t in texts} >= {None, "duplicate_lines", "duplicate_paragraphs"}

@@ -36,8 +36,19 @@ def boilerplate_keys(texts: list[str], min_share: float, min_documents: int) -> 
 
 
 def key_lengths(texts: list[str], keys: set[int]) -> set[int]:
-    """The lengths of the case-folded lines of `texts` whose key is in `keys`."""
-    return {len(line) for text in texts for line in text.casefold().split("\n") if hash(line) in keys}
+    """The lengths of the case-folded lines of `texts` whose key is in `keys`, reading the texts
+    only until every key has been met (each is in a share of them)."""
+    lengths: set[int] = set()
+    met: set[int] = set()
+    for text in texts:
+        for line in text.casefold().split("\n"):
+            key = hash(line)
+            if key in keys and key not in met:
+                met.add(key)
+                lengths.add(len(line))
+        if len(met) == len(keys):
+            break
+    return lengths
 
 
 def strip_lines(text: str, keys: set[int], lengths: set[int] | None = None) -> str:

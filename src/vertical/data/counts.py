@@ -38,11 +38,17 @@ class CountDocuments(PipelineStep):
     def run(self, data: Iterator[DatatroveDocument], rank: int = 0, world_size: int = 1):
         counts: Counter[str] = Counter()
         for batch in batched(data, self.batch_size):
-            for document, words in zip(batch, word_counts_of(batch), strict=True):
-                prefix = f"{document.metadata.get(self.by)}_" if self.by else ""
-                counts[f"{prefix}documents"] += 1
-                counts[f"{prefix}characters"] += len(document.text)
-                counts[f"{prefix}tokens"] += words
+            words = word_counts_of(batch)
+            if self.by is None:  # a batch at a time (three counter updates a document were ~1.5 µs)
+                counts["documents"] += len(batch)
+                counts["characters"] += sum(len(document.text) for document in batch)
+                counts["tokens"] += sum(words)
+            else:
+                for document, count in zip(batch, words, strict=True):
+                    prefix = f"{document.metadata.get(self.by)}_"
+                    counts[f"{prefix}documents"] += 1
+                    counts[f"{prefix}characters"] += len(document.text)
+                    counts[f"{prefix}tokens"] += count
             yield from batch
         atomic_write_json(self.folder / f"{self.label}-{rank:05d}.json", dict(counts))
 

@@ -57,11 +57,22 @@ def _tables() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
     return may_combine, re.compile(f"[{_character_class(list(changes))}]"), changes
 
 
+# ASCII, the CJK ideographs and the ideographic comma and full stop neither combine nor change (a
+# test): scanning for everything else, a class of three ranges, is ~3x faster than the two large
+# classes of `_tables`, which then read only the characters found (few in a Chinese text)
+_MAY_COMBINE_OR_CHANGE = re.compile(r"[^\x00-\x7f\u3001\u3002\u4e00-\u9fff]")
+
+
 def nfkc(text: str) -> str:
     """`unicodedata.normalize("NFKC", text)`, faster on text that needs little; see the module docstring."""
     if text.isascii() or unicodedata.is_normalized("NFKC", text):
         return text
     may_combine, changing, changes = _tables()
-    if may_combine.search(text) is not None:
+    candidates = "".join(set(_MAY_COMBINE_OR_CHANGE.findall(text)))
+    if may_combine.search(candidates) is not None:
         return unicodedata.normalize("NFKC", text)
-    return changing.sub(lambda match: changes[match.group()], text)
+    # each distinct changing character replaced throughout by `str.replace`: no changed form holds a
+    # changing character (a test), and one call a match of `re.sub` was ~2 µs a Chinese document more
+    for character in changing.findall(candidates):
+        text = text.replace(character, changes[character])
+    return text

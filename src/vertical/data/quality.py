@@ -42,6 +42,13 @@ def script_language(text: str, zh_min_han_share: float = 0.3, en_min_latin_share
 
 # the ASCII characters `_SYMBOL` matches, to count them at C speed in ASCII text
 _ASCII_SYMBOLS = bytes(c for c in range(128) if _SYMBOL.match(chr(c)))
+# Every character `_SYMBOL` matches, and few of a Chinese or Wikipedia text: a class of ranges
+# that the regular expression engine scans ~3x faster than `_SYMBOL`'s \w and \s (a test goes
+# through all of Unicode). `_SYMBOL` then counts among these alone.
+_MAY_BE_SYMBOL = re.compile(
+    r"[^0-9A-Za-z_\t\n\x0b\x0c\r\x1c-\x1f .,;:!?'\"()\[\]%$/&+\-\u4e00-\u9fff"
+    r"。，、；：！？（）《》「」『』【】…·—–“”‘’€£¥]"
+)
 
 
 def symbol_share(text: str) -> float:
@@ -51,7 +58,7 @@ def symbol_share(text: str) -> float:
     if text.isascii():
         encoded = text.encode("ascii")
         return (len(encoded) - len(encoded.translate(None, _ASCII_SYMBOLS))) / len(text)
-    return len(_SYMBOL.findall(text)) / len(text)
+    return len(_SYMBOL.findall("".join(_MAY_BE_SYMBOL.findall(text)))) / len(text)  # 12 -> 4 µs, Chinese
 
 
 class QualityFilter(BatchFilter):

@@ -181,7 +181,7 @@ def read_parquet(
     import pyarrow.parquet as pq
 
     try:
-        parquet = pq.ParquetFile(path)
+        parquet = pq.ParquetFile(path, pre_buffer=False)  # by default pyarrow reads the whole file first
     except Exception as error:  # noqa: BLE001 - pyarrow raises several types for a bad file
         _bad(on_bad, path, None, f"not a readable parquet file: {error}")
         return

@@ -75,26 +75,28 @@ class CuratedToShards(PipelineStep):
             removed = np.array(removed_positions(self.removals, rank) if self.removals else [], np.int64)
             with _Shards(self.corpus, rank) as shards:
                 position = 0
-                for batch in pq.ParquetFile(path).iter_batches(batch_size=self.batch_size):
+                curated = pq.ParquetFile(path, pre_buffer=False)  # not the whole file in memory at once
+                for batch in curated.iter_batches(batch_size=self.batch_size):
                     positions = np.arange(position, position + batch.num_rows)
                     position += batch.num_rows
                     dropped = np.isin(positions, removed)
                     if dropped.any():
                         self._log_drops(batch.filter(pa.array(dropped)), rank)
-                        batch = batch.filter(pa.array(~dropped))
                     ids = batch.column("id").to_pylist()
                     held_out = np.fromiter(
                         (is_validation(id_, self.validation_fraction) for id_ in ids), bool, len(ids)
                     )
-                    for split, rows in zip(_SPLITS, (~held_out, held_out), strict=True):
+                    characters = pc.utf8_length(batch.column("text")).to_numpy()
+                    words = batch.column("words").to_numpy()
+                    kept = batch.select(["id", "text", "source"])
+                    for split, rows in zip(_SPLITS, (~held_out & ~dropped, held_out & ~dropped), strict=True):
                         if not rows.any():
                             continue
-                        part = batch.filter(pa.array(rows))
-                        counts[f"{split}_documents"] += part.num_rows
-                        counts[f"{split}_characters"] += pc.sum(pc.utf8_length(part.column("text"))).as_py()
-                        counts[f"{split}_tokens"] += pc.sum(part.column("words")).as_py()
-                        shards.write(split, part.select(["id", "text", "source"]))
-                    self.stat_update("documents", value=batch.num_rows, unit="batch")
+                        counts[f"{split}_documents"] += int(rows.sum())
+                        counts[f"{split}_characters"] += int(characters[rows].sum())
+                        counts[f"{split}_tokens"] += int(words[rows].sum())
+                        shards.write(split, kept if rows.all() else kept.filter(pa.array(rows)))
+                    self.stat_update("documents", value=int((~dropped).sum()), unit="batch")
         if self.exclusion_writer is not None:
             self.exclusion_writer.close()
         atomic_write_json(self.counts / f"out-{rank:05d}.json", dict(counts))

@@ -32,7 +32,7 @@ from vertical.data.pii.iban import find_ibans
 from vertical.data.pii.id_cn import find_id_cn
 from vertical.data.pii.ip import find_ips
 from vertical.data.pii.phone import find_phones
-from vertical.data.pii.shapes import ascii_shape, has_iban_start, may_have_ip, seven_digit_runs
+from vertical.data.pii.shapes import has_iban_start, may_have_ip, seven_digit_runs, text_shape
 from vertical.data.pii.ssn import find_ssns
 from vertical.data.pii.url_credentials import find_url_credentials
 
@@ -107,7 +107,7 @@ _BY_LANGUAGE = {language: _detectors(language) for language in ("auto", "en", "z
 
 def digit_run_windows(text: str, shape: bytes | None = None) -> list[tuple[int, int]]:
     """(pos, endpos) of the windows of `text` around its runs of 7 digits (see the module
-    docstring), in order, none touching another; `shape`: the text's `ascii_shape` if known."""
+    docstring), in order, none touching another; `shape`: the text's `text_shape` if known."""
     if shape is not None:
         runs = seven_digit_runs(shape)
     else:
@@ -128,7 +128,7 @@ def find_personal_data(text: str, language: PiiLanguage = "auto") -> list[Person
         return []  # every detector needs a digit or an @
     taken: list[PersonalData] = []
     present: dict[_Needs, bool] = {}
-    shape = ascii_shape(text)
+    shape = text_shape(text)
     windows: list[tuple[int, int]] | None = None
     for entry in _BY_LANGUAGE[language]:
         if isinstance(entry, tuple):

@@ -26,6 +26,7 @@ _TABLE = bytes(
 # than the original over the text (it starts at a literal and meets few candidates).
 _SEVEN_DIGIT_RUN = re.compile(rb"0(?:[s.]{0,2}0){6,}")  # the whole run, as the original's finditer
 _DOTTED_QUAD = re.compile(rb"0\.0{1,3}\.0{1,3}\.0")
+_TWO_COLONS = re.compile(rb":[0Ax]{0,4}:")  # hex digits are 0, A or x in the shape
 
 
 def ascii_shape(text: str) -> bytes | None:
@@ -33,6 +34,23 @@ def ascii_shape(text: str) -> bytes | None:
     if not text.isascii():
         return None
     return text.encode("ascii").translate(_TABLE)
+
+
+# Every digit outside ASCII is in this class (a test goes through all of Unicode); Chinese text,
+# Latin letters with accents and common punctuation are not.
+_MAY_BE_OTHER_DIGIT = re.compile(r"[^\x00-\u065f\u3000-\u303f\u4e00-\u9fff\uff00-\uff0f\uff1a-\uffef]")
+_DIGIT = re.compile(r"\d")
+
+
+def text_shape(text: str) -> bytes | None:
+    """The shape of `text`, also of a text that is not ASCII but has no digit outside ASCII: each
+    other character is one ``x`` (it is neither a digit, a capital A-Z nor a separator), so the
+    shape's places are the text's and its answers the original expressions'. None otherwise."""
+    if text.isascii():
+        return text.encode("ascii").translate(_TABLE)
+    if _DIGIT.search("".join(_MAY_BE_OTHER_DIGIT.findall(text))) is not None:
+        return None
+    return text.encode("ascii", "replace").translate(_TABLE)  # "?" for each other character: "x"
 
 
 def seven_digit_runs(shape: bytes) -> list[tuple[int, int]]:
@@ -46,6 +64,8 @@ def has_iban_start(shape: bytes) -> bool:
 
 
 def may_have_ip(shape: bytes) -> bool:
-    """Whether the text has a dotted quad (``\\d\\.\\d{1,3}\\.\\d{1,3}\\.\\d``), ``::`` or seven colons:
-    what `vertical.data.pii.ip.find_ips` looks for before its own scans."""
-    return b"::" in shape or shape.count(b":") >= 7 or _DOTTED_QUAD.search(shape) is not None
+    """Whether the text has what every address `vertical.data.pii.ip.find_ips` finds holds: a
+    dotted quad (``\\d\\.\\d{1,3}\\.\\d{1,3}\\.\\d``) or two colons with at most four hex digits
+    between (an IPv6 address's first two groups), as ``:[^.: ()+\\-]{0,4}:`` in the text. A
+    transcript's many "Speaker:" colons made its IPv6 scan run over the whole text."""
+    return _TWO_COLONS.search(shape) is not None or _DOTTED_QUAD.search(shape) is not None
