@@ -157,8 +157,9 @@ class LLMDemoSize:
 # the held-out facts need; one SFT epoch at 2e-4 (1e-4 left the grounded answers at 0.75, against
 # 0.925 at 2e-4, for 0.05 less closed-book exact match). About 490 CPU s, 5 minutes on a quiet 2-core
 # machine, against 1,135 CPU s (11 min) at 75 steps, replay 0.2, every weight trained (docs/llm.md,
-# "Measured"). The full demo is the same world with 5x the multiple-choice items and a second
-# pretraining without replay.
+# "Measured"). The full demo is the same world trained twice as long (132 steps, about 3.4 passes:
+# the +0.5 the issue asks of it), with 5x the multiple-choice items and a second pretraining without
+# replay; about 1,230 CPU s, 13 minutes quiet.
 _QUICK_TRAINING = {
     "test_share": 0.625,
     "sft_learning_rate": 2e-4,
@@ -168,7 +169,9 @@ _QUICK_TRAINING = {
     "save_steps": 33,
 }
 QUICK_LLM = LLMDemoSize("finance-llm-quick", 8, 8, 66, 1, 10, _PREDICATES["quick"], **_QUICK_TRAINING)
-FULL_LLM = LLMDemoSize("finance-llm", 8, 8, 66, 1, 50, _PREDICATES["full"], **_QUICK_TRAINING)
+FULL_LLM = LLMDemoSize(
+    "finance-llm", 8, 8, 132, 1, 50, _PREDICATES["full"], **{**_QUICK_TRAINING, "save_steps": 44}
+)
 
 
 def company_documents(
