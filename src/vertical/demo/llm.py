@@ -159,7 +159,7 @@ class LLMDemoSize:
 # machine, against 1,135 CPU s (11 min) at 75 steps, replay 0.2, every weight trained (docs/llm.md,
 # "Measured"). The full demo is the same world trained twice as long (132 steps, about 3.4 passes:
 # the +0.5 the issue asks of it), with 5x the multiple-choice items and a second pretraining without
-# replay; about 1,230 CPU s, 13 minutes quiet.
+# replay: 13 min 22 s on the quiet 2-core machine, +0.550 (docs/llm.md, "The full demo at 132 steps").
 _QUICK_TRAINING = {
     "test_share": 0.625,
     "sft_learning_rate": 2e-4,
