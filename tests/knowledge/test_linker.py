@@ -196,3 +196,18 @@ def test_adjacent_names_both_match():
         ("Acme Bank", "urn:acme"),
     ]
     assert [(s.start, s.end) for s in linker.link("ab ab|ab")] == [(0, 2), (3, 5), (6, 8)]
+
+
+def test_a_lone_surrogate_reads_as_a_separator_and_offsets_stay_those_of_the_text():
+    from vertical.knowledge.linker import EntityLinker
+    from vertical.records import Entity
+
+    linker = EntityLinker([Entity("urn:x:acme", "Acme Bank"), Entity("urn:x:bank", "银行")], language=None)
+    text = "Acme Bank \ud800 rose; 银行\udc00 Acme Bank"  # what JSON's "\ud800" gives
+    spans = linker.link(text)
+    assert [(s.start, s.end, s.entity_id) for s in spans] == [
+        (0, 9, "urn:x:acme"),
+        (18, 20, "urn:x:bank"),
+        (22, 31, "urn:x:acme"),
+    ]
+    assert all(text[s.start : s.end] == s.surface for s in spans)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -65,6 +66,7 @@ CJK_PATTERN = NO_SPACE_CHAR
 _PLURAL_ES = ("s", "x", "z", "ch", "sh")
 # the contiguous NFA scanned fastest here (38 MB/s against 21-25 for the DFA and the default)
 _AUTOMATON = ahocorasick_rs.Implementation.ContiguousNFA
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _NO_MATCHES: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] = (
     np.zeros(0, np.int64),
     np.zeros(0, np.int64),
@@ -207,8 +209,16 @@ class EntityLinker:
         """Every mention in a batch of texts as (M,) arrays: text, start, end, and key (an index into
         `_word_names` followed by `_character_names`).
 
-        Leftmost-longest and non-overlapping within each text, in order of text, then of start.
+        Leftmost-longest and non-overlapping within each text, in order of text, then of start. A
+        lone surrogate (a broken UTF-16 pair, as JSON's ``"\\ud800"`` gives) reads as U+FFFD, a
+        separator of the same length, so offsets stay those of the text as given.
         """
+        try:
+            return self._match_arrays(texts)
+        except UnicodeEncodeError:  # only a lone surrogate makes a str unencodable: retried without
+            return self._match_arrays([_LONE_SURROGATE.sub("\ufffd", text) for text in texts])
+
+    def _match_arrays(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         wide = non_ascii(texts)
         parts = [self._word_arrays(texts, wide), self._character_arrays(texts, wide)]
         document, start, end, key = (np.concatenate([p[i] for p in parts]) for i in range(4))
