@@ -194,13 +194,13 @@ def _last_question(prompt) -> str:
 
 def score_grounding(tasks, run_dir: Path, questions: int = 100, max_new_tokens: int = 24) -> dict:
     """``{task: metrics}`` of each generation task of a run with a retrieve stage (`evaluate_grounding`)."""
-    from vertical.retrieve.run_index import load_run_linker, load_run_retriever
+    from vertical.retrieve.run_index import load_run_retriever
 
     retriever = load_run_retriever(run_dir)
     if retriever is None:
         return {}
     general = load_run_retriever(run_dir, index="general-index")
-    linker = load_run_linker(run_dir)
+    linker = retriever.linker  # the knowledge stage's, loaded with the retriever (None without one)
     results = {}
     for task in tasks:
         models = {v: Path(run_dir) / "finetune" / task.name / v / "model" for v in ("general", "vertical")}
