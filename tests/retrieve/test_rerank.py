@@ -62,3 +62,25 @@ def test_the_retriever_reranks_its_dense_candidates_and_counts_added_passages(ti
     index.add_documents([Document("d9", "VMQ sector sector sector.")], tiny_encoder)
     reranking.passages([question])
     assert reranking._statistics.passages == len(index) == 5
+
+
+def test_passages_naming_the_entity_join_candidates_the_dense_search_missed(tiny_encoder):
+    distractors = [f"Zorvex reported quarter {i} results in Lyon." for i in range(30)]
+    texts = distractors + PASSAGES[1:]
+    index = PassageIndex(encoder_identity(tiny_encoder), passage_words=50, passage_overlap=5)
+    index.add_documents([Document(f"d{i}", text) for i, text in enumerate(texts)], tiny_encoder)
+    linker = EntityLinker(ENTITIES, language=None)
+    question = "What sector is Voman Group in?"
+    settings = {"top_k": 1, "rerank_candidates": 2, "linker": linker}
+    dense_two = {s.text for s in Retriever(index, tiny_encoder, top_k=2).passages([question])[0]}
+    without = Retriever(index, tiny_encoder, entity_candidates=False, **settings).passages([question])[0]
+    assert without[0].text in dense_two  # the reranker alone only reorders the dense candidates
+    assert PASSAGES[3] not in dense_two  # (the tiny encoder's dense search misses it)
+    with_entities = Retriever(index, tiny_encoder, **settings)
+    best = with_entities.passages([question])[0]
+    assert best[0].text == PASSAGES[3]  # names Voman (its ticker) and the relation, wherever it ranked
+    query = tiny_encoder.embed([question])[0]
+    assert math.isclose(best[0].score, float(tiny_encoder.embed([PASSAGES[3]])[0] @ query), abs_tol=1e-4)
+    postings = with_entities._postings
+    assert postings.passages == len(index) and postings.naming_all({"urn:x:voman"}) == [30, 31, 32]
+    assert postings.naming_all({"urn:x:voman", "urn:x:zorvex"}) == [] and postings.naming_all(set()) == []

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from vertical.demo.llm import FULL_LLM, QUICK_LLM, LLMDemoSize, find_general_data, write_llm_demo
+from vertical.demo.llm import LLM_SIZES, LLMDemoSize, find_general_data, write_llm_demo
 from vertical.errors import RecipeError
 from vertical.io import atomic_write_json
 
@@ -73,7 +73,7 @@ def run_llm_demo(
     """Write and build the LLM demo; returns (and saves as llm_demo.json) its headline figures."""
     if language not in ("en", "zh"):
         raise RecipeError(f"--lang {language}: unknown demo language; use en or zh")
-    size = size or (QUICK_LLM if quick else FULL_LLM)
+    size = size or LLM_SIZES[language, quick]
     # beside the working folder, the output folder or this clone (a worktree, a /tmp output folder)
     starts = (Path.cwd(), Path(out_dir), Path(__file__))
     general = general or next((found for found in map(find_general_data, starts) if found), None)

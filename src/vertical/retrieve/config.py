@@ -75,6 +75,12 @@ class RetrieveConfig(Section):
         "question's linked entities first, then BM25 over its other words fused with the dense rank; "
         "0: the encoder's order as it is",
     )
+    entity_candidates: bool = Field(
+        True,
+        description="with reranking and a knowledge stage, the passages naming all the question's linked "
+        "entities join the dense candidates (the nearest rerank_candidates of them): what an encoder that "
+        "does not read the corpus's language misses",
+    )
     facts: bool = Field(True, description="add graph facts about the entities linked in the question")
     max_facts: int = Field(8, ge=0, le=100, description="the most graph facts a question gets")
     endpoint: str | None = Field(

@@ -87,14 +87,17 @@ def rerank_order(
     candidates: Sequence[str],
     statistics: TermStatistics,
     linker=None,
+    mentions: Sequence | None = None,
 ) -> list[int]:
     """The positions of `candidates` (dense order, best first) in reranked order; see the module docstring.
 
     Args:
         linker: the knowledge stage's `EntityLinker`, or None (no entity step; BM25 over all the
             question's words).
+        mentions: the linker's spans of `question` when the caller has them (None: linked here).
     """
-    mentions = linker.link(question) if linker is not None else []
+    if mentions is None:
+        mentions = linker.link(question) if linker is not None else []
     wanted = {span.entity_id for span in mentions}
     query = terms(_without_spans(question, [(s.start, s.end) for s in mentions]))
     named = [True] * len(candidates)

@@ -3,7 +3,9 @@
 `Retriever.retrieve` gives numbered `Source`s, passages first: the numbers are what the grounded
 prompt shows and what an answer cites (``[1]``, ``[2]``). With ``rerank_candidates`` the dense
 search fetches that many candidates and `vertical.retrieve.rerank` orders them (passages naming the
-question's entities first, BM25 and dense ranks fused) before the best `top_k` are kept.
+question's entities first, BM25 and dense ranks fused) before the best `top_k` are kept; with
+``entity_candidates`` the passages naming all the question's linked entities join those candidates
+(`vertical.retrieve.entity_candidates`: what an encoder that cannot read the language misses).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from vertical.retrieve.encoder import TextEncoder, load_encoder
+from vertical.retrieve.entity_candidates import EntityPostings, with_entity_candidates
 from vertical.retrieve.facts import GraphFacts
 from vertical.retrieve.index import PassageIndex, load_index, read_identity
 from vertical.retrieve.rerank import TermStatistics, rerank_order
@@ -53,6 +56,8 @@ class Retriever:
     Attributes:
         rerank_candidates: dense candidates the reranker orders (0: the dense order as it is).
         linker: the knowledge stage's entity linker for the reranker (None: the facts' linker, if any).
+        entity_candidates: with reranking and a linker, the passages naming all the question's
+            linked entities join the dense candidates (the nearest `rerank_candidates` of them).
     """
 
     index: PassageIndex
@@ -62,16 +67,22 @@ class Retriever:
     max_facts: int = 8
     rerank_candidates: int = 0
     linker: object = None
+    entity_candidates: bool = True
     _statistics: TermStatistics | None = field(default=None, repr=False)
+    _postings: EntityPostings | None = field(default=None, repr=False)
 
     def passages(self, questions: list[str], k: int | None = None, rerank: bool = True) -> list[list[Source]]:
         """The `k` best passages of each question, numbered from 1, best first: reranked when the
         retriever reranks and `rerank`, else the nearest by the encoder alone."""
         k = k or self.top_k
         fetch = max(k, self.rerank_candidates) if rerank and self.rerank_candidates > 0 else k
-        hits = self.index.search(self.encoder.embed(questions), fetch)
+        vectors = self.encoder.embed(questions)
+        hits = self.index.search(vectors, fetch)
         if fetch > k:
-            hits = [self._reranked(q, row)[:k] for q, row in zip(questions, hits, strict=True)]
+            hits = [
+                self._reranked(q, vector, row)[:k]
+                for q, vector, row in zip(questions, vectors, hits, strict=True)
+            ]
         return [
             [
                 Source(
@@ -88,13 +99,20 @@ class Retriever:
             for row in hits
         ]
 
-    def _reranked(self, question: str, hits: list) -> list:
+    def _reranked(self, question: str, vector, hits: list) -> list:
         statistics = self._statistics
         if statistics is None or statistics.passages != len(self.index):  # built, or grown since
             statistics = TermStatistics.of([p.text for p in self.index.passages.values()])
             self._statistics = statistics
         linker = self.linker or (self.facts.linker if self.facts is not None else None)
-        order = rerank_order(question, [h.passage.text for h in hits], statistics, linker)
+        mentions = linker.link(question) if linker is not None else []
+        if mentions and self.entity_candidates:
+            postings = self._postings
+            if postings is None or postings.passages != len(self.index):
+                postings = self._postings = EntityPostings.of(self.index, linker)
+            naming = postings.naming_all({span.entity_id for span in mentions})
+            hits = with_entity_candidates(self.index, vector, hits, naming, self.rerank_candidates)
+        order = rerank_order(question, [h.passage.text for h in hits], statistics, linker, mentions)
         return [hits[i] for i in order]
 
     def retrieve(self, question: str, k: int | None = None, with_facts: bool = True) -> list[Source]:
@@ -122,6 +140,7 @@ def load_retriever(
     max_facts: int = 8,
     rerank_candidates: int = 0,
     linker=None,
+    entity_candidates: bool = True,
 ) -> Retriever:
     """The index in `index_dir` with the encoder it names (loaded from its folder, which may be
     relative to `index_dir`: the retrieve stage's adapted ``../encoder``)."""
@@ -129,4 +148,4 @@ def load_retriever(
     index = load_index(index_dir)
     encoder_dir = Path(index_dir) / identity["encoder_dir"]  # an absolute folder stays itself
     encoder = load_encoder(encoder_dir, identity["pooling"], int(identity["max_length"]))
-    return Retriever(index, encoder, facts, top_k, max_facts, rerank_candidates, linker)
+    return Retriever(index, encoder, facts, top_k, max_facts, rerank_candidates, linker, entity_candidates)

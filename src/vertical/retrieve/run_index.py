@@ -50,6 +50,7 @@ def load_run_retriever(
         int(retrieve.get("max_facts", 8)),
         int(retrieve.get("rerank_candidates", 20)),
         facts.linker if facts is not None else load_run_linker(run_dir),
+        bool(retrieve.get("entity_candidates", True)),
     )
 
 
